@@ -1,0 +1,5 @@
+import sys
+
+from revalign.cli import main
+
+sys.exit(main())

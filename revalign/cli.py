@@ -1,0 +1,148 @@
+"""The ``revalign`` command line. Each subcommand wires library functions; no logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from revalign import settings
+from revalign.errors import RevalignError
+
+
+def _warehouse(args: argparse.Namespace) -> int:
+    from revalign import warehouse
+
+    if args.action == "start":
+        conn = warehouse.start()
+        _set_up(conn)
+        where = "external" if not warehouse.is_embedded() else "embedded"
+        print(f"warehouse ({where}) ready at {conn.redacted()}")
+        return 0
+    if args.action == "stop":
+        print("warehouse stopped" if warehouse.stop() else "warehouse was not running")
+        return 0
+    if args.action == "status":
+        state = warehouse.status()
+        print(("running: " if state.running else "not running: ") + state.detail)
+        return 0 if state.running else 3
+    if args.action == "url":
+        conn = warehouse.connection()
+        print(conn.url if args.show_password else conn.redacted())
+        return 0
+    if args.action == "init":
+        created = _set_up(warehouse.connection())
+        print(f"schemas ready ({', '.join(created) or 'none'} created); BI role ready")
+        return 0
+    raise AssertionError(args.action)
+
+
+def _set_up(conn: settings.ConnectionInfo) -> list[str]:
+    from revalign import schemas, warehouse
+
+    return schemas.set_up(conn, settings.bi_role(), warehouse.bi_password())
+
+
+def _ready_warehouse() -> settings.ConnectionInfo:
+    """The warehouse, started (when embedded) and set up."""
+    from revalign import warehouse
+
+    conn = warehouse.start()
+    _set_up(conn)
+    return conn
+
+
+def _build(args: argparse.Namespace) -> int:
+    from revalign import transform
+
+    as_of = transform.parse_as_of(args.as_of) if args.as_of else None
+    nodes = transform.build(_ready_warehouse(), as_of=as_of, full_refresh=args.full_refresh)
+    print(f"build ok: {len(nodes)} nodes")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from revalign import demo
+
+    demo.run(sys.stdout)
+    return 0
+
+
+def _airflow(args: argparse.Namespace) -> int:
+    """Run Airflow's own command line with revalign's derived configuration."""
+    from revalign import warehouse
+
+    conn = _ready_warehouse()
+    env = {**os.environ, **settings.airflow_environment(conn, warehouse.airflow_db_connection())}
+    bindir = Path(sys.executable).parent
+    env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
+    settings.airflow_home().mkdir(parents=True, exist_ok=True)
+    argv = [str(bindir / "airflow"), *args.airflow_args]
+    os.execve(argv[0], argv, env)
+    return 1  # not reached
+
+
+def _settings(args: argparse.Namespace) -> int:
+    width = max(len(s.env) for s in settings.SETTINGS)
+    for item in settings.SETTINGS:
+        current = os.environ.get(item.env)
+        shown = "(set)" if current and "PASSWORD" in item.env else current
+        print(f"{item.env:<{width}}  {shown or '-'}  [default: {item.default or 'unset'}]")
+        print(f"{'':<{width}}  {item.help}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="revalign",
+        description="Measure the marketing-to-sales hand-off: load CRM extracts, build the "
+        "funnel and alignment marts, check CRM hygiene.",
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    wh = sub.add_parser("warehouse", help="the embedded PostgreSQL warehouse")
+    wh.add_argument(
+        "action",
+        choices=["start", "stop", "status", "url", "init"],
+        help="start/stop the embedded cluster, tell whether it answers, print its URL, "
+        "or (init) create the schemas and BI role on whichever warehouse is configured",
+    )
+    wh.add_argument("--show-password", action="store_true", help="url: print the password too")
+    wh.set_defaults(func=_warehouse)
+
+    build = sub.add_parser("build", help="dbt build of the marts")
+    build.add_argument("--as-of", help="timestamp age-based figures are computed at (ISO 8601)")
+    build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    build.set_defaults(func=_build)
+
+    demo = sub.add_parser("demo", help="sample data end to end, then a summary")
+    demo.set_defaults(func=_demo)
+
+    airflow = sub.add_parser(
+        "airflow",
+        help="run Airflow's command line with revalign's configuration (e.g. revalign airflow "
+        "standalone)",
+    )
+    airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    airflow.set_defaults(func=_airflow)
+
+    show = sub.add_parser("settings", help="list the settings, their values and defaults")
+    show.set_defaults(func=_settings)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except RevalignError as exc:
+        print(f"revalign {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"revalign {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Thin helpers over psycopg2: connecting, and turning its errors into one-line messages."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import psycopg2
+import psycopg2.extensions
+
+from revalign.errors import RevalignError
+from revalign.settings import ConnectionInfo
+
+CONNECT_TIMEOUT_S = 5
+
+
+class DatabaseError(RevalignError):
+    """The warehouse refused or failed a request."""
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextmanager
+def connect(
+    conn: ConnectionInfo, autocommit: bool = False
+) -> Iterator[psycopg2.extensions.connection]:
+    """A connection that commits on success, rolls back on error, and always closes."""
+    try:
+        pg = psycopg2.connect(
+            host=conn.host,
+            port=conn.port,
+            user=conn.user,
+            password=conn.password,
+            dbname=conn.dbname,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            application_name="revalign",
+        )
+    except psycopg2.OperationalError as exc:
+        raise DatabaseError(f"cannot connect to {conn.redacted()}: {_first_line(exc)}") from exc
+    pg.autocommit = autocommit
+    try:
+        yield pg
+        if not autocommit:
+            pg.commit()
+    except BaseException:
+        if not autocommit and not pg.closed:
+            pg.rollback()
+        raise
+    finally:
+        pg.close()
+
+
+def ping(conn: ConnectionInfo) -> None:
+    with connect(conn, autocommit=True) as pg, pg.cursor() as cur:
+        cur.execute("select 1")

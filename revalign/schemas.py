@@ -1,0 +1,87 @@
+"""Idempotent set-up of the warehouse: its schemas and the read-only BI role."""
+
+from __future__ import annotations
+
+from psycopg2 import errors, sql
+
+from revalign import db, settings
+from revalign.errors import RevalignError
+from revalign.settings import ConnectionInfo
+
+#: The only schema the BI role may read.
+BI_SCHEMA = "marts"
+
+
+def ensure_schemas(conn: ConnectionInfo) -> list[str]:
+    """Create the flow's schemas where missing; returns the ones created."""
+    created = []
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        for schema in settings.SCHEMAS:
+            cur.execute("select 1 from pg_namespace where nspname = %s", (schema,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
+                created.append(schema)
+    return created
+
+
+def ensure_bi_role(conn: ConnectionInfo, role: str, password: str) -> None:
+    """A login role that can select from ``marts`` and nothing else, now and later.
+
+    Tables dbt creates later in ``marts`` are covered by default privileges of
+    the role that runs dbt (the warehouse user of ``conn``).
+    """
+    role_id = sql.Identifier(role)
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute("select 1 from pg_roles where rolname = %s", (role,))
+        verb = "alter" if cur.fetchone() else "create"
+        try:
+            cur.execute(
+                sql.SQL(
+                    verb + " role {} login nosuperuser nocreatedb nocreaterole noinherit "
+                    "password {}"
+                ).format(role_id, sql.Literal(password))
+            )
+        except errors.InsufficientPrivilege as exc:
+            raise RevalignError(
+                f"user {conn.user!r} may not {verb} role {role!r}: create it once as an admin "
+                f"(create role {role} login password '...'), then rerun"
+            ) from exc
+        cur.execute(
+            sql.SQL("alter role {} set default_transaction_read_only = on").format(role_id)
+        )
+        cur.execute(
+            sql.SQL("grant connect on database {} to {}").format(
+                sql.Identifier(conn.dbname), role_id
+            )
+        )
+        for schema in settings.SCHEMAS:
+            schema_id = sql.Identifier(schema)
+            if schema == BI_SCHEMA:
+                cur.execute(sql.SQL("grant usage on schema {} to {}").format(schema_id, role_id))
+                cur.execute(
+                    sql.SQL("grant select on all tables in schema {} to {}").format(
+                        schema_id, role_id
+                    )
+                )
+                cur.execute(
+                    sql.SQL(
+                        "alter default privileges in schema {} grant select on tables to {}"
+                    ).format(schema_id, role_id)
+                )
+            else:
+                cur.execute(
+                    sql.SQL("revoke all on schema {} from {}, public").format(schema_id, role_id)
+                )
+        # PostgreSQL 15 already denies this; older servers grant it to everyone.
+        cur.execute("savepoint public_schema")
+        try:
+            cur.execute("revoke create on schema public from public")
+        except errors.InsufficientPrivilege:
+            cur.execute("rollback to savepoint public_schema")
+
+
+def set_up(conn: ConnectionInfo, bi_role: str, bi_password: str) -> list[str]:
+    """Schemas and BI role; safe to run any number of times."""
+    created = ensure_schemas(conn)
+    ensure_bi_role(conn, bi_role, bi_password)
+    return created

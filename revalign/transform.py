@@ -1,0 +1,103 @@
+"""Runs the dbt project in-process (``dbtRunner``), against the configured warehouse."""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterator
+
+from revalign import settings
+from revalign.errors import RevalignError
+from revalign.settings import ConnectionInfo
+
+DBT_PROJECT_DIR = settings.PROJECT_ROOT / "dbt_project"
+
+
+class BuildError(RevalignError):
+    """dbt failed; the message names the failing nodes."""
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    name: str
+    resource_type: str
+    status: str
+    message: str | None
+
+
+def parse_as_of(text: str) -> datetime:
+    """An ``--as-of`` value: ISO 8601; a time without zone is UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise RevalignError(
+            f"--as-of {text!r} is not an ISO 8601 timestamp (e.g. 2026-11-01T00:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """dbt reads ``env_var()`` from the process environment: set it for one invocation."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def invoke(conn: ConnectionInfo, args: list[str]) -> list[NodeResult]:
+    """Run one dbt command against ``conn``; raise BuildError naming what failed."""
+    from dbt.cli.main import dbtRunner
+
+    common = [
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+    ]
+    with _environment(settings.dbt_environment(conn)):
+        result = dbtRunner().invoke([*args, *common])
+    if result.exception is not None:
+        raise BuildError(f"dbt {args[0]} could not run: {result.exception}")
+    nodes = [
+        NodeResult(
+            name=r.node.name,
+            resource_type=str(r.node.resource_type),
+            status=str(r.status),
+            message=r.message,
+        )
+        for r in getattr(result.result, "results", None) or []
+    ]
+    if not result.success:
+        failed = [n for n in nodes if n.status in ("error", "fail", "runtime error")]
+        names = ", ".join(f"{n.name} ({n.status})" for n in failed) or "see dbt's log above"
+        raise BuildError(f"dbt {args[0]} failed: {names}")
+    return nodes
+
+
+def build(
+    conn: ConnectionInfo,
+    as_of: datetime | None = None,
+    full_refresh: bool = False,
+    select: list[str] | None = None,
+) -> list[NodeResult]:
+    """``dbt build`` of the project: seeds, models and their tests, in DAG order."""
+    args = ["build"]
+    if as_of is not None:
+        args += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
+    if full_refresh:
+        args.append("--full-refresh")
+    if select:
+        args += ["--select", *select]
+    return invoke(conn, args)
