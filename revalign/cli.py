@@ -33,7 +33,7 @@ def _warehouse(args: argparse.Namespace) -> int:
         return 0
     if args.action == "init":
         created = _set_up(warehouse.connection())
-        print(f"schemas ready ({', '.join(created) or 'none'} created); BI role ready")
+        print(f"schemas ready ({', '.join(created) or 'none'} created)")
         return 0
     raise AssertionError(args.action)
 
@@ -41,7 +41,14 @@ def _warehouse(args: argparse.Namespace) -> int:
 def _set_up(conn: settings.ConnectionInfo) -> list[str]:
     from revalign import schemas, warehouse
 
-    return schemas.set_up(conn, settings.bi_role(), warehouse.bi_password())
+    password = warehouse.bi_password()
+    created = schemas.set_up(conn, settings.bi_role(), password)
+    if password is None:
+        print(
+            f"note: BI role {settings.bi_role()} not set up: set REVALIGN_BI_PASSWORD to create it",
+            file=sys.stderr,
+        )
+    return created
 
 
 def _ready_warehouse() -> settings.ConnectionInfo:
@@ -86,7 +93,7 @@ def _airflow(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace) -> int:
     width = max(len(s.env) for s in settings.SETTINGS)
     for item in settings.SETTINGS:
-        current = os.environ.get(item.env)
+        current = settings.current_value(item)
         shown = "(set)" if current and "PASSWORD" in item.env else current
         print(f"{item.env:<{width}}  {shown or '-'}  [default: {item.default or 'unset'}]")
         print(f"{'':<{width}}  {item.help}")

@@ -46,9 +46,7 @@ def ensure_bi_role(conn: ConnectionInfo, role: str, password: str) -> None:
                 f"user {conn.user!r} may not {verb} role {role!r}: create it once as an admin "
                 f"(create role {role} login password '...'), then rerun"
             ) from exc
-        cur.execute(
-            sql.SQL("alter role {} set default_transaction_read_only = on").format(role_id)
-        )
+        cur.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(role_id))
         cur.execute(
             sql.SQL("grant connect on database {} to {}").format(
                 sql.Identifier(conn.dbname), role_id
@@ -80,8 +78,9 @@ def ensure_bi_role(conn: ConnectionInfo, role: str, password: str) -> None:
             cur.execute("rollback to savepoint public_schema")
 
 
-def set_up(conn: ConnectionInfo, bi_role: str, bi_password: str) -> list[str]:
-    """Schemas and BI role; safe to run any number of times."""
+def set_up(conn: ConnectionInfo, bi_role: str, bi_password: str | None) -> list[str]:
+    """Schemas, and the BI role when it has a password; safe to run any number of times."""
     created = ensure_schemas(conn)
-    ensure_bi_role(conn, bi_role, bi_password)
+    if bi_password:
+        ensure_bi_role(conn, bi_role, bi_password)
     return created

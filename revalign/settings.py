@@ -89,6 +89,11 @@ def _env(name: str) -> str | None:
     return value or None
 
 
+def current_value(setting: Setting) -> str | None:
+    """What the environment sets for ``setting`` now (None: its default applies)."""
+    return _env(setting.env)
+
+
 def home() -> Path:
     """Folder for local state (ignored by git)."""
     return Path(_env("REVALIGN_HOME") or PROJECT_ROOT / ".revalign").resolve()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterator
+from datetime import UTC, datetime
 
 from revalign import settings
 from revalign.errors import RevalignError
@@ -37,23 +37,23 @@ def parse_as_of(text: str) -> datetime:
             f"--as-of {text!r} is not an ISO 8601 timestamp (e.g. 2026-11-01T00:00:00Z)"
         ) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 @contextmanager
 def _environment(values: dict[str, str]) -> Iterator[None]:
     """dbt reads ``env_var()`` from the process environment: set it for one invocation."""
-    saved = {key: os.environ.get(key) for key in values}
+    saved = {key: os.environ[key] for key in values if key in os.environ}
     os.environ.update(values)
     try:
         yield
     finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
+        for key in values:
+            if key in saved:
+                os.environ[key] = saved[key]
             else:
-                os.environ[key] = old
+                os.environ.pop(key, None)
 
 
 def invoke(conn: ConnectionInfo, args: list[str]) -> list[NodeResult]:

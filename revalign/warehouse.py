@@ -11,7 +11,6 @@ is owned and run by an unprivileged OS user (``REVALIGN_PG_OS_USER``, default
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import json
 import os
@@ -88,7 +87,7 @@ def _save_state(state: dict) -> None:
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(state, fh, indent=2)
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 # --- running PostgreSQL's programs -------------------------------------------------
@@ -109,14 +108,14 @@ def find_bindir() -> Path:
         if on_path:
             candidates.append(Path(os.path.realpath(on_path)).parent)
 
-        def version(path: str) -> float:
+        def version(initdb: Path) -> float:
             try:
-                return float(Path(path).parent.parent.name)
+                return float(initdb.parent.parent.name)
             except ValueError:
                 return 0.0
 
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=version, reverse=True)
-        candidates += [Path(p).parent for p in found]
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=version, reverse=True)
+        candidates += [p.parent for p in found]
     for folder in candidates:
         if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
             return folder
@@ -338,17 +337,13 @@ def airflow_db_connection() -> ConnectionInfo:
     return connection().with_database(AIRFLOW_DB)
 
 
-def bi_password() -> str:
+def bi_password() -> str | None:
+    """The BI role's password: configured, or generated for the embedded warehouse."""
     configured = settings.bi_password()
     if configured:
         return configured
-    state = _load_state()
-    if state is None:
-        raise WarehouseError(
-            "set REVALIGN_BI_PASSWORD: the BI role's password is generated only for the "
-            "embedded warehouse"
-        )
-    return state["bi_password"]
+    state = _load_state() if is_embedded() else None
+    return state["bi_password"] if state else None
 
 
 def is_embedded() -> bool:
@@ -401,14 +396,13 @@ def _pg_ctl_start(state: dict, bindir: Path) -> None:
 def _create_databases() -> None:
     from revalign import db
 
-    with db.connect(connection("postgres"), autocommit=True) as conn:
-        with conn.cursor() as cur:
-            for name in (WAREHOUSE_DB, AIRFLOW_DB):
-                cur.execute("select 1 from pg_database where datname = %s", (name,))
-                if cur.fetchone() is None:
-                    cur.execute(f'create database "{name}"')
-            # Only revalign's own user reaches Airflow's metadata.
-            cur.execute(f'revoke connect on database "{AIRFLOW_DB}" from public')
+    with db.connect(connection("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        for name in (WAREHOUSE_DB, AIRFLOW_DB):
+            cur.execute("select 1 from pg_database where datname = %s", (name,))
+            if cur.fetchone() is None:
+                cur.execute(f'create database "{name}"')
+        # Only revalign's own user reaches Airflow's metadata.
+        cur.execute(f'revoke connect on database "{AIRFLOW_DB}" from public')
 
 
 def stop() -> bool:

@@ -1,0 +1,60 @@
+# The README's two commands are `make demo` and `make test`; everything they need
+# is installed here, from the lock file, into .venv (recreated when the lock changes).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.9
+TOOLS := .revalign/tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.installed-from-lock
+BIN := $(VENV)/bin
+
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+
+.PHONY: demo test lint format install postgres airflow clean help
+
+help:
+	@echo "make demo     install, start the embedded warehouse, run the pipeline on sample data"
+	@echo "make test     lint and the whole test suite (real PostgreSQL, dbt, Airflow)"
+	@echo "make airflow  Airflow's UI (airflow standalone) on http://localhost:8080"
+	@echo "make format   apply ruff's formatting and fixes"
+	@echo "make clean    stop the warehouse and remove local state (.revalign, .venv)"
+
+demo: install postgres
+	$(BIN)/revalign demo
+
+test: install postgres lint
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+airflow: install postgres
+	$(BIN)/revalign airflow standalone
+
+install: $(STAMP)
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "revalign needs Python 3.11: run make PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --python $(PYTHON)
+	@touch $@
+
+postgres:
+	@scripts/ensure_postgres.sh
+
+clean:
+	-@test -x $(BIN)/revalign && $(BIN)/revalign warehouse stop
+	rm -rf .revalign $(VENV) dbt_project/target dbt_project/logs

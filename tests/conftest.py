@@ -1,0 +1,116 @@
+"""Fixtures over a real PostgreSQL.
+
+The session starts its own embedded warehouse in a temporary REVALIGN_HOME (so a
+developer's demo warehouse is never touched), unless REVALIGN_WAREHOUSE_URL
+names one to use instead. Each test that asks for ``warehouse_db`` gets a
+database of its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from revalign import db, settings, warehouse
+from revalign.settings import ConnectionInfo
+
+REPO = settings.PROJECT_ROOT
+BIN = Path(sys.executable).parent
+
+
+@contextmanager
+def reachable_dir(prefix: str) -> Iterator[Path]:
+    """A temporary folder the cluster's OS user can enter (pytest's own are 0700 under root)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def revalign_home() -> Iterator[Path]:
+    saved = os.environ.get("REVALIGN_HOME")
+    with reachable_dir("revalign-test-home-") as home:
+        os.environ["REVALIGN_HOME"] = str(home)
+        yield home
+    if saved is None:
+        os.environ.pop("REVALIGN_HOME", None)
+    else:
+        os.environ["REVALIGN_HOME"] = saved
+
+
+@pytest.fixture(scope="session")
+def warehouse_server(revalign_home: Path) -> Iterator[ConnectionInfo]:
+    """A running PostgreSQL; connection to its main revalign database."""
+    if settings.external_warehouse_url():
+        yield warehouse.connection()
+        return
+    conn = warehouse.start()
+    yield conn
+    warehouse.stop()
+
+
+def _admin(server: ConnectionInfo) -> ConnectionInfo:
+    return server.with_database("postgres")
+
+
+@pytest.fixture
+def warehouse_db(warehouse_server: ConnectionInfo) -> Iterator[ConnectionInfo]:
+    """A fresh, empty database for one test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with db.connect(_admin(warehouse_server), autocommit=True) as pg, pg.cursor() as cur:
+        cur.execute(f'create database "{name}"')
+    yield warehouse_server.with_database(name)
+    with db.connect(_admin(warehouse_server), autocommit=True) as pg, pg.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+
+
+def query(conn: ConnectionInfo, sql: str, params: tuple = ()) -> list[tuple]:
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall() if cur.description else []
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
+    """``revalign ARGS`` as a user runs it, in a child process."""
+    return subprocess.run(
+        [str(BIN / "revalign"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="session")
+def airflow_env(warehouse_server: ConnectionInfo, revalign_home: Path) -> dict[str, str]:
+    """Environment of a real Airflow whose metadata database is migrated and ready."""
+    env = {
+        **os.environ,
+        **settings.airflow_environment(warehouse_server, warehouse.airflow_db_connection()),
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    settings.airflow_home().mkdir(parents=True, exist_ok=True)
+    migrate = subprocess.run(
+        [str(BIN / "airflow"), "db", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    assert migrate.returncode == 0, migrate.stderr[-2000:]
+    return env

@@ -1,0 +1,76 @@
+import json
+
+import pytest
+
+from revalign import settings
+from revalign.settings import ConnectionInfo, SettingsError
+
+
+def test_url_round_trip_keeps_awkward_passwords():
+    conn = ConnectionInfo("db.example", 6543, "rev user", "p@ss:w/rd%", "wh")
+    again = ConnectionInfo.from_url(conn.url)
+    assert again == conn
+    assert again.password == "p@ss:w/rd%"
+    assert "p@ss" not in conn.redacted() and "***" in conn.redacted()
+
+
+def test_url_defaults_and_errors():
+    conn = ConnectionInfo.from_url("postgresql://u@localhost/warehouse")
+    assert (conn.port, conn.password, conn.dbname) == (5432, "", "warehouse")
+    with pytest.raises(SettingsError, match="postgresql://"):
+        ConnectionInfo.from_url("mysql://u@h/db")
+    with pytest.raises(SettingsError, match="names no database"):
+        ConnectionInfo.from_url("postgresql://u@h:5432")
+
+
+def test_environment_overrides_defaults(monkeypatch, tmp_path):
+    monkeypatch.setenv("REVALIGN_HOME", str(tmp_path))
+    monkeypatch.delenv("REVALIGN_LANDING_DIR", raising=False)
+    assert settings.home() == tmp_path
+    assert settings.landing_dir() == str(tmp_path / "landing")
+    monkeypatch.setenv("REVALIGN_LANDING_DIR", "s3://bucket/landing")
+    assert settings.landing_dir() == "s3://bucket/landing"
+    monkeypatch.setenv("REVALIGN_DBT_THREADS", "x")
+    with pytest.raises(SettingsError, match="REVALIGN_DBT_THREADS"):
+        settings.dbt_threads()
+
+
+def test_dbt_profile_and_airflow_connection_derive_from_one_connection(monkeypatch, tmp_path):
+    monkeypatch.setenv("REVALIGN_HOME", str(tmp_path))
+    wh = ConnectionInfo("127.0.0.1", 5555, "revalign", "secret", "revalign")
+    meta = wh.with_database("airflow")
+    env = settings.airflow_environment(wh, meta)
+
+    airflow_conn = json.loads(env["AIRFLOW_CONN_REVALIGN_WAREHOUSE"])
+    assert airflow_conn == {
+        "conn_type": "postgres",
+        "host": "127.0.0.1",
+        "port": 5555,
+        "login": "revalign",
+        "password": "secret",
+        "schema": "revalign",
+    }
+    assert env["REVALIGN_DBT_PORT"] == "5555" and env["REVALIGN_DBT_DBNAME"] == "revalign"
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://")
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith("/airflow")
+    assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(settings.PROJECT_ROOT / "dags")
+    assert env["AIRFLOW_HOME"] == str(tmp_path / "airflow")
+
+
+def test_dbt_profile_reads_only_derived_variables():
+    profile = (settings.PROJECT_ROOT / "dbt_project" / "profiles.yml").read_text()
+    wanted = set(settings.dbt_environment(ConnectionInfo("h", 1, "u", "p", "d")))
+    for name in ("HOST", "PORT", "USER", "PASSWORD", "DBNAME", "THREADS"):
+        assert f"env_var('REVALIGN_DBT_{name}'" in profile
+        assert f"REVALIGN_DBT_{name}" in wanted
+
+
+def test_only_the_settings_module_reads_the_environment():
+    offenders = []
+    for path in (settings.PROJECT_ROOT / "revalign").rglob("*.py"):
+        if path.name == "settings.py":
+            continue
+        text = path.read_text()
+        if "os.environ.get(" in text or "os.getenv(" in text:
+            offenders.append(path.name)
+    assert offenders == []
