@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -29,6 +30,10 @@ def _warehouse(args: argparse.Namespace) -> int:
         return 0 if state.running else 3
     if args.action == "url":
         conn = warehouse.connection()
+        if args.bi:
+            conn = settings.ConnectionInfo(
+                conn.host, conn.port, settings.bi_role(), warehouse.bi_password() or "", conn.dbname
+            )
         print(conn.url if args.show_password else conn.redacted())
         return 0
     if args.action == "init":
@@ -84,8 +89,11 @@ def _airflow(args: argparse.Namespace) -> int:
     env = {**os.environ, **settings.airflow_environment(conn, warehouse.airflow_db_connection())}
     bindir = Path(sys.executable).parent
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
+    airflow_bin = shutil.which("airflow", path=env["PATH"])
+    if airflow_bin is None:
+        raise RevalignError("Airflow's command line is not installed here: run `make install`")
     settings.airflow_home().mkdir(parents=True, exist_ok=True)
-    argv = [str(bindir / "airflow"), *args.airflow_args]
+    argv = [airflow_bin, *args.airflow_args]
     os.execve(argv[0], argv, env)
     return 1  # not reached
 
@@ -116,6 +124,7 @@ def parser() -> argparse.ArgumentParser:
         "or (init) create the schemas and BI role on whichever warehouse is configured",
     )
     wh.add_argument("--show-password", action="store_true", help="url: print the password too")
+    wh.add_argument("--bi", action="store_true", help="url: the read-only BI role's URL")
     wh.set_defaults(func=_warehouse)
 
     build = sub.add_parser("build", help="dbt build of the marts")

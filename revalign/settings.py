@@ -229,6 +229,7 @@ def airflow_environment(warehouse: ConnectionInfo, metadata_db: ConnectionInfo) 
         "AIRFLOW_HOME": str(airflow_home()),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url,
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
