@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -94,6 +95,9 @@ def _airflow(args: argparse.Namespace) -> int:
         raise RevalignError("Airflow's command line is not installed here: run `make install`")
     settings.airflow_home().mkdir(parents=True, exist_ok=True)
     argv = [airflow_bin, *args.airflow_args]
+    # `airflow standalone` stops cleanly only on SIGINT; a shell's background job
+    # starts with SIGINT ignored, which exec would pass on.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.execve(argv[0], argv, env)
     return 1  # not reached
 
