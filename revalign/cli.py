@@ -75,6 +75,35 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate(args: argparse.Namespace) -> int:
+    from revalign import generator
+
+    rates = {}
+    if args.clean:
+        rates = dict.fromkeys(generator.world.DEFAULT_RATES, 0.0)
+    for item in args.rate:
+        rule, _, value = item.partition("=")
+        try:
+            rates[rule] = float(value)
+        except ValueError:
+            raise RevalignError(
+                f"--rate {item!r}: write RULE=SHARE, e.g. lead_missing_source=0.05"
+            ) from None
+    try:
+        truth = generator.generate(
+            Path(args.out), leads=args.leads, seed=args.seed, batches=args.batches, rates=rates
+        )
+    except ValueError as exc:
+        raise RevalignError(str(exc)) from None
+    records = truth["records"]
+    print(
+        f"wrote {args.batches} batch(es) to {args.out}: {records['leads']} leads, "
+        f"{records['opportunities']} opportunities, as of {truth['as_of']}; "
+        f"expected figures in {Path(args.out) / 'truth.json'}"
+    )
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from revalign import demo
 
@@ -135,6 +164,23 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--as-of", help="timestamp age-based figures are computed at (ISO 8601)")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     build.set_defaults(func=_build)
+
+    gen = sub.add_parser(
+        "generate", help="realistic Salesforce-shaped sample extracts, with truth.json"
+    )
+    gen.add_argument("--out", required=True, help="folder to write the batches into")
+    gen.add_argument("--leads", type=int, default=1000, help="number of leads (default 1000)")
+    gen.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    gen.add_argument("--batches", type=int, default=1, help="1 full + K-1 incremental batches")
+    gen.add_argument(
+        "--rate",
+        action="append",
+        default=[],
+        metavar="RULE=SHARE",
+        help="share of records with a hygiene problem, e.g. lead_missing_source=0.1 (repeatable)",
+    )
+    gen.add_argument("--clean", action="store_true", help="inject no hygiene problem at all")
+    gen.set_defaults(func=_generate)
 
     demo = sub.add_parser("demo", help="sample data end to end, then a summary")
     demo.set_defaults(func=_demo)

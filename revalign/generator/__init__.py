@@ -1,0 +1,253 @@
+"""``revalign generate``: Salesforce-shaped sample extracts whose right answers are known.
+
+The model (``world``) decides each lead's life from a seeded stream, the writer
+streams it out as CSV batches, and ``truth`` counts the expected figures from
+the same model. Memory stays flat: a lead is written and forgotten before the
+next one is made.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from revalign.generator import world
+from revalign.generator.truth import Truth
+from revalign.generator.world import AS_OF, PERIOD_START, Activity, Lead, Opportunity
+from revalign.generator.writer import BatchWriter, Version
+
+SALESFORCE_OBJECTS = (
+    "User", "Campaign", "CampaignMember", "Lead",
+    "Task", "Event", "Opportunity", "OpportunityHistory",
+)  # fmt: skip
+
+
+def cutoffs(batches: int) -> list[datetime]:
+    """Extraction times of the batches; the last one is the data's as_of."""
+    span = AS_OF - PERIOD_START
+    moments = [world.at_second(PERIOD_START + span * k / batches) for k in range(1, batches)]
+    return [*moments, AS_OF]
+
+
+def generate(
+    out: Path,
+    leads: int = 1000,
+    seed: int = 0,
+    batches: int = 1,
+    rates: dict[str, float] | None = None,
+) -> dict:
+    """Write the batches under ``out/salesforce`` and ``out/plan`` and ``out/truth.json``."""
+    if leads < 1:
+        raise ValueError("--leads must be at least 1")
+    if batches < 1:
+        raise ValueError("--batches must be at least 1")
+    chosen = {**world.DEFAULT_RATES, **(rates or {})}
+    unknown = set(chosen) - set(world.DEFAULT_RATES)
+    if unknown:
+        raise ValueError(f"unknown hygiene rule(s): {', '.join(sorted(unknown))}")
+    out.mkdir(parents=True, exist_ok=True)
+    times = cutoffs(batches)
+    company = world.Company(seed, leads)
+    factory = world.LeadFactory(seed, leads, chosen, company)
+    truth = Truth(company)
+    sf = BatchWriter(out, "salesforce", times, seed)
+    sf.open_all(SALESFORCE_OBJECTS)
+    for user in company.users:
+        sf.record("User", [Version(user.created_at, _user_row(user))])
+    for campaign in company.campaigns:
+        sf.record("Campaign", [Version(campaign.created_at, _campaign_row(campaign))])
+    for i in range(leads):
+        lead, sales_deal = factory.lead(i)
+        _write_lead(sf, lead)
+        truth.add_lead(lead)
+        for opp in (lead.opportunity, sales_deal):
+            if opp is not None:
+                _write_opportunity(sf, opp)
+                truth.add_opportunity(opp)
+    sf.close()
+    plan = BatchWriter(out, "plan", [times[0]], seed)
+    plan.write_file(0, "Targets.csv", ["Month", "Metric", "Team", "Target"], _targets(seed, leads))
+    plan.close()
+    generator = {"leads": leads, "seed": seed, "batches": batches, "rates": chosen}
+    result = truth.as_dict(generator)
+    (out / "truth.json").write_text(json.dumps(result, indent=2, sort_keys=False) + "\n")
+    return result
+
+
+def _write_lead(sf: BatchWriter, lead: Lead) -> None:
+    base = {
+        "Id": lead.id,
+        "FirstName": lead.first_name,
+        "LastName": lead.last_name,
+        "Email": lead.email,
+        "Company": lead.company,
+        "Title": lead.title,
+        "Street": lead.street,
+        "Country": lead.country,
+        "LeadSource": lead.lead_source,
+        "OwnerId": lead.owner_id,
+        "Persona__c": lead.persona_field,
+        "IsDeleted": False,
+        "CreatedDate": lead.created_at,
+    }
+    versions = []
+    for v in lead.versions:
+        converted = v.converted is not None
+        row = {
+            **base,
+            "Status": v.status,
+            "MQL_Date__c": v.mql_at,
+            "IsConverted": converted,
+            "ConvertedDate": v.converted,
+            "ConvertedContactId": lead.contact_id if converted else None,
+            "ConvertedAccountId": lead.account_id if converted else None,
+            "ConvertedOpportunityId": lead.opportunity.id
+            if converted and lead.opportunity
+            else None,
+            "Disqualified_Reason__c": v.reason,
+            "SystemModstamp": v.at,
+        }
+        versions.append(Version(v.at, row))
+    sf.record("Lead", versions, lead.deleted_at)
+    for activity in lead.activities:
+        _write_activity(sf, activity)
+    for member in lead.memberships:
+        row = {
+            "Id": member.id,
+            "CampaignId": member.campaign_id,
+            "LeadId": member.lead_id,
+            "ContactId": member.contact_id,
+            "Status": "Responded" if member.first_responded else "Sent",
+            "HasResponded": member.first_responded is not None,
+            "FirstRespondedDate": member.first_responded,
+            "IsDeleted": False,
+            "CreatedDate": member.created_at,
+            "SystemModstamp": member.created_at,
+        }
+        sf.record("CampaignMember", [Version(member.created_at, row)])
+
+
+def _write_activity(sf: BatchWriter, activity: Activity) -> None:
+    row = {
+        "Id": activity.id,
+        "WhoId": activity.who_id,
+        "WhatId": activity.what_id,
+        "OwnerId": activity.owner_id,
+        "Subject": activity.subject,
+        "IsDeleted": False,
+        "CreatedDate": activity.created_at,
+        "SystemModstamp": activity.created_at,
+    }
+    if activity.kind == "Task":
+        row.update(
+            TaskSubtype=activity.subtype,
+            Status="Completed",
+            ActivityDate=activity.created_at.date(),
+            Description=activity.description,
+        )
+    else:
+        row.update(
+            StartDateTime=activity.created_at,
+            EndDateTime=activity.created_at + timedelta(minutes=30),
+        )
+    sf.record(activity.kind, [Version(activity.created_at, row)], activity.deleted_at)
+
+
+def _write_opportunity(sf: BatchWriter, opp: Opportunity) -> None:
+    base = {
+        "Id": opp.id,
+        "Name": opp.name,
+        "AccountId": opp.account_id,
+        "OwnerId": opp.owner_id,
+        "LeadSource": opp.lead_source,
+        "Type": "New Business",
+        "IsDeleted": False,
+        "CreatedDate": opp.created_at,
+    }
+    versions = [
+        Version(
+            v.at,
+            {
+                **base,
+                "StageName": v.stage,
+                "Amount": v.amount,
+                "CloseDate": v.close_date,
+                "IsClosed": v.is_closed,
+                "IsWon": v.is_won,
+                "Win_Loss_Reason__c": v.reason,
+                "LastActivityDate": v.last_activity,
+                "SystemModstamp": v.at,
+            },
+        )
+        for v in opp.versions
+    ]
+    sf.record("Opportunity", versions, opp.deleted_at)
+    for history_id, v in opp.history:
+        row = {
+            "Id": history_id,
+            "OpportunityId": opp.id,
+            "StageName": v.stage,
+            "Amount": v.amount,
+            "CloseDate": v.close_date,
+            "CreatedById": opp.owner_id,
+            "IsDeleted": False,
+            "CreatedDate": v.at,
+            "SystemModstamp": v.at,
+        }
+        sf.record("OpportunityHistory", [Version(v.at, row)], opp.deleted_at)
+    for activity in opp.activities:
+        _write_activity(sf, activity)
+
+
+def _user_row(user: world.User) -> dict:
+    return {
+        "Id": user.id,
+        "Name": user.name,
+        "Email": user.email,
+        "IsActive": user.is_active,
+        "Department": user.department,
+        "Division": user.division,
+        "Title": user.title,
+        "CreatedDate": user.created_at,
+        "SystemModstamp": user.created_at,
+    }
+
+
+def _campaign_row(campaign: world.Campaign) -> dict:
+    return {
+        "Id": campaign.id,
+        "Name": campaign.name,
+        "Type": campaign.channel,
+        "Status": campaign.status,
+        "StartDate": campaign.start,
+        "EndDate": campaign.end,
+        "BudgetedCost": campaign.budgeted_cost,
+        "ActualCost": campaign.actual_cost,
+        "OwnerId": campaign.owner_id,
+        "IsDeleted": False,
+        "CreatedDate": campaign.created_at,
+        "SystemModstamp": campaign.created_at,
+    }
+
+
+def _targets(seed: int, leads: int) -> list[list[str]]:
+    """Monthly plan: MQLs per team and in all, opportunities and won amount in all."""
+    rng = random.Random(f"{seed}:targets")
+    monthly_mqls = leads * 0.6 / 12
+    rows = []
+    first = PERIOD_START.date()
+    for k in range(13):
+        year, month0 = divmod(first.month - 1 + k, 12)
+        period = f"{first.year + year}-{month0 + 1:02d}"
+        rows.append([period, "mqls", "", str(round(monthly_mqls * rng.uniform(0.9, 1.15)))])
+        for team in world.TEAMS:
+            rows.append(
+                [period, "mqls", team, str(round(monthly_mqls / 4 * rng.uniform(0.9, 1.15)))]
+            )
+        rows.append(
+            [period, "opportunities", "", str(round(monthly_mqls * 0.2 * rng.uniform(0.9, 1.1)))]
+        )
+        rows.append([period, "won_amount", "", str(round(monthly_mqls * 0.06 * 20_000, -3))])
+    return rows
