@@ -19,9 +19,15 @@ from revalign.generator.world import AS_OF, PERIOD_START, Activity, Lead, Opport
 from revalign.generator.writer import BatchWriter, Version
 
 SALESFORCE_OBJECTS = (
-    "User", "Campaign", "CampaignMember", "Lead",
-    "Task", "Event", "Opportunity", "OpportunityHistory",
-)  # fmt: skip
+    "User",
+    "Campaign",
+    "CampaignMember",
+    "Lead",
+    "Task",
+    "Event",
+    "Opportunity",
+    "OpportunityHistory",
+)
 
 
 def cutoffs(batches: int) -> list[datetime]:

@@ -16,9 +16,18 @@ from revalign.generator.world import AS_OF, Lead, Opportunity
 EMAIL_PATTERN = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 RULES = tuple(world.DEFAULT_RATES)
 FUNNEL_FIGURES = (
-    "leads", "mqls", "sla_met", "sla_breached", "sla_pending", "accepted", "rejected",
-    "acceptance_open", "opportunities", "won", "won_amount",
-)  # fmt: skip
+    "leads",
+    "mqls",
+    "sla_met",
+    "sla_breached",
+    "sla_pending",
+    "accepted",
+    "rejected",
+    "acceptance_open",
+    "opportunities",
+    "won",
+    "won_amount",
+)
 
 DEFINITIONS = {
     "as_of": "every age-based figure is computed at this moment (the last batch's extraction time)",
