@@ -12,6 +12,9 @@ from pathlib import Path
 from revalign import settings
 from revalign.errors import RevalignError
 
+#: Rejected records printed per file; the rest are in ops.rejected_rows.
+SHOWN_REJECTS = 5
+
 
 def _warehouse(args: argparse.Namespace) -> int:
     from revalign import warehouse
@@ -91,7 +94,12 @@ def _generate(args: argparse.Namespace) -> int:
             ) from None
     try:
         truth = generator.generate(
-            Path(args.out), leads=args.leads, seed=args.seed, batches=args.batches, rates=rates
+            Path(args.out),
+            leads=args.leads,
+            seed=args.seed,
+            batches=args.batches,
+            rates=rates,
+            workers=args.workers,
         )
     except ValueError as exc:
         raise RevalignError(str(exc)) from None
@@ -101,6 +109,31 @@ def _generate(args: argparse.Namespace) -> int:
         f"{records['opportunities']} opportunities, as of {truth['as_of']}; "
         f"expected figures in {Path(args.out) / 'truth.json'}"
     )
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    from revalign import loader
+
+    try:
+        results = loader.load(_ready_warehouse(), [Path(p) for p in args.paths], args.source)
+    except (FileNotFoundError, ValueError) as exc:
+        raise RevalignError(str(exc)) from None
+    for result in results:
+        print(result.summary())
+        for rejected in result.rejected[:SHOWN_REJECTS]:
+            print(f"  {result.path.name} line {rejected.line}: {rejected.reason}")
+        if len(result.rejected) > SHOWN_REJECTS:
+            print(f"  ... {len(result.rejected) - SHOWN_REJECTS} more in ops.rejected_rows")
+    counts = {s: sum(r.status == s for r in results) for s in ("loaded", "skipped", "quarantined")}
+    print(", ".join(f"{n} {status}" for status, n in counts.items()) + f" of {len(results)} files")
+    if counts["quarantined"]:
+        print(
+            f"revalign load: {counts['quarantined']} file(s) quarantined; "
+            "see ops.quarantined_files for why",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
@@ -165,6 +198,15 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     build.set_defaults(func=_build)
 
+    load = sub.add_parser("load", help="load extract files or batch folders into raw")
+    load.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files, batch folders or a landing zone"
+    )
+    load.add_argument(
+        "--source", help="source of the files (default: from <source>/<batch>/ folders)"
+    )
+    load.set_defaults(func=_load)
+
     gen = sub.add_parser(
         "generate", help="realistic Salesforce-shaped sample extracts, with truth.json"
     )
@@ -180,6 +222,9 @@ def parser() -> argparse.ArgumentParser:
         help="share of records with a hygiene problem, e.g. lead_missing_source=0.1 (repeatable)",
     )
     gen.add_argument("--clean", action="store_true", help="inject no hygiene problem at all")
+    gen.add_argument(
+        "--workers", type=int, default=None, help="processes to use (default: one per core)"
+    )
     gen.set_defaults(func=_generate)
 
     demo = sub.add_parser("demo", help="sample data end to end, then a summary")

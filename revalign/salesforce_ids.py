@@ -11,15 +11,19 @@ _SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
+_UPPER_AS_ONE = str.maketrans({chr(c): "1" if 65 <= c <= 90 else "0" for c in range(128)})
+# Two base62 digits at a time: make() runs once per generated record.
+_BASE62_PAIRS = [a + b for a in _BASE62 for b in _BASE62]
+
+
 def checksum(id15: str) -> str:
-    suffix = []
-    for start in (0, 5, 10):
-        bits = 0
-        for position, char in enumerate(id15[start : start + 5]):
-            if "A" <= char <= "Z":
-                bits |= 1 << position
-        suffix.append(_SUFFIX_ALPHABET[bits])
-    return "".join(suffix)
+    """Per block of 5 characters, a letter whose bits mark the upper-case ones."""
+    flags = id15.translate(_UPPER_AS_ONE)
+    return (
+        _SUFFIX_ALPHABET[int(flags[4::-1], 2)]
+        + _SUFFIX_ALPHABET[int(flags[9:4:-1], 2)]
+        + _SUFFIX_ALPHABET[int(flags[14:9:-1], 2)]
+    )
 
 
 def to_18(record_id: str) -> str:
@@ -33,12 +37,11 @@ def to_18(record_id: str) -> str:
 
 def make(prefix: str, number: int, pod: str = "Ec") -> str:
     """A well-formed 18-character id: 3-character key prefix, pod, base62 counter."""
-    digits = []
-    n = number
-    for _ in range(8):
-        n, rem = divmod(n, 62)
-        digits.append(_BASE62[rem])
-    if n:
+    if not 0 <= number < 62**8:
         raise ValueError(f"id counter {number} does not fit in 8 base62 digits")
-    id15 = prefix + pod + "00" + "".join(reversed(digits))
+    n, d4 = divmod(number, 3844)
+    n, d3 = divmod(n, 3844)
+    d1, d2 = divmod(n, 3844)
+    pairs = _BASE62_PAIRS
+    id15 = prefix + pod + "00" + pairs[d1] + pairs[d2] + pairs[d3] + pairs[d4]
     return id15 + checksum(id15)

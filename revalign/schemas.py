@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from psycopg2 import errors, sql
 
-from revalign import db, settings
+from revalign import db, ops_tables, settings
 from revalign.errors import RevalignError
 from revalign.settings import ConnectionInfo
 
@@ -81,6 +81,7 @@ def ensure_bi_role(conn: ConnectionInfo, role: str, password: str) -> None:
 def set_up(conn: ConnectionInfo, bi_role: str, bi_password: str | None) -> list[str]:
     """Schemas, and the BI role when it has a password; safe to run any number of times."""
     created = ensure_schemas(conn)
+    ops_tables.ensure(conn)
     if bi_password:
         ensure_bi_role(conn, bi_role, bi_password)
     return created

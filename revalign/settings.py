@@ -77,6 +77,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Unprivileged OS user that owns and runs the embedded cluster when revalign runs as root.",
     ),
     Setting(
+        "REVALIGN_MAX_FIELD_CHARS",
+        "131072",
+        "Longest field a loaded file may hold (Salesforce's long text limit); longer "
+        "records are rejected.",
+    ),
+    Setting(
         "REVALIGN_DBT_THREADS",
         "2",
         "Threads dbt uses for a build.",
@@ -103,15 +109,23 @@ def landing_dir() -> str:
     return _env("REVALIGN_LANDING_DIR") or str(home() / "landing")
 
 
-def dbt_threads() -> int:
-    raw = _env("REVALIGN_DBT_THREADS") or "2"
+def _positive_int(name: str, default: int) -> int:
+    raw = _env(name) or str(default)
     try:
-        threads = int(raw)
+        value = int(raw)
     except ValueError:
-        raise SettingsError(f"REVALIGN_DBT_THREADS must be a whole number, got {raw!r}") from None
-    if threads < 1:
-        raise SettingsError(f"REVALIGN_DBT_THREADS must be at least 1, got {threads}")
-    return threads
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def dbt_threads() -> int:
+    return _positive_int("REVALIGN_DBT_THREADS", 2)
+
+
+def max_field_chars() -> int:
+    return _positive_int("REVALIGN_MAX_FIELD_CHARS", 131_072)
 
 
 def external_warehouse_url() -> str | None:

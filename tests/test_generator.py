@@ -150,3 +150,16 @@ def test_bad_arguments_are_one_line(tmp_path):
     assert "unknown hygiene rule" in out.stderr
     out = run_cli("generate", "--out", str(tmp_path), "--leads", "0")
     assert out.returncode == 1 and "--leads" in out.stderr
+
+
+def test_output_does_not_depend_on_the_number_of_workers(tmp_path, monkeypatch):
+    import revalign.generator as gen
+
+    monkeypatch.setattr(gen, "CHUNK_LEADS", 120)
+    one = generate(tmp_path / "one", leads=500, seed=6, batches=2, workers=1)
+    two = generate(tmp_path / "two", leads=500, seed=6, batches=2, workers=2)
+    assert one == two
+    assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
+    assert not list((tmp_path / "one").glob(".parts-*")), "parts are cleaned up"
+    found = count(tmp_path / "two", parse_timestamp(two["as_of"]))
+    assert {k: found["hygiene"].get(k, 0) for k in two["hygiene"]} == two["hygiene"]

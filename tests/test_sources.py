@@ -145,3 +145,17 @@ def test_olist_files_parse_with_the_declared_types_and_lose_no_row(filename, row
         assert all(r[field] is not None for r in parsed), field
     keys = [tuple(r[k] for k in decl.key) for r in parsed]
     assert len(set(keys)) == len(keys)
+
+
+def test_every_custom_field_has_its_name_setting():
+    import yaml
+
+    project = yaml.safe_load((REPO / "dbt_project" / "dbt_project.yml").read_text())
+    names = project["vars"]["salesforce_field_names"]
+    declared = {
+        f.custom_field: f.name
+        for obj in sources.source("salesforce").objects
+        for f in obj.fields
+        if f.custom_field
+    }
+    assert names == declared

@@ -8,15 +8,28 @@ next one is made.
 
 from __future__ import annotations
 
+import csv
 import json
+import multiprocessing
+import os
 import random
+import tempfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from revalign.generator import world
 from revalign.generator.truth import Truth
 from revalign.generator.world import AS_OF, PERIOD_START, Activity, Lead, Opportunity
-from revalign.generator.writer import BatchWriter, Version
+from revalign.generator.writer import (
+    ChunkWriter,
+    Version,
+    assemble,
+    batch_folder,
+    write_marker,
+)
 
 SALESFORCE_OBJECTS = (
     "User",
@@ -37,12 +50,17 @@ def cutoffs(batches: int) -> list[datetime]:
     return [*moments, AS_OF]
 
 
+#: Leads per chunk. Fixed, so the output is the same whatever the number of workers.
+CHUNK_LEADS = 20_000
+
+
 def generate(
     out: Path,
     leads: int = 1000,
     seed: int = 0,
     batches: int = 1,
     rates: dict[str, float] | None = None,
+    workers: int | None = None,
 ) -> dict:
     """Write the batches under ``out/salesforce`` and ``out/plan`` and ``out/truth.json``."""
     if leads < 1:
@@ -53,18 +71,67 @@ def generate(
     unknown = set(chosen) - set(world.DEFAULT_RATES)
     if unknown:
         raise ValueError(f"unknown hygiene rule(s): {', '.join(sorted(unknown))}")
+    if any(not 0 <= share <= 1 for share in chosen.values()):
+        raise ValueError("hygiene rates are shares between 0 and 1")
     out.mkdir(parents=True, exist_ok=True)
     times = cutoffs(batches)
-    company = world.Company(seed, leads)
-    factory = world.LeadFactory(seed, leads, chosen, company)
+    parts = Path(tempfile.mkdtemp(prefix=".parts-", dir=out))
+    chunks = [
+        _Chunk(parts, seed, leads, times, chosen, n, start, min(start + CHUNK_LEADS, leads))
+        for n, start in enumerate(range(0, leads, CHUNK_LEADS))
+    ]
+    workers = min(workers or os.cpu_count() or 1, len(chunks))
+    truth = Truth(world.Company(seed, leads))
+    rows: Counter[tuple[int, str]] = Counter()
+    if workers == 1:
+        results = map(_generate_chunk, chunks)
+    else:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        results = pool.map(_generate_chunk, chunks)
+    for chunk_truth, chunk_rows in results:
+        truth.merge(chunk_truth)
+        rows.update(chunk_rows)
+    if workers > 1:
+        pool.shutdown()
+    assemble(out, parts, "salesforce", times, seed, SALESFORCE_OBJECTS, len(chunks), rows)
+    plan_folder = out / "plan" / batch_folder(times, 0)
+    plan_folder.mkdir(parents=True, exist_ok=True)
+    targets = _targets(seed, leads)
+    with open(plan_folder / "Targets.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["Month", "Metric", "Team", "Target"])
+        writer.writerows(targets)
+    write_marker(plan_folder, "plan", times[0], 0, {"Targets.csv": len(targets)})
+    generator = {"leads": leads, "seed": seed, "batches": batches, "rates": chosen}
+    result = truth.as_dict(generator)
+    (out / "truth.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    parts: Path
+    seed: int
+    leads: int
+    cutoffs: list[datetime]
+    rates: dict[str, float]
+    number: int
+    start: int
+    stop: int
+
+
+def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
+    """Leads ``start..stop`` and all that hangs on them; the first chunk adds users, campaigns."""
+    company = world.Company(chunk.seed, chunk.leads)
+    factory = world.LeadFactory(chunk.seed, chunk.leads, chunk.rates, company)
     truth = Truth(company)
-    sf = BatchWriter(out, "salesforce", times, seed)
-    sf.open_all(SALESFORCE_OBJECTS)
-    for user in company.users:
-        sf.record("User", [Version(user.created_at, _user_row(user))])
-    for campaign in company.campaigns:
-        sf.record("Campaign", [Version(campaign.created_at, _campaign_row(campaign))])
-    for i in range(leads):
+    sf = ChunkWriter(chunk.parts, "salesforce", chunk.cutoffs, chunk.seed, chunk.number)
+    if chunk.number == 0:
+        for user in company.users:
+            sf.record("User", [Version(user.created_at, _user_row(user))])
+        for campaign in company.campaigns:
+            sf.record("Campaign", [Version(campaign.created_at, _campaign_row(campaign))])
+    for i in range(chunk.start, chunk.stop):
         lead, sales_deal = factory.lead(i)
         _write_lead(sf, lead)
         truth.add_lead(lead)
@@ -72,17 +139,10 @@ def generate(
             if opp is not None:
                 _write_opportunity(sf, opp)
                 truth.add_opportunity(opp)
-    sf.close()
-    plan = BatchWriter(out, "plan", [times[0]], seed)
-    plan.write_file(0, "Targets.csv", ["Month", "Metric", "Team", "Target"], _targets(seed, leads))
-    plan.close()
-    generator = {"leads": leads, "seed": seed, "batches": batches, "rates": chosen}
-    result = truth.as_dict(generator)
-    (out / "truth.json").write_text(json.dumps(result, indent=2, sort_keys=False) + "\n")
-    return result
+    return truth, sf.close()
 
 
-def _write_lead(sf: BatchWriter, lead: Lead) -> None:
+def _write_lead(sf: ChunkWriter, lead: Lead) -> None:
     base = {
         "Id": lead.id,
         "FirstName": lead.first_name,
@@ -135,7 +195,7 @@ def _write_lead(sf: BatchWriter, lead: Lead) -> None:
         sf.record("CampaignMember", [Version(member.created_at, row)])
 
 
-def _write_activity(sf: BatchWriter, activity: Activity) -> None:
+def _write_activity(sf: ChunkWriter, activity: Activity) -> None:
     row = {
         "Id": activity.id,
         "WhoId": activity.who_id,
@@ -161,7 +221,7 @@ def _write_activity(sf: BatchWriter, activity: Activity) -> None:
     sf.record(activity.kind, [Version(activity.created_at, row)], activity.deleted_at)
 
 
-def _write_opportunity(sf: BatchWriter, opp: Opportunity) -> None:
+def _write_opportunity(sf: ChunkWriter, opp: Opportunity) -> None:
     base = {
         "Id": opp.id,
         "Name": opp.name,

@@ -135,6 +135,14 @@ class Truth:
         if AS_OF - opp.last_touched_at() > timedelta(days=world.STALE_DAYS):
             self.hygiene["opportunity_stale"] += 1
 
+    def merge(self, other: Truth) -> None:
+        """Add the counts of another chunk of leads."""
+        self.hygiene.update(other.hygiene)
+        for key, figures in other.funnel.items():
+            self.funnel[key].update(figures)
+        for name in ("leads", "opportunities"):
+            self.records[name] += other.records[name]
+
     def as_dict(self, generator: dict) -> dict:
         rows = []
         totals: Counter[str] = Counter()

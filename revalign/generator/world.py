@@ -20,6 +20,8 @@ UTC = UTC
 PERIOD_START = datetime(2025, 11, 1, tzinfo=UTC)
 AS_OF = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 
+#: Sales-sourced deals and their accounts number from here, clear of lead-made ones.
+SALES_SOURCED_IDS = 10**12
 SLA_HOURS = 24
 STALE_DAYS = 30
 STAGES = (
@@ -342,7 +344,6 @@ class LeadFactory:
         self.company = company
         self.span_s = (AS_OF - PERIOD_START).total_seconds() - 6 * 3600
         self.recent_emails: deque[str] = deque(maxlen=200)
-        self.sales_opportunities = 0
         self._id_base = 0
         self._id_count = 0
 
@@ -395,7 +396,7 @@ class LeadFactory:
             self.recent_emails.append(lead.email)
         sales_deal = None
         if rng.random() < 0.08:
-            sales_deal = self._sales_sourced_opportunity(rng, created, team)
+            sales_deal = self._sales_sourced_opportunity(rng, created, team, i)
         return lead, sales_deal
 
     def _inject_lead_problems(self, rng, lead: Lead, local: str, domain: str, team: str) -> None:
@@ -557,16 +558,17 @@ class LeadFactory:
 
     # --- opportunities ----------------------------------------------------------------
 
-    def _sales_sourced_opportunity(self, rng, created: datetime, team: str) -> Opportunity | None:
-        self.sales_opportunities += 1
-        n = self.sales_opportunities
+    def _sales_sourced_opportunity(
+        self, rng, created: datetime, team: str, i: int
+    ) -> Opportunity | None:
+        n = SALES_SOURCED_IDS + i
         start = self._after(rng, created, hours=(1, 24 * 5))
         if start is None:
             return None
         opp = self._opportunity(
             rng,
-            opp_id=salesforce_ids.make("006", 50_000_000 + n),
-            account_id=salesforce_ids.make("001", 50_000_000 + n),
+            opp_id=salesforce_ids.make("006", n),
+            account_id=salesforce_ids.make("001", n),
             created=start,
             team=team,
             lead_source=rng.choice(("Outbound", "Existing Customer", None)),

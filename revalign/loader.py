@@ -1,0 +1,405 @@
+"""Loads extract files into ``raw``: once, whole, fast, losing nothing.
+
+Each file is one transaction: COPY of its good records into
+``raw.<source>__<object>`` (every delivered column as text, plus load
+metadata), its bad records into ``ops.rejected_rows`` and a row in
+``ops.load_ledger`` keyed by the file's SHA-256. A file whose content is in the
+ledger is skipped, whatever its name; two loaders given the same file at once
+serialise on an advisory lock and the second skips it. A crash at any point
+rolls the transaction back: no rows, no ledger entry. A file that cannot be
+loaded at all (unknown object, unreadable header, missing required column, no
+readable record) is recorded in ``ops.quarantined_files``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql
+
+from revalign import csv_records, db, ops_tables, settings, sources
+from revalign.csv_records import HeaderError, NeedsCarefulRead, Rejected
+from revalign.settings import ConnectionInfo
+
+METADATA_COLUMNS = ("_batch_id", "_file", "_extracted_at", "_row_number")
+MAX_IDENTIFIER_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1
+COPY_CHUNK = 1 << 18
+MARKER_FILES = {"_SUCCESS", "_manifest.json"}
+_BATCH_TIME = re.compile(r"(\d{8}T\d{6}Z)$")
+
+
+@dataclass
+class FileResult:
+    path: Path
+    status: str  # loaded, skipped, quarantined
+    source: str | None = None
+    object: str | None = None
+    raw_table: str | None = None
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    reason: str | None = None
+    columns_added: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def summary(self) -> str:
+        name = (
+            self.path.name
+            if self.path.parent.name == ""
+            else f"{self.path.parent.name}/{self.path.name}"
+        )
+        if self.status == "loaded":
+            line = (
+                f"loaded      {name} -> raw.{self.raw_table}: {self.rows_loaded} rows"
+                f" of {self.rows_in}, {self.rows_rejected} rejected"
+            )
+            if self.columns_added:
+                line += f"; new columns: {', '.join(self.columns_added)}"
+            return line
+        if self.status == "skipped":
+            return f"skipped     {name}: {self.reason}"
+        return f"quarantined {name}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Where a file was delivered: its batch id and extraction time."""
+
+    batch_id: str | None
+    extracted_at: datetime | None
+
+    @classmethod
+    def of(cls, path: Path) -> Batch:
+        folder = path.parent
+        manifest = folder / "_manifest.json"
+        extracted = None
+        if manifest.exists():
+            try:
+                text = json.loads(manifest.read_text()).get("extracted_at")
+                extracted = sources.parse_timestamp(text) if text else None
+            except (ValueError, AttributeError):
+                extracted = None
+        if extracted is None:
+            match = _BATCH_TIME.search(folder.name)
+            if match:
+                stamp = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ")
+                extracted = stamp.replace(tzinfo=UTC)
+        if extracted is None:
+            extracted = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        return cls(batch_id=folder.name or None, extracted_at=extracted)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def raw_column(name: str) -> str:
+    """Column name in raw: the delivered name, trimmed and lower-cased (API names ignore case)."""
+    return name.strip().lower()
+
+
+def _check_header(header: list[str], decl: sources.SourceObject) -> list[str]:
+    columns = [raw_column(name) for name in header]
+    for position, column in enumerate(columns, start=1):
+        if not column:
+            raise HeaderError(f"column {position} of the header has no name")
+        if len(column.encode()) > MAX_IDENTIFIER_BYTES:
+            raise HeaderError(f"column name {column[:30]!r}... is longer than 63 bytes")
+        if column in METADATA_COLUMNS or column == "_loaded_at":
+            raise HeaderError(f"column {column!r} clashes with revalign's load metadata")
+    duplicates = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicates:
+        raise HeaderError(f"the header repeats column(s) {', '.join(duplicates)}")
+    missing = [f for f in decl.required if raw_column(f) not in columns]
+    if missing:
+        raise HeaderError(f"missing required column(s) {', '.join(missing)}")
+    return columns
+
+
+def _ensure_table(
+    conn: ConnectionInfo, decl: sources.SourceObject, columns: list[str]
+) -> list[str]:
+    """Create the raw table (declared columns) and add delivered ones it lacks; return those."""
+    table = sql.Identifier("raw", decl.raw_table)
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"raw.{decl.raw_table}",))
+        cur.execute(
+            sql.SQL(
+                "create table if not exists {} (_batch_id text, _file text, "
+                "_extracted_at timestamptz, _row_number bigint, "
+                "_loaded_at timestamptz not null default now())"
+            ).format(table)
+        )
+        cur.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = %s",
+            (decl.raw_table,),
+        )
+        existing = {row[0] for row in cur.fetchall()}
+        declared = [raw_column(f.name) for f in decl.fields]
+        wanted = [c for c in dict.fromkeys([*declared, *columns]) if c not in existing]
+        for column in wanted:
+            cur.execute(
+                sql.SQL("alter table {} add column if not exists {} text").format(
+                    table, sql.Identifier(column)
+                )
+            )
+    had_table = bool(existing)
+    return (
+        [c for c in wanted if c not in declared]
+        if had_table
+        else [c for c in columns if c not in declared]
+    )
+
+
+class _CopyFeed:
+    """A file-like object COPY reads: CSV records with the load metadata in front."""
+
+    def __init__(self, records: Iterator, prefix: list[str]):
+        self.records = records
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        prefix_buffer = io.StringIO()
+        csv.writer(prefix_buffer, lineterminator="").writerow([*prefix, ""])
+        self.prefix = prefix_buffer.getvalue()  # the constant fields, each followed by a comma
+        self.rows_in = 0
+        self.loaded = 0
+        self.rejected: list[Rejected] = []
+        self.done = False
+        #: the fast path met a malformed record: end this COPY, the loader starts over carefully
+        self.needs_careful_read = False
+
+    def read(self, size: int = -1) -> str:
+        limit = size if size and size > 0 else COPY_CHUNK
+        buffer, writer, prefix = self.buffer, self.writer, self.prefix
+        while not self.done and buffer.tell() < limit:
+            try:
+                record = next(self.records)
+            except StopIteration:
+                self.done = True
+                break
+            except NeedsCarefulRead:
+                self.done = self.needs_careful_read = True
+                break
+            self.rows_in += 1
+            if isinstance(record, Rejected):
+                self.rejected.append(record)
+                continue
+            self.loaded += 1
+            buffer.write(prefix)
+            record.insert(0, str(self.rows_in))
+            writer.writerow(record)
+        data = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return data
+
+    def readline(self, size: int = -1) -> str:  # psycopg2 only calls read(); here for the protocol
+        return self.read(size)
+
+
+def _copy(cur, decl: sources.SourceObject, columns: list[str], feed: _CopyFeed) -> None:
+    target = [*METADATA_COLUMNS[:3], "_row_number", *columns]
+    statement = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
+        sql.Identifier("raw", decl.raw_table),
+        sql.SQL(", ").join(sql.Identifier(c) for c in target),
+    )
+    cur.copy_expert(statement, feed, size=COPY_CHUNK)
+
+
+def _quarantine(conn: ConnectionInfo, result: FileResult, sha: str | None, batch: Batch) -> None:
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute(
+            "insert into ops.quarantined_files "
+            "(file_sha256, source, batch_id, file_name, file_path, reason) "
+            "values (%s, %s, %s, %s, %s, %s)",
+            (sha, result.source, batch.batch_id, result.path.name, str(result.path), result.reason),
+        )
+
+
+def _record_rejects(cur, sha: str, result: FileResult) -> None:
+    if not result.rejected:
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for item in result.rejected:
+        writer.writerow(
+            [sha, result.source, result.object, result.path.name, item.line, item.reason, item.raw]
+        )
+    buffer.seek(0)
+    cur.copy_expert(
+        "copy ops.rejected_rows (file_sha256, source, object, file_name, line, reason, "
+        "raw_record) from stdin with (format csv)",
+        buffer,
+    )
+
+
+def load_file(
+    conn: ConnectionInfo, path: Path, source: sources.Source, batch: Batch | None = None
+) -> FileResult:
+    """Load one file of ``source`` into raw; see the module docstring for the guarantees."""
+    batch = batch or Batch.of(path)
+    result = FileResult(path=path, status="quarantined", source=source.name)
+    decl = source.object_for_file(path.name)
+    sha = file_sha256(path)
+    if decl is None:
+        expected = ", ".join(o.files[0] for o in source.objects)
+        result.reason = (
+            f"no {source.name} object is delivered as {path.name!r} (expected one of {expected})"
+        )
+        _quarantine(conn, result, sha, batch)
+        return result
+    result.object, result.raw_table = decl.object, decl.raw_table
+    previous = _ledger_entry(conn, sha)
+    if previous:
+        result.status, result.reason = "skipped", previous
+        return result
+    try:
+        columns = _check_header(csv_records.read_header(path), decl)
+    except HeaderError as exc:
+        result.reason = str(exc)
+        _quarantine(conn, result, sha, batch)
+        return result
+    added = _ensure_table(conn, decl, columns)
+    csv_records.set_field_limit(settings.max_field_chars())
+    prefix = [
+        batch.batch_id or "",
+        path.name,
+        batch.extracted_at.isoformat() if batch.extracted_at else "",
+    ]
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (sha,))
+        previous = _ledger_entry_in(cur, sha)
+        if previous:
+            result.status, result.reason = "skipped", previous
+            return result
+        cur.execute("savepoint fast_path")
+        feed = _CopyFeed(csv_records.fast_records(path, len(columns)), prefix)
+        try:
+            _copy(cur, decl, columns, feed)
+            if feed.needs_careful_read:
+                cur.execute("rollback to savepoint fast_path")
+                feed = _CopyFeed(csv_records.careful_records(path, len(columns)), prefix)
+                _copy(cur, decl, columns, feed)
+        except psycopg2.DataError as exc:
+            pg.rollback()
+            result.reason = f"PostgreSQL refused its data: {str(exc).strip().splitlines()[0]}"
+            _quarantine(conn, result, sha, batch)
+            return result
+        result.rows_in, result.rows_loaded = feed.rows_in, feed.loaded
+        result.rows_rejected, result.rejected = len(feed.rejected), feed.rejected
+        if result.rows_loaded == 0 and result.rows_rejected > 0:
+            pg.rollback()
+            first = feed.rejected[0]
+            result.reason = (
+                f"none of its {result.rows_in} records could be read "
+                f"(line {first.line}: {first.reason})"
+            )
+            _quarantine(conn, result, sha, batch)
+            return result
+        _record_rejects(cur, sha, result)
+        cur.execute(
+            "insert into ops.load_ledger (file_sha256, source, object, raw_table, batch_id, "
+            "file_name, file_path, extracted_at, rows_in, rows_loaded, rows_rejected, "
+            "columns_added) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                sha,
+                source.name,
+                decl.object,
+                decl.raw_table,
+                batch.batch_id,
+                path.name,
+                str(path),
+                batch.extracted_at,
+                result.rows_in,
+                result.rows_loaded,
+                result.rows_rejected,
+                added,
+            ),
+        )
+    result.status, result.columns_added = "loaded", added
+    return result
+
+
+def _ledger_entry(conn: ConnectionInfo, sha: str) -> str | None:
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        return _ledger_entry_in(cur, sha)
+
+
+def _ledger_entry_in(cur, sha: str) -> str | None:
+    cur.execute(
+        "select file_name, batch_id, loaded_at from ops.load_ledger where file_sha256 = %s",
+        (sha,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    name, batch_id, loaded_at = row
+    return f"already loaded as {batch_id}/{name} at {loaded_at:%Y-%m-%d %H:%M:%S %Z}"
+
+
+# --- paths, batches, sources ----------------------------------------------------------
+
+
+def data_files(path: Path) -> list[Path]:
+    """The extract files under ``path``: a file, a batch folder, or folders of batches."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path} does not exist")
+    found = []
+    for child in sorted(path.iterdir()):
+        if child.name.startswith(".") or child.name in MARKER_FILES:
+            continue
+        if child.is_dir():
+            if child.name in ("archive", "quarantine"):
+                continue
+            found.extend(data_files(child))
+        elif child.suffix.lower() == ".csv":
+            found.append(child)
+    return found
+
+
+def source_of(path: Path, declared: dict[str, sources.Source]) -> sources.Source | None:
+    """``<landing>/<source>/<batch>/<file>``, else the one source declaring such a file name."""
+    for folder in (path.parent.parent.name, path.parent.name):
+        if folder in declared:
+            return declared[folder]
+    matches = [s for s in declared.values() if s.object_for_file(path.name)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def load(conn: ConnectionInfo, paths: list[Path], source: str | None = None) -> list[FileResult]:
+    """Load every extract file under ``paths``, in path order (batch order)."""
+    ops_tables.ensure(conn)
+    declared = sources.load_sources()
+    if source is not None and source not in declared:
+        raise ValueError(f"unknown source {source!r}; declared: {', '.join(sorted(declared))}")
+    results = []
+    for root in paths:
+        for path in data_files(Path(root)):
+            chosen = declared[source] if source else source_of(path, declared)
+            if chosen is None:
+                result = FileResult(path=path, status="quarantined")
+                result.reason = (
+                    "cannot tell its source: put it under <landing>/<source>/<batch>/ "
+                    "or pass --source"
+                )
+                _quarantine(conn, result, file_sha256(path), Batch.of(path))
+                results.append(result)
+                continue
+            results.append(load_file(conn, path, chosen))
+    return results
