@@ -1,10 +1,9 @@
 """Reads a delivered CSV file record by record, setting malformed records aside.
 
-The fast path reads with the C ``csv`` module and no per-line bookkeeping. The
-first sign of trouble (bytes that are not UTF-8, a quote left open, a field
-over the size limit, a record with the wrong number of fields) makes the caller
-restart the file on the careful path, which keeps the raw text and starting
-line of every record so a bad one can be stored with its reason.
+This is the loader's careful path, for files PostgreSQL would not COPY as they
+are: it keeps the raw text and starting line of every record, so a bad one
+(bytes that are not UTF-8, a quote left open, a field over the size limit, the
+wrong number of fields) is stored with its reason and the rest still loads.
 """
 
 from __future__ import annotations
@@ -25,10 +24,6 @@ class HeaderError(ValueError):
     """The file has no usable header: it is quarantined whole."""
 
 
-class NeedsCarefulRead(Exception):
-    """The fast path met a malformed record."""
-
-
 @dataclass(frozen=True)
 class Rejected:
     line: int
@@ -36,8 +31,9 @@ class Rejected:
     raw: str
 
 
-def set_field_limit(max_chars: int) -> None:
-    csv.field_size_limit(max_chars)
+#: The csv module's own ceiling, as a multiple of the configured field limit: it bounds
+#: the memory a quote left open can take; fields between the two are rejected by name.
+HARD_LIMIT_FACTOR = 16
 
 
 def read_header(path: Path) -> list[str]:
@@ -63,24 +59,12 @@ def read_header(path: Path) -> list[str]:
     raise HeaderError("the file is empty or its header is blank")
 
 
-def fast_records(path: Path, width: int) -> Iterator[list[str]]:
-    """Every data record; raises NeedsCarefulRead at the first malformed one."""
-    try:
-        with open(path, encoding=ENCODING, errors="strict", newline="") as handle:
-            reader = csv.reader(handle, strict=True)
-            next(reader, None)
-            for row in reader:
-                if len(row) != width:
-                    if not row:
-                        continue  # a blank line is no record
-                    raise NeedsCarefulRead
-                yield row
-    except (UnicodeDecodeError, csv.Error):
-        raise NeedsCarefulRead from None
-
-
-def careful_records(path: Path, width: int) -> Iterator[list[str] | Rejected]:
+def careful_records(
+    path: Path, header: list[str], max_chars: int
+) -> Iterator[list[str] | Rejected]:
     """Every data record, or a Rejected for each malformed one, with its raw text."""
+    csv.field_size_limit(max_chars * HARD_LIMIT_FACTOR)
+    width = len(header)
     consumed: list[str] = []
 
     def lines() -> Iterator[str]:
@@ -114,6 +98,14 @@ def careful_records(path: Path, width: int) -> Iterator[list[str] | Rejected]:
             continue
         if len(row) != width:
             yield Rejected(start, f"{len(row)} fields where the header has {width}", raw)
+            continue
+        longest = max(range(width), key=lambda i: len(row[i]))
+        if len(row[longest]) > max_chars:
+            reason = (
+                f"field {header[longest]!r} has {len(row[longest])} characters, "
+                f"over the limit of {max_chars} (REVALIGN_MAX_FIELD_CHARS)"
+            )
+            yield Rejected(start, reason, raw)
             continue
         yield row
 

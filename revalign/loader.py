@@ -27,7 +27,7 @@ import psycopg2
 from psycopg2 import sql
 
 from revalign import csv_records, db, ops_tables, settings, sources
-from revalign.csv_records import HeaderError, NeedsCarefulRead, Rejected
+from revalign.csv_records import HeaderError, Rejected
 from revalign.settings import ConnectionInfo
 
 METADATA_COLUMNS = ("_batch_id", "_file", "_extracted_at", "_row_number")
@@ -134,14 +134,23 @@ def _ensure_table(
 ) -> list[str]:
     """Create the raw table (declared columns) and add delivered ones it lacks; return those."""
     table = sql.Identifier("raw", decl.raw_table)
+    sequence = sql.Identifier("raw", f"{decl.raw_table}_row_number_seq")
     with db.connect(conn) as pg, pg.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"raw.{decl.raw_table}",))
+        cur.execute(sql.SQL("create sequence if not exists {}").format(sequence))
+        # When PostgreSQL parses the file itself (the fast path), the load metadata comes
+        # from these defaults: settings local to the loading transaction, and a sequence
+        # restarted at 1 for each file under the table's lock.
         cur.execute(
             sql.SQL(
-                "create table if not exists {} (_batch_id text, _file text, "
-                "_extracted_at timestamptz, _row_number bigint, "
+                "create table if not exists {table} ("
+                "_batch_id text default nullif(current_setting('revalign.batch_id', true), ''), "
+                "_file text default nullif(current_setting('revalign.file', true), ''), "
+                "_extracted_at timestamptz default "
+                "nullif(current_setting('revalign.extracted_at', true), '')::timestamptz, "
+                "_row_number bigint default nextval({seq}), "
                 "_loaded_at timestamptz not null default now())"
-            ).format(table)
+            ).format(table=table, seq=sql.Literal(f"raw.{decl.raw_table}_row_number_seq"))
         )
         cur.execute(
             "select column_name from information_schema.columns "
@@ -179,8 +188,6 @@ class _CopyFeed:
         self.loaded = 0
         self.rejected: list[Rejected] = []
         self.done = False
-        #: the fast path met a malformed record: end this COPY, the loader starts over carefully
-        self.needs_careful_read = False
 
     def read(self, size: int = -1) -> str:
         limit = size if size and size > 0 else COPY_CHUNK
@@ -191,9 +198,7 @@ class _CopyFeed:
             except StopIteration:
                 self.done = True
                 break
-            except NeedsCarefulRead:
-                self.done = self.needs_careful_read = True
-                break
+
             self.rows_in += 1
             if isinstance(record, Rejected):
                 self.rejected.append(record)
@@ -218,6 +223,78 @@ def _copy(cur, decl: sources.SourceObject, columns: list[str], feed: _CopyFeed) 
         sql.SQL(", ").join(sql.Identifier(c) for c in target),
     )
     cur.copy_expert(statement, feed, size=COPY_CHUNK)
+
+
+class _WatchedBytes:
+    """The file's bytes for COPY, watched for what PostgreSQL would read differently.
+
+    PostgreSQL accepts fields of any size and ends CSV input at a line holding only
+    ``\\.``; revalign rejects records over the field limit and keeps such lines as
+    data. Either one sends the file down the careful path.
+    """
+
+    def __init__(self, handle, limit_chars: int):
+        self.handle = handle
+        self.limit = limit_chars  # a field of more characters has more bytes too
+        self.tail = b""
+        self.record = 0  # bytes of the record being read, while it spans lines
+        self.in_quotes = False
+        self.suspicious = False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.handle.read(size if size and size > 0 else COPY_CHUNK)
+        if not self.suspicious:
+            lines = (self.tail + chunk).split(b"\n")
+            self.tail = lines.pop() if chunk else b""
+            self._watch(lines)
+            if len(self.tail) > self.limit:
+                self.suspicious = True
+        return chunk
+
+    def _watch(self, lines: list[bytes]) -> None:
+        limit, record, in_quotes = self.limit, self.record, self.in_quotes
+        for line in lines:
+            record = record + len(line) + 1 if in_quotes else len(line) + 1
+            if record > limit or line in (b"\\.", b"\\.\r"):
+                self.suspicious = True
+                return
+            if line.count(b'"') & 1:
+                in_quotes = not in_quotes
+        self.record, self.in_quotes = record, in_quotes
+
+
+def _server_parsed_copy(
+    cur, decl: sources.SourceObject, columns: list[str], path: Path, prefix: list[str]
+) -> int | None:
+    """COPY the file as it is, PostgreSQL parsing it; None when it needs the careful path.
+
+    This is the path of a well-formed file, at the speed of a plain COPY. PostgreSQL
+    refuses what revalign would reject (ragged records, bytes that are not UTF-8, open
+    quotes), and the byte watcher flags the rest; either rolls back to the savepoint.
+    """
+    batch_id, file_name, extracted_at = prefix
+    cur.execute("savepoint fast_path")
+    cur.execute(
+        "select set_config('revalign.batch_id', %s, true), set_config('revalign.file', %s, true),"
+        " set_config('revalign.extracted_at', %s, true), setval(%s, 1, false)",
+        (batch_id, file_name, extracted_at, f"raw.{decl.raw_table}_row_number_seq"),
+    )
+    limit = settings.max_field_chars()
+    statement = sql.SQL("copy {} ({}) from stdin with (format csv, header true)").format(
+        sql.Identifier("raw", decl.raw_table),
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+    )
+    with open(path, "rb") as handle:
+        watched = _WatchedBytes(handle, limit)
+        try:
+            cur.copy_expert(statement, watched, size=COPY_CHUNK)
+        except psycopg2.DataError:
+            cur.execute("rollback to savepoint fast_path")
+            return None
+    if watched.suspicious:
+        cur.execute("rollback to savepoint fast_path")
+        return None
+    return cur.rowcount
 
 
 def _quarantine(conn: ConnectionInfo, result: FileResult, sha: str | None, batch: Batch) -> None:
@@ -250,7 +327,10 @@ def _record_rejects(cur, sha: str, result: FileResult) -> None:
 def load_file(
     conn: ConnectionInfo, path: Path, source: sources.Source, batch: Batch | None = None
 ) -> FileResult:
-    """Load one file of ``source`` into raw; see the module docstring for the guarantees."""
+    """Load one file of ``source`` into raw; see the module docstring for the guarantees.
+
+    The ops tables must exist (``load`` and ``revalign warehouse init`` create them).
+    """
     batch = batch or Batch.of(path)
     result = FileResult(path=path, status="quarantined", source=source.name)
     decl = source.object_for_file(path.name)
@@ -268,13 +348,13 @@ def load_file(
         result.status, result.reason = "skipped", previous
         return result
     try:
-        columns = _check_header(csv_records.read_header(path), decl)
+        header = csv_records.read_header(path)
+        columns = _check_header(header, decl)
     except HeaderError as exc:
         result.reason = str(exc)
         _quarantine(conn, result, sha, batch)
         return result
     added = _ensure_table(conn, decl, columns)
-    csv_records.set_field_limit(settings.max_field_chars())
     prefix = [
         batch.batch_id or "",
         path.name,
@@ -286,21 +366,23 @@ def load_file(
         if previous:
             result.status, result.reason = "skipped", previous
             return result
-        cur.execute("savepoint fast_path")
-        feed = _CopyFeed(csv_records.fast_records(path, len(columns)), prefix)
-        try:
-            _copy(cur, decl, columns, feed)
-            if feed.needs_careful_read:
-                cur.execute("rollback to savepoint fast_path")
-                feed = _CopyFeed(csv_records.careful_records(path, len(columns)), prefix)
+        cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"raw.{decl.raw_table}",))
+        loaded = _server_parsed_copy(cur, decl, columns, path, prefix)
+        if loaded is not None:
+            result.rows_in = result.rows_loaded = loaded
+        else:
+            records = csv_records.careful_records(path, header, settings.max_field_chars())
+            feed = _CopyFeed(records, prefix)
+            try:
                 _copy(cur, decl, columns, feed)
-        except psycopg2.DataError as exc:
-            pg.rollback()
-            result.reason = f"PostgreSQL refused its data: {str(exc).strip().splitlines()[0]}"
-            _quarantine(conn, result, sha, batch)
-            return result
-        result.rows_in, result.rows_loaded = feed.rows_in, feed.loaded
-        result.rows_rejected, result.rejected = len(feed.rejected), feed.rejected
+            except psycopg2.DataError as exc:
+                pg.rollback()
+                reason = str(exc).strip().splitlines()[0]
+                result.reason = f"PostgreSQL refused its data: {reason}"
+                _quarantine(conn, result, sha, batch)
+                return result
+            result.rows_in, result.rows_loaded = feed.rows_in, feed.loaded
+            result.rows_rejected, result.rejected = len(feed.rejected), feed.rejected
         if result.rows_loaded == 0 and result.rows_rejected > 0:
             pg.rollback()
             first = feed.rejected[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from psycopg2 import errors, sql
 
 from revalign import db, ops_tables, settings
@@ -12,10 +14,18 @@ from revalign.settings import ConnectionInfo
 BI_SCHEMA = "marts"
 
 
+#: Set-up runs often (every command that needs the warehouse), sometimes from several
+#: processes at once: it serialises on this advisory lock, and retries statements on
+#: roles, which are shared by every database of the server.
+_SET_UP_LOCK = "select pg_advisory_xact_lock(hashtext('revalign.set_up'))"
+_ROLE_ATTEMPTS = 5
+
+
 def ensure_schemas(conn: ConnectionInfo) -> list[str]:
     """Create the flow's schemas where missing; returns the ones created."""
     created = []
     with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute(_SET_UP_LOCK)
         for schema in settings.SCHEMAS:
             cur.execute("select 1 from pg_namespace where nspname = %s", (schema,))
             if cur.fetchone() is None:
@@ -30,8 +40,21 @@ def ensure_bi_role(conn: ConnectionInfo, role: str, password: str) -> None:
     Tables dbt creates later in ``marts`` are covered by default privileges of
     the role that runs dbt (the warehouse user of ``conn``).
     """
+    for attempt in range(_ROLE_ATTEMPTS):
+        try:
+            _grant_bi_role(conn, role, password)
+            return
+        except (errors.InternalError_, errors.UniqueViolation):
+            # "tuple concurrently updated": another database's set-up changed the role
+            if attempt == _ROLE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.1 * (attempt + 1))
+
+
+def _grant_bi_role(conn: ConnectionInfo, role: str, password: str) -> None:
     role_id = sql.Identifier(role)
     with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute(_SET_UP_LOCK)
         cur.execute("select 1 from pg_roles where rolname = %s", (role,))
         verb = "alter" if cur.fetchone() else "create"
         try:

@@ -96,13 +96,15 @@ def test_two_loads_of_one_file_at_once_load_it_once(wh, tmp_path):
             [str(BIN / "revalign"), "load", "--source", "salesforce", str(lead)],
             env={**os.environ, **env},
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             cwd=REPO,
         )
         for _ in range(2)
     ]
-    outputs = [p.communicate(timeout=120)[0] for p in procs]
-    assert all(p.returncode == 0 for p in procs)
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    outputs = [out for out, _ in outputs]
     assert sorted(o.split()[0] for o in outputs) == ["loaded", "skipped"]
     rows = _ledger(wh)
     assert len(rows) == 1
@@ -184,7 +186,9 @@ def test_bad_records_are_rejected_with_file_line_and_reason(wh, tmp_path, monkey
     reasons = {r.line: r.reason for r in result.rejected}
     assert reasons[3] == "3 fields where the header has 6"
     assert reasons[4] == "bytes that are not UTF-8"
-    assert "field larger than field limit" in reasons[7]
+    assert reasons[7] == (
+        "field 'Name' has 2000 characters, over the limit of 1000 (REVALIGN_MAX_FIELD_CHARS)"
+    )
     assert 9 in reasons
     stored = query(wh, "select line, reason, raw_record from ops.rejected_rows order by line")
     assert [r[0] for r in stored] == sorted(reasons)
@@ -288,3 +292,36 @@ def test_concurrent_loads_of_different_files_into_one_new_table(wh, tmp_path):
         thread.join(timeout=60)
     assert errors == []
     assert _count(wh, "salesforce__user") == 4
+
+
+def test_what_postgresql_would_read_differently_takes_the_careful_path(wh, tmp_path, monkeypatch):
+    monkeypatch.setenv("REVALIGN_MAX_FIELD_CHARS", "1000")
+    folder = _batch(tmp_path)
+    long_multiline = '"' + "abc\n" * 400 + '"'  # 1,600 characters, no line over 1,000
+    end_marker = '"before\n\\.\nafter"'  # a line holding only \. ends COPY's CSV input
+    rows = [
+        USER_HEADER,
+        GOOD_USER,
+        f"005Ec0000000002MAA,{long_multiline},true,Sales,East,2026-01-01T00:00:00.000Z",
+        f"005Ec0000000003MAA,{end_marker},true,Sales,East,2026-01-01T00:00:00.000Z",
+        GOOD_USER.replace("0001MAA", "0004MAA"),
+    ]
+    _write(folder, "User.csv", "\n".join(rows) + "\n")
+    (result,) = loader.load(wh, [tmp_path])
+    assert (result.rows_in, result.rows_loaded, result.rows_rejected) == (4, 3, 1)
+    assert "field 'Name' has 1600 characters, over the limit" in result.rejected[0].reason
+    names = query(wh, "select name from raw.salesforce__user order by _row_number")
+    assert names == [("Ana Silva",), ("before\n\\.\nafter",), ("Ana Silva",)]
+
+
+def test_a_clean_file_is_numbered_in_file_order(wh, tmp_path):
+    folder = _batch(tmp_path)
+    body = "\n".join(GOOD_USER.replace("0001MAA", f"{n:04d}MAA") for n in range(1, 51))
+    _write(folder, "User.csv", f"{USER_HEADER}\n{body}\n")
+    second = _batch(tmp_path, "02_20261102T060000Z")
+    _write(second, "User.csv", f"{USER_HEADER}\n{GOOD_USER.replace('0001MAA', '9999MAA')}\n")
+    loader.load(wh, [tmp_path])
+    rows = query(wh, "select _batch_id, _row_number, id from raw.salesforce__user order by 1, 2")
+    assert [r[1] for r in rows[:50]] == list(range(1, 51))
+    assert all(r[2].startswith(f"005Ec000000{r[1]:04d}") for r in rows[:50])
+    assert rows[50][:2] == ("02_20261102T060000Z", 1)
