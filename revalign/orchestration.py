@@ -20,6 +20,30 @@ def warehouse_from_airflow(conn_id: str = settings.WAREHOUSE_CONN_ID) -> Connect
     )
 
 
+def ingest_claimed_batches(events_batches: list[str]) -> dict:
+    """Load every claimed batch of the landing zone (those named by the events first).
+
+    Returns what was loaded: the raw tables that received rows, and per batch the
+    files loaded, skipped and quarantined. Quarantined files are kept in the landing
+    zone's quarantine/ and in ops.quarantined_files; they do not fail the run.
+    """
+    from revalign import landing, schemas
+
+    conn = warehouse_from_airflow()
+    schemas.ensure_schemas(conn)
+    root = settings.landing_dir()
+    pending = [*events_batches, *landing.claimed_batches(root)]
+    batches = list(dict.fromkeys(b for b in pending if landing.storage_path(b).exists()))
+    summary: dict = {"batches": {}, "raw_tables": []}
+    tables: set[str] = set()
+    for batch in batches:
+        outcome = landing.process_batch(conn, batch, root)
+        tables |= outcome.raw_tables
+        summary["batches"][batch] = [r.summary() for r in outcome.results]
+    summary["raw_tables"] = sorted(tables)
+    return summary
+
+
 def build_marts(as_of: str | None = None) -> int:
     """dbt build against Airflow's warehouse connection; returns the number of nodes built."""
     moment = transform.parse_as_of(as_of) if as_of else None

@@ -77,6 +77,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Unprivileged OS user that owns and runs the embedded cluster when revalign runs as root.",
     ),
     Setting(
+        "REVALIGN_LANDING_POKE_SECONDS",
+        "2",
+        "How often the landing-zone watcher looks for new _SUCCESS markers.",
+    ),
+    Setting(
         "REVALIGN_MAX_FIELD_CHARS",
         "131072",
         "Longest field a loaded file may hold (Salesforce's long text limit); longer "
@@ -122,6 +127,10 @@ def _positive_int(name: str, default: int) -> int:
 
 def dbt_threads() -> int:
     return _positive_int("REVALIGN_DBT_THREADS", 2)
+
+
+def landing_poke_seconds() -> int:
+    return _positive_int("REVALIGN_LANDING_POKE_SECONDS", 2)
 
 
 def max_field_chars() -> int:
@@ -243,6 +252,8 @@ def airflow_environment(warehouse: ConnectionInfo, metadata_db: ConnectionInfo) 
         "AIRFLOW_HOME": str(airflow_home()),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        # The pipeline is event-driven: its DAGs run as soon as data arrives.
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url,

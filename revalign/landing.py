@@ -1,0 +1,120 @@
+"""The landing zone: ``<landing>/<source>/<batch_id>/`` folders, ready once ``_SUCCESS`` exists.
+
+A producer writes a batch's files, then the marker. The watcher claims a ready
+batch by renaming its marker to ``_SUCCESS.queued`` (one rename: two watchers
+cannot both claim it); the ingest task loads every claimed batch, then moves it
+to ``archive/<source>/<batch_id>/`` and any file that could not be loaded to
+``quarantine/<source>/<batch_id>/``. The landing zone is a local folder or any
+fsspec URL (``s3://bucket/landing``); remote batches are copied to a local
+temporary folder to be loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from revalign.settings import ConnectionInfo
+
+MARKER = "_SUCCESS"
+CLAIMED = "_SUCCESS.queued"
+ARCHIVE = "archive"
+QUARANTINE = "quarantine"
+
+
+def storage_path(location: str):
+    """A pathlib-like handle on a folder or an fsspec URL."""
+    if "://" not in location:
+        return Path(location)
+    from upath import UPath
+
+    return UPath(location)
+
+
+def ready_markers(landing: str) -> list:
+    """Markers of batches ready to load, oldest batch first."""
+    root = storage_path(landing)
+    if not root.exists():
+        return []
+    found = [
+        p for p in root.glob(f"*/*/{MARKER}") if p.parent.parent.name not in (ARCHIVE, QUARANTINE)
+    ]
+    return sorted(found, key=lambda p: (p.parent.parent.name, p.parent.name))
+
+
+def claim(marker) -> str | None:
+    """Take a ready batch for loading; None if another watcher took it first."""
+    try:
+        marker.rename(marker.with_name(CLAIMED))
+    except (FileNotFoundError, OSError):
+        return None
+    return str(marker.parent)
+
+
+def claimed_batches(landing: str) -> list[str]:
+    """Batches claimed and not yet loaded (including those of a run that failed)."""
+    root = storage_path(landing)
+    if not root.exists():
+        return []
+    found = [p.parent for p in root.glob(f"*/*/{CLAIMED}")]
+    found = [p for p in found if p.parent.name not in (ARCHIVE, QUARANTINE)]
+    return [str(p) for p in sorted(found, key=lambda p: (p.parent.name, p.name))]
+
+
+@dataclass
+class BatchOutcome:
+    batch: str
+    results: list  # loader.FileResult
+
+    @property
+    def raw_tables(self) -> set[str]:
+        return {r.raw_table for r in self.results if r.status == "loaded" and r.raw_table}
+
+
+def process_batch(conn: ConnectionInfo, batch: str, landing: str) -> BatchOutcome:
+    """Load one claimed batch, then archive it (quarantining what could not be loaded)."""
+    from revalign import loader
+
+    folder = storage_path(batch)
+    local, temporary = _local_copy(folder)
+    try:
+        results = loader.load(conn, [local])
+    finally:
+        if temporary:
+            shutil.rmtree(temporary, ignore_errors=True)
+    root = storage_path(landing)
+    source, batch_id = folder.parent.name, folder.name
+    for result in results:
+        if result.status == "quarantined":
+            target = root / QUARANTINE / source / batch_id / result.path.name
+            _move(folder / result.path.name, target)
+    archive = root / ARCHIVE / source / batch_id
+    for item in list(folder.iterdir()):
+        _move(item, archive / item.name)
+    with contextlib.suppress(OSError):  # object stores have no folders to remove
+        folder.rmdir()
+    return BatchOutcome(batch=batch, results=results)
+
+
+def _local_copy(folder) -> tuple[Path, Path | None]:
+    if isinstance(folder, Path):
+        return folder, None
+    temporary = Path(tempfile.mkdtemp(prefix="revalign-batch-"))
+    local = temporary / folder.parent.name / folder.name
+    local.mkdir(parents=True)
+    for item in folder.iterdir():
+        if item.is_file():
+            with item.open("rb") as source, open(local / item.name, "wb") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+    return local, temporary
+
+
+def _move(source, target) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(source, Path):
+        source.replace(target)
+    else:
+        source.rename(target)
