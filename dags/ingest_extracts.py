@@ -11,7 +11,7 @@ An asset event posted to the landing asset through the REST API also starts it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, AssetAlias, AssetWatcher, dag, task
 
@@ -42,7 +42,7 @@ raw_tables = AssetAlias(name=assets.RAW_ALIAS)
     doc_md=__doc__,
 )
 def ingest_extracts():
-    @task(outlets=[raw_tables], retries=2)
+    @task(outlets=[raw_tables], retries=2, retry_delay=timedelta(seconds=15))
     def load_batches(triggering_asset_events=None, outlet_events=None) -> dict:
         from revalign.orchestration import ingest_claimed_batches
 

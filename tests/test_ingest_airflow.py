@@ -8,6 +8,8 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -54,7 +56,7 @@ def running_airflow(airflow_env, warehouse_db, tmp_path):
             start_new_session=True,
         )
         try:
-            yield landing, proc, tmp_path / "airflow.log"
+            yield landing, proc, tmp_path / "airflow.log", port
         finally:
             _stop(proc)
             log.close()
@@ -87,7 +89,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 def _drop_batch(extracts: Path, landing: Path) -> tuple[Path, dict]:
     """Copy a generated batch into the landing zone: files first, then the marker."""
-    batch = next((extracts / "salesforce").iterdir())
+    batch = sorted((extracts / "salesforce").iterdir())[0]
     target = landing / "salesforce" / batch.name
     target.mkdir(parents=True)
     for item in sorted(batch.iterdir()):
@@ -99,29 +101,91 @@ def _drop_batch(extracts: Path, landing: Path) -> tuple[Path, dict]:
 
 
 @pytest.mark.slow
-def test_a_dropped_batch_reaches_raw_through_airflow(running_airflow, warehouse_db, tmp_path):
-    landing, proc, log = running_airflow
-    generate(tmp_path / "extracts", leads=300, seed=21, batches=1)
+def test_batches_reach_raw_through_airflow_by_marker_and_by_rest(
+    running_airflow, warehouse_db, tmp_path
+):
+    landing, proc, log, port = running_airflow
+    generate(tmp_path / "extracts", leads=300, seed=21, batches=2)
+    _wait_for_api(port, proc, log)
     batch, manifest = _drop_batch(tmp_path / "extracts", landing)
-    expected_files = len(manifest["rows"])
-
-    deadline = time.monotonic() + WAIT_S
-    loaded = 0
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text()[-3000:]
-        if query(warehouse_db, "select to_regclass('ops.load_ledger') is not null")[0][0]:
-            loaded = query(warehouse_db, "select count(*) from ops.load_ledger")[0][0]
-        if loaded == expected_files and (landing / "archive" / "salesforce" / batch.name).exists():
-            break
-        time.sleep(1)
-    else:
-        pytest.fail(
-            f"{loaded}/{expected_files} files loaded after {WAIT_S}s:\n{log.read_text()[-4000:]}"
-        )
+    first_files = len(manifest["rows"])
+    archived = landing / "archive" / "salesforce" / batch.name
+    _wait_for_ledger(warehouse_db, first_files, archived, proc, log)
 
     rows = manifest["rows"]
     lead_file = next(name for name in rows if name.startswith("Lead"))
     assert query(warehouse_db, "select count(*) from raw.salesforce__lead")[0][0] == rows[lead_file]
     assert not batch.exists(), "the batch moved to archive/"
-    archived = landing / "archive" / "salesforce" / batch.name
     assert (archived / "_SUCCESS.queued").exists() and (archived / lead_file).exists()
+
+    # A second batch, announced through the REST API instead of a marker.
+    api = _Api(port, Path(os.environ["REVALIGN_HOME"]) / "airflow")
+    second = sorted((tmp_path / "extracts" / "salesforce").iterdir())[1]
+    target = landing / "salesforce" / second.name
+    shutil.copytree(second, target, ignore=shutil.ignore_patterns("_SUCCESS"))
+    asset_id = api.get("/api/v2/assets", name_pattern="revalign.landing")["assets"][0]["id"]
+    api.post("/api/v2/assets/events", {"asset_id": asset_id, "extra": {"batch": str(target)}})
+    second_files = len(json.loads((second / "_manifest.json").read_text())["rows"])
+    archived_second = landing / "archive" / "salesforce" / second.name
+    _wait_for_ledger(warehouse_db, first_files + second_files, archived_second, proc, log)
+
+    # ingest_extracts emitted an event for each raw table it loaded rows into. (Until a DAG
+    # schedules on it, an asset resolved through an alias exists but is not "active".)
+    raw_lead = api.get(
+        "/api/v2/assets", name_pattern="revalign.raw.salesforce__lead", only_active="false"
+    )["assets"]
+    assert raw_lead, "the raw asset revalign.raw.salesforce__lead exists"
+    events = api.get("/api/v2/assets/events", asset_id=raw_lead[0]["id"])["asset_events"]
+    assert len(events) == 2
+
+
+def _wait_for_api(port: int, proc, log: Path) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text()[-3000:]
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/version", timeout=5).close()
+            return
+        except OSError:
+            time.sleep(1)
+    pytest.fail(f"Airflow's API server did not answer within {WAIT_S}s")
+
+
+def _wait_for_ledger(conn, files: int, archived: Path, proc, log: Path) -> None:
+    deadline = time.monotonic() + WAIT_S
+    loaded = 0
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log.read_text()[-3000:]
+        if query(conn, "select to_regclass('ops.load_ledger') is not null")[0][0]:
+            loaded = query(conn, "select count(*) from ops.load_ledger")[0][0]
+        if loaded == files and archived.exists():
+            return
+        time.sleep(1)
+    pytest.fail(f"{loaded}/{files} files loaded after {WAIT_S}s:\n{log.read_text()[-4000:]}")
+
+
+class _Api:
+    """Airflow's REST API with a token from the simple auth manager."""
+
+    def __init__(self, port: int, airflow_home: Path):
+        self.base = f"http://127.0.0.1:{port}"
+        generated = airflow_home / "simple_auth_manager_passwords.json.generated"
+        password = json.loads(generated.read_text())["admin"]
+        token = self._call("POST", "/auth/token", {"username": "admin", "password": password})
+        self.headers = {"Authorization": f"Bearer {token['access_token']}"}
+
+    def _call(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+        request = urllib.request.Request(
+            self.base + path,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json", **(headers or {})},
+            method=method,
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    def get(self, path: str, **params):
+        return self._call("GET", f"{path}?{urllib.parse.urlencode(params)}", headers=self.headers)
+
+    def post(self, path: str, body: dict):
+        return self._call("POST", path, body, headers=self.headers)
