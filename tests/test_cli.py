@@ -6,7 +6,7 @@ from conftest import run_cli
 def test_help_lists_the_commands():
     out = run_cli("--help")
     assert out.returncode == 0
-    for command in ("warehouse", "build", "demo", "airflow", "settings"):
+    for command in ("warehouse", "load", "build", "generate", "demo", "airflow", "settings"):
         assert command in out.stdout
 
 

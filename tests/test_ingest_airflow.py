@@ -54,6 +54,8 @@ def running_airflow(airflow_env, warehouse_db, tmp_path):
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # standalone stops cleanly on SIGINT, which a background job inherits as ignored
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             yield landing, proc, tmp_path / "airflow.log", port
