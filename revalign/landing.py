@@ -5,8 +5,8 @@ batch by renaming its marker to ``_SUCCESS.queued`` (one rename: two watchers
 cannot both claim it); the ingest task loads every claimed batch, then moves it
 to ``archive/<source>/<batch_id>/`` and any file that could not be loaded to
 ``quarantine/<source>/<batch_id>/``. The landing zone is a local folder or any
-fsspec URL (``s3://bucket/landing``); remote batches are copied to a local
-temporary folder to be loaded.
+fsspec URL (``s3://bucket/landing``, through Airflow's ``ObjectStoragePath``);
+remote batches are copied to a local temporary folder to be loaded.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ QUARANTINE = "quarantine"
 
 
 def storage_path(location: str):
-    """A pathlib-like handle on a folder or an fsspec URL."""
+    """A pathlib-like handle on a folder, or on an fsspec URL through Airflow's ObjectStoragePath
+    (``s3://aws_default@bucket/landing`` takes its credentials from that Airflow connection)."""
     if "://" not in location:
         return Path(location)
-    from upath import UPath
+    from airflow.sdk import ObjectStoragePath
 
-    return UPath(location)
+    return ObjectStoragePath(location)
 
 
 def ready_markers(landing: str) -> list:

@@ -21,13 +21,13 @@ def _batch(root, name="01_20261101T060000Z", marker=True):
     return folder
 
 
-@pytest.fixture(params=["folder", "fsspec"])
+@pytest.fixture(params=["folder", "url"])
 def root(request, tmp_path):
+    """A plain folder, or a URL handled by Airflow's ObjectStoragePath (as s3:// would be)."""
     if request.param == "folder":
         return tmp_path / "landing"
-    from upath import UPath
-
-    location = UPath(f"memory://landing-{tmp_path.name}")
+    location = landing.storage_path(f"file://{tmp_path}/landing-url")
+    assert not isinstance(location, Path)
     location.mkdir(parents=True, exist_ok=True)
     return location
 
