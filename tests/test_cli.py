@@ -39,3 +39,14 @@ def test_settings_lists_every_setting_with_its_default():
     assert out.returncode == 0
     assert "REVALIGN_WAREHOUSE_URL" in out.stdout and "REVALIGN_HOME" in out.stdout
     assert "hunter2" not in out.stdout
+
+
+def test_demo_generates_loads_and_builds_and_a_second_run_skips(warehouse_db):
+    env = {"REVALIGN_WAREHOUSE_URL": warehouse_db.url, "REVALIGN_BI_PASSWORD": "x"}
+    first = run_cli("demo", env=env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "17 files loaded, 0 already loaded, 0 quarantined" in first.stdout
+    assert "salesforce__lead" in first.stdout and "dbt build:" in first.stdout
+    second = run_cli("demo", env=env)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "0 files loaded, 17 already loaded, 0 quarantined" in second.stdout
