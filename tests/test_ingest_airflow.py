@@ -142,7 +142,13 @@ def test_batches_reach_raw_through_airflow_by_marker_and_by_rest(
         "/api/v2/assets", name_pattern="revalign.raw.salesforce__lead", only_active="false"
     )["assets"]
     assert raw_lead, "the raw asset revalign.raw.salesforce__lead exists"
-    events = api.get("/api/v2/assets/events", asset_id=raw_lead[0]["id"])["asset_events"]
+    # The events are registered when the task reports success, just after it archived the batch.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        events = api.get("/api/v2/assets/events", asset_id=raw_lead[0]["id"])["asset_events"]
+        if len(events) >= 2:
+            break
+        time.sleep(1)
     assert len(events) == 2
 
 
