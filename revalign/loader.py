@@ -161,12 +161,7 @@ def _ensure_table(
                     table, sql.Identifier(column)
                 )
             )
-    had_table = bool(existing)
-    return (
-        [c for c in wanted if c not in declared]
-        if had_table
-        else [c for c in columns if c not in declared]
-    )
+    return [c for c in wanted if c not in declared]
 
 
 class _CopyFeed:
@@ -207,12 +202,9 @@ class _CopyFeed:
         buffer.truncate()
         return data
 
-    def readline(self, size: int = -1) -> str:  # psycopg2 only calls read(); here for the protocol
-        return self.read(size)
-
 
 def _copy(cur, decl: sources.SourceObject, columns: list[str], feed: _CopyFeed) -> None:
-    target = [*METADATA_COLUMNS[:3], "_row_number", *columns]
+    target = [*METADATA_COLUMNS, *columns]
     statement = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
         sql.Identifier("raw", decl.raw_table),
         sql.SQL(", ").join(sql.Identifier(c) for c in target),

@@ -346,6 +346,9 @@ class LeadFactory:
         self.recent_emails: deque[str] = deque(maxlen=200)
         self._id_base = 0
         self._id_count = 0
+        self._active_sales = {
+            u.id for u in company.users if u.is_active and u.department == "Sales"
+        }
 
     def _id(self, prefix: str) -> str:
         """Ids of a lead's related records come from that lead's own block of numbers."""
@@ -385,7 +388,7 @@ class LeadFactory:
             created_at=created,
             versions=[LeadVersion(at=created, status="Open - Not Contacted")],
         )
-        self._inject_lead_problems(rng, lead, local, domain, team)
+        self._inject_lead_problems(rng, lead, local, domain)
         is_mql = rng.random() < 0.6
         if is_mql:
             self._mql_life(rng, lead, team)
@@ -399,7 +402,7 @@ class LeadFactory:
             sales_deal = self._sales_sourced_opportunity(rng, created, team, i)
         return lead, sales_deal
 
-    def _inject_lead_problems(self, rng, lead: Lead, local: str, domain: str, team: str) -> None:
+    def _inject_lead_problems(self, rng, lead: Lead, local: str, domain: str) -> None:
         if self._maybe(rng, "lead_missing_owner"):
             lead.owner_id = None if rng.random() < 0.5 else rng.choice(self.company.inactive).id
         if self._maybe(rng, "lead_missing_source"):
@@ -478,14 +481,6 @@ class LeadFactory:
             lead.versions.append(
                 LeadVersion(at=decided, status=rng.choice(ACCEPTED_STATUSES), mql_at=mql_at)
             )
-
-    @property
-    def _active_sales(self) -> set[str]:
-        if not hasattr(self, "_active_sales_ids"):
-            self._active_sales_ids = {
-                u.id for u in self.company.users if u.is_active and u.department == "Sales"
-            }
-        return self._active_sales_ids
 
     def _convert(self, rng, lead: Lead, at: datetime, team: str) -> None:
         lead.contact_id = salesforce_ids.make("003", lead.index + 1)
