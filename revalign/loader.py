@@ -164,6 +164,30 @@ def _ensure_table(
     return [c for c in wanted if c not in declared]
 
 
+def ensure_raw_tables(conn: ConnectionInfo) -> None:
+    """Create every declared raw table that no load has created yet, so staging can read it."""
+    for declared in sources.load_sources().values():
+        for decl in declared.objects:
+            _ensure_table(conn, decl, [])
+
+
+def _stamp_loaded_at(cur, decl: sources.SourceObject) -> None:
+    """Give this load's rows a ``_loaded_at`` read after the table's lock was taken.
+
+    Loads into one table hold its lock until they commit, so these stamps grow in
+    commit order: a reader that has seen a load has seen every load stamped before
+    it, and incremental dbt models use ``max(_loaded_at)`` as a watermark safely.
+    (``now()``, the transaction's start, could be older than a load committed first.)
+    """
+    cur.execute("select clock_timestamp()")
+    stamp = cur.fetchone()[0]
+    cur.execute(
+        sql.SQL("alter table {} alter column _loaded_at set default {}::timestamptz").format(
+            sql.Identifier("raw", decl.raw_table), sql.Literal(stamp.isoformat())
+        )
+    )
+
+
 class _CopyFeed:
     """A file-like object COPY reads: CSV records with the load metadata in front."""
 
@@ -389,6 +413,7 @@ def load_file(
             result.status, result.reason = "skipped", previous
             return result
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"raw.{decl.raw_table}",))
+        _stamp_loaded_at(cur, decl)
         loaded = _server_parsed_copy(cur, decl, columns, path, prefix)
         if loaded is not None:
             result.rows_in = result.rows_loaded = loaded
@@ -415,6 +440,11 @@ def load_file(
             _quarantine(conn, result, sha, batch)
             return result
         _record_rejects(cur, sha, result)
+        cur.execute(
+            sql.SQL("alter table {} alter column _loaded_at set default now()").format(
+                sql.Identifier("raw", decl.raw_table)
+            )
+        )
         cur.execute(
             "insert into ops.load_ledger (file_sha256, source, object, raw_table, batch_id, "
             "file_name, file_path, extracted_at, rows_in, rows_loaded, rows_rejected, "

@@ -1,0 +1,21 @@
+{#- Helpers that turn the settings of dbt_project.yml into SQL. -#}
+
+{#- A list var as an SQL list of text literals: ('Sales', 'SDR'). -#}
+{% macro rv_text_list(values) -%}
+    ({%- for value in values -%}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{%- endfor -%})
+{%- endmacro %}
+
+{#- A timestamptz at midnight UTC of a date expression. -#}
+{% macro rv_midnight_utc(expression) -%}
+    ({{ expression }}::timestamp at time zone 'UTC')
+{%- endmacro %}
+
+{#- Calendar month (UTC) of a timestamptz, as the date of its first day. -#}
+{% macro rv_month_of(expression) -%}
+    date_trunc('month', {{ expression }} at time zone 'UTC')::date
+{%- endmacro %}
+
+{#- Non-blank text. -#}
+{% macro rv_is_blank(expression) -%}
+    (nullif(trim({{ expression }}), '') is null)
+{%- endmacro %}

@@ -1,0 +1,105 @@
+{#- The current version of every record of one declared source table, typed.
+
+    Reads the declaration (config.meta.revalign of the source and its columns): each
+    declared column comes out cast to its type under its lower-case API name; a
+    custom field (custom_field: mql_date) comes out under that role name, read from
+    the column the var salesforce_field_names names. Also:
+      _key             the record's identity (id columns: their 15-character core)
+      _is_deleted      the deleted flag of this newest version
+      _invalid_fields  the fields whose non-empty value could not be read
+      _loaded_at, _batch_id, _file, _row_number   where this version came from
+
+    The newest version wins: highest cursor (SystemModstamp), then the latest load,
+    then the last row of the file. In an incremental run only records that have a
+    row loaded since the last build are recomputed, over all their rows; the caller
+    inserts them with delete+insert on its key and drops the deleted ones
+    (post_hook rv_drop_deleted). Loads write _loaded_at in commit order per table
+    (revalign/loader.py), so the watermark never skips a load. -#}
+{% macro rv_newest_records(source_name, table_name) %}
+    {%- set relation = source(source_name, table_name) -%}
+    {%- if not execute -%}
+        {#- parsing: the call to source() above is all dbt needs to know here -#}
+        {{ return('select * from ' ~ relation) }}
+    {%- endif -%}
+    {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+    {%- set meta = node.config.meta.revalign -%}
+    {%- set present = [] -%}
+    {%- for column in adapter.get_columns_in_relation(relation) -%}
+        {%- do present.append(column.name | lower) -%}
+    {%- endfor -%}
+    {%- set field_names = var('salesforce_field_names', {}) -%}
+    {%- set fields = [] -%}
+    {%- for column in node.columns.values() -%}
+        {%- set decl = column.config.meta.revalign -%}
+        {%- set role = decl.get('custom_field') -%}
+        {%- set raw_name = (field_names.get(role, column.name) if role else column.name) | lower -%}
+        {%- do fields.append({
+            'raw': raw_name, 'name': role or (column.name | lower), 'type': decl.type,
+            'present': raw_name in present}) -%}
+    {%- endfor -%}
+    {%- set types = {} -%}
+    {%- for field in fields -%}{%- do types.update({field.raw: field.type}) -%}{%- endfor -%}
+    {%- set keys = meta.key if meta.key is not string else [meta.key] -%}
+    {%- set key_parts = [] -%}
+    {%- for key in keys -%}
+        {%- set column = adapter.quote(key | lower) -%}
+        {%- if types.get(key | lower) == 'id' -%}
+            {%- do key_parts.append(rv_salesforce_id_15(column)) -%}
+        {%- else -%}
+            {%- do key_parts.append("coalesce(trim(" ~ column ~ "), '')") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set key = key_parts | join(" || '|' || ") -%}
+    {%- set cursor = rv_cast(adapter.quote(meta.cursor | lower), 'timestamp') if meta.get('cursor') else 'null::timestamptz' -%}
+    {%- set deleted = "coalesce(" ~ rv_boolean(adapter.quote(meta.deleted_flag | lower)) ~ ", false)" if meta.get('deleted_flag') else 'false' %}
+    with delivered as (
+        select *, {{ key }} as _key from {{ relation }}
+        {%- if is_incremental() %}
+        where {{ key }} in (
+            select {{ key }} from {{ relation }}
+            where _loaded_at > (select coalesce(max(_loaded_at), '-infinity') from {{ this }})
+        )
+        {%- endif %}
+    ),
+
+    newest as (
+        select distinct on (_key) *
+        from delivered
+        order by _key, {{ cursor }} desc nulls last, _loaded_at desc, _row_number desc
+    )
+
+    select
+        _key,
+        {%- for field in fields %}
+        {%- if field.present %}
+        {{ rv_cast(adapter.quote(field.raw), field.type) }} as {{ adapter.quote(field.name) }},
+        {%- else %}
+        null::{{ rv_sql_type(field.type) }} as {{ adapter.quote(field.name) }},
+        {%- endif %}
+        {%- endfor %}
+        {{ deleted }} as _is_deleted,
+        array_remove(array[
+            {%- for field in fields if field.present %}
+            case when {{ rv_is_unreadable(adapter.quote(field.raw), field.type) }}
+                then '{{ field.raw }}' end{{ "," if not loop.last }}
+            {%- endfor %}
+        ], null)::text[] as _invalid_fields,
+        _loaded_at,
+        _batch_id,
+        _file,
+        _row_number
+    from newest
+    {%- if not is_incremental() %}
+    where not {{ deleted }}
+    {%- endif %}
+{% endmacro %}
+
+{% macro rv_sql_type(kind) -%}
+    {{ {'id': 'text', 'text': 'text', 'timestamp': 'timestamptz', 'date': 'date',
+        'boolean': 'boolean', 'number': 'numeric', 'integer': 'bigint', 'month': 'date'}[kind] }}
+{%- endmacro %}
+
+{#- Post-hook of incremental staging models: a record deleted at the source leaves. -#}
+{% macro rv_drop_deleted() -%}
+    delete from {{ this }} where _is_deleted
+{%- endmacro %}

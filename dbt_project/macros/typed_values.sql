@@ -1,0 +1,92 @@
+{#- Casts from raw text to typed values, one macro per declared field type
+    (the types of models/staging/*/_*__sources.yml). Each returns null for an empty
+    value and for a value it cannot read; never an error, so one bad record cannot
+    stop a build. `rv_is_unreadable` tells the two apart: staging models list the
+    fields that failed in `_invalid_fields`, and the `cast_failures` test counts them. -#}
+
+{% macro rv_cast(expression, kind) -%}
+    {%- if kind == 'id' -%} {{ rv_salesforce_id(expression) }}
+    {%- elif kind == 'text' -%} nullif({{ expression }}, '')
+    {%- elif kind == 'timestamp' -%} {{ rv_timestamp(expression) }}
+    {%- elif kind == 'date' -%} {{ rv_date(expression) }}
+    {%- elif kind == 'boolean' -%} {{ rv_boolean(expression) }}
+    {%- elif kind == 'number' -%} {{ rv_number(expression) }}
+    {%- elif kind == 'integer' -%} {{ rv_integer(expression) }}
+    {%- elif kind == 'month' -%} {{ rv_month(expression) }}
+    {%- else -%} {{ exceptions.raise_compiler_error("unknown field type " ~ kind) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro rv_is_unreadable(expression, kind) -%}
+    (nullif(trim({{ expression }}), '') is not null and ({{ rv_cast(expression, kind) }}) is null)
+{%- endmacro %}
+
+{#- A Salesforce id in its 18-character form. The first 15 characters are the
+    case-sensitive id; the last 3 encode which of them are upper case, 5 per
+    character. A 15-character id gets its suffix; an 18-character one gets it
+    recomputed, so both spellings of one record compare equal. -#}
+{% macro rv_salesforce_id(expression) -%}
+    {%- set id = "trim(" ~ expression ~ ")" -%}
+    case when {{ id }} ~ '^[a-zA-Z0-9]{15}([a-zA-Z0-5]{3})?$' then left({{ id }}, 15)
+        {%- for block in range(3) %}
+        || substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', 1
+            {%- for bit in range(5) %}
+            + case when ascii(substr({{ id }}, {{ block * 5 + bit + 1 }}, 1)) between 65 and 90
+                then {{ 2 ** bit }} else 0 end
+            {%- endfor %}, 1)
+        {%- endfor %}
+    end
+{%- endmacro %}
+
+{#- The case-sensitive identity of a Salesforce id (its first 15 characters): cheap
+    to compute, so incremental models match changed records on it. -#}
+{% macro rv_salesforce_id_15(expression) -%}
+    left(trim({{ expression }}), 15)
+{%- endmacro %}
+
+{#- 2024-01-22T20:36:47.000+0000, ...Z, 2024-01-22 20:36:47 (UTC) or 2024-01-22
+    (midnight UTC). The calendar is checked before casting: 2024-02-30 is null. -#}
+{% macro rv_timestamp(expression) -%}
+    {%- set value = "trim(" ~ expression ~ ")" -%}
+    case when {{ value }} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?)?(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?$'
+        and {{ rv_day_exists(value) }}
+        then case when {{ value }} ~ '(Z|z|[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?[+-][0-9:]+)$'
+            then {{ value }}::timestamptz
+            else ({{ value }}::timestamp at time zone 'UTC') end
+    end
+{%- endmacro %}
+
+{% macro rv_date(expression) -%}
+    {%- set value = "left(trim(" ~ expression ~ "), 10)" -%}
+    case when {{ value }} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'
+        and {{ rv_day_exists(value) }} then {{ value }}::date end
+{%- endmacro %}
+
+{#- Whether YYYY-MM-DD... names a day of its month (only called once the pattern matched). -#}
+{% macro rv_day_exists(value) -%}
+    substr({{ value }}, 9, 2)::int <= extract(
+        day from (substr({{ value }}, 1, 7) || '-01')::date + interval '1 month' - interval '1 day'
+    )
+{%- endmacro %}
+
+{% macro rv_boolean(expression) -%}
+    case
+        when lower(trim({{ expression }})) in ('true', '1', 'yes', 'y', 't') then true
+        when lower(trim({{ expression }})) in ('false', '0', 'no', 'n', 'f') then false
+    end
+{%- endmacro %}
+
+{% macro rv_number(expression) -%}
+    case when trim({{ expression }}) ~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$'
+        then trim({{ expression }})::numeric end
+{%- endmacro %}
+
+{% macro rv_integer(expression) -%}
+    case when trim({{ expression }}) ~ '^[+-]?[0-9]{1,18}$' then trim({{ expression }})::bigint end
+{%- endmacro %}
+
+{#- YYYY-MM as the first day of that month. -#}
+{% macro rv_month(expression) -%}
+    case when trim({{ expression }}) ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'
+        then (trim({{ expression }}) || '-01')::date end
+{%- endmacro %}

@@ -1,0 +1,17 @@
+select
+    campaign_id,
+    'salesforce' as source_system,
+    campaign_name,
+    channel,
+    actual_cost
+from {{ ref('stg_salesforce__campaigns') }}
+union all
+-- Olist's landing pages are its campaigns; their cost is not delivered.
+select distinct
+    landing_page_id as campaign_id,
+    'olist' as source_system,
+    landing_page_id as campaign_name,
+    'Landing page' as channel,
+    null::numeric as actual_cost
+from {{ ref('stg_olist__mqls') }}
+where landing_page_id is not null

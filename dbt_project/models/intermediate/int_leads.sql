@@ -1,0 +1,54 @@
+{#- Leads of every source in one shape. Emails stay out of it: email_key is a hash
+    of the trimmed, lower-cased address, email_is_valid the METRICS.md form check.
+    The *_delivered flags say whether the source delivers a field at all: a rule
+    about a field a source never sends (Olist has no emails) does not fire. -#}
+with salesforce as (
+    select
+        lead_id,
+        'salesforce' as source_system,
+        nullif(trim(lead_source), '') as lead_source,
+        owner_id,
+        status,
+        created_at,
+        mql_at,
+        is_converted,
+        converted_contact_id,
+        converted_opportunity_id,
+        nullif(trim(persona), '') as persona_field,
+        title,
+        nullif(trim(disqualified_reason), '') as disqualified_reason,
+        md5(lower(trim(email))) as email_key,
+        coalesce(email ~ '^[^[:space:]@]+@[^[:space:]@]+\.[^[:space:]@]+$', false) as email_is_valid,
+        true as email_delivered,
+        true as owner_delivered
+    from {{ ref('stg_salesforce__leads') }}
+),
+
+-- Each MQL row is a lead; its closed deal, if any, is the opportunity it became
+-- (datasets/README.md). Olist keeps no lead owner: its deal's SDR owns a won lead.
+olist as (
+    select
+        mqls.mql_id as lead_id,
+        'olist' as source_system,
+        mqls.origin as lead_source,
+        deals.sdr_id as owner_id,
+        case when deals.mql_id is not null then 'Converted' end as status,
+        {{ rv_midnight_utc('mqls.first_contact_date') }} as created_at,
+        {{ rv_midnight_utc('mqls.first_contact_date') }} as mql_at,
+        deals.mql_id is not null as is_converted,
+        null::text as converted_contact_id,
+        deals.mql_id as converted_opportunity_id,
+        deals.lead_behaviour_profile as persona_field,
+        null::text as title,
+        null::text as disqualified_reason,
+        null::text as email_key,
+        null::boolean as email_is_valid,
+        false as email_delivered,
+        deals.mql_id is not null as owner_delivered
+    from {{ ref('stg_olist__mqls') }} as mqls
+    left join {{ ref('stg_olist__closed_deals') }} as deals on mqls.mql_id = deals.mql_id
+)
+
+select * from salesforce
+union all
+select * from olist

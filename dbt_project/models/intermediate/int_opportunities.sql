@@ -1,0 +1,70 @@
+{#- Opportunities of every source in one shape, with the lead each was converted
+    from (origin_lead_id). closed_at: Salesforce's CloseDate at midnight UTC, Olist's
+    won_date (METRICS.md). -#}
+with salesforce as (
+    select
+        opportunity_id,
+        'salesforce' as source_system,
+        account_id,
+        owner_id,
+        nullif(trim(lead_source), '') as lead_source,
+        stage_name,
+        amount,
+        created_at,
+        close_date,
+        case when is_closed then {{ rv_midnight_utc('close_date') }} end as closed_at,
+        is_closed,
+        is_won,
+        nullif(trim(win_loss_reason), '') as win_loss_reason,
+        true as reason_delivered,
+        {{ rv_midnight_utc('last_activity_date') }} as last_activity_at
+    from {{ ref('stg_salesforce__opportunities') }}
+),
+
+olist as (
+    select
+        deals.mql_id as opportunity_id,
+        'olist' as source_system,
+        deals.seller_id as account_id,
+        deals.sr_id as owner_id,
+        mqls.origin as lead_source,
+        'Closed Won' as stage_name,
+        deals.declared_monthly_revenue as amount,
+        deals.won_at as created_at,
+        (deals.won_at at time zone 'UTC')::date as close_date,
+        deals.won_at as closed_at,
+        true as is_closed,
+        true as is_won,
+        null::text as win_loss_reason,
+        false as reason_delivered,
+        null::timestamptz as last_activity_at
+    from {{ ref('stg_olist__closed_deals') }} as deals
+    left join {{ ref('stg_olist__mqls') }} as mqls on deals.mql_id = mqls.mql_id
+),
+
+opportunities as (
+    select * from salesforce
+    union all
+    select * from olist
+),
+
+-- A merged lead can name an opportunity another lead already converted into: the
+-- earliest-created lead is the origin.
+origins as (
+    select distinct on (source_system, converted_opportunity_id)
+        source_system,
+        converted_opportunity_id as opportunity_id,
+        lead_id as origin_lead_id
+    from {{ ref('int_leads') }}
+    where converted_opportunity_id is not null
+    order by source_system, converted_opportunity_id, created_at, lead_id
+)
+
+select
+    opportunities.*,
+    origins.origin_lead_id
+from opportunities
+left join origins
+    on
+        opportunities.source_system = origins.source_system
+        and opportunities.opportunity_id = origins.opportunity_id

@@ -1,0 +1,32 @@
+{#- CRM users, every source. team is the field the var team_field names (default
+    Division); is_sales says whether the user's department is in sales_departments. -#}
+with salesforce as (
+    select
+        user_id,
+        'salesforce' as source_system,
+        user_name,
+        is_active,
+        department,
+        {{ adapter.quote(var('team_field') | lower) }} as team,
+        coalesce(department in {{ rv_text_list(var('sales_departments')) }}, false) as is_sales
+    from {{ ref('stg_salesforce__users') }}
+),
+
+-- Olist names its sales reps (sr_id) and development reps (sdr_id) only by id.
+olist as (
+    select distinct
+        rep.user_id,
+        'olist' as source_system,
+        null::text as user_name,
+        true as is_active,
+        'Sales' as department,
+        null::text as team,
+        true as is_sales
+    from {{ ref('stg_olist__closed_deals') }} as deals
+    cross join lateral (values (deals.sr_id), (deals.sdr_id)) as rep (user_id)
+    where rep.user_id is not null
+)
+
+select * from salesforce
+union all
+select * from olist

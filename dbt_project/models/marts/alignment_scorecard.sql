@@ -1,0 +1,265 @@
+{#- The monthly scorecard of the hand-off (METRICS.md, Alignment scorecard): one row
+    per month for the whole company (team null) and one per month and sales team.
+    A lead counts for its owner's team, an opportunity for its owner's; records
+    whose owner has no team count only in the company rows. Months run from the
+    first lead, MQL or opportunity to the month of as_of. -#}
+{%- set window = var('persona_window_months') | int %}
+with as_of as (
+    select as_of, {{ rv_month_of('as_of') }} as as_of_month
+    from {{ ref('int_as_of') }}
+),
+
+leads as (
+    select
+        *,
+        {{ rv_month_of('mql_at') }} as mql_month
+    from {{ ref('fct_lead_funnel') }}
+),
+
+opportunities as (
+    select
+        opportunities.*,
+        {{ rv_month_of('opportunities.created_at') }} as created_month,
+        {{ rv_month_of('opportunities.closed_at') }} as closed_month,
+        personas.persona as origin_persona
+    from {{ ref('fct_opportunities') }} as opportunities
+    left join {{ ref('int_lead_personas') }} as personas
+        on
+            opportunities.source_system = personas.source_system
+            and opportunities.origin_lead_id = personas.lead_id
+),
+
+teams as (
+    select distinct team from {{ ref('int_users') }}
+    where is_sales and team is not null
+    union
+    select distinct team from {{ ref('int_targets') }}
+    where team is not null
+),
+
+months as (
+    select generate_series(
+        least(
+            (select min({{ rv_month_of('created_at') }}) from leads),
+            (select min(created_month) from opportunities)
+        ),
+        (select as_of_month from as_of),
+        interval '1 month'
+    )::date as month
+),
+
+-- (month, team) cells, team null = whole company; grouping sets count both at once
+mql_figures as (
+    select
+        mql_month as month,
+        owner_team as team,
+        grouping(owner_team) = 1 as is_company,
+        count(*) as mqls,
+        count(*) filter (where sla_status = 'met') as sla_met,
+        count(*) filter (where sla_status = 'breached') as sla_breached,
+        percentile_cont(0.5) within group (order by first_touch_hours) as median_first_touch_hours,
+        count(*) filter (where acceptance_status = 'accepted') as accepted,
+        count(*) filter (where acceptance_status = 'rejected') as rejected,
+        count(opportunity_id) as converted
+    from leads
+    where mql_at is not null
+    group by grouping sets ((mql_month), (mql_month, owner_team))
+),
+
+created_figures as (
+    select
+        created_month as month,
+        owner_team as team,
+        grouping(owner_team) = 1 as is_company,
+        sum(coalesce(amount, 0)) filter (where is_marketing_sourced) as marketing_sourced_amount,
+        sum(coalesce(amount, 0)) as pipeline_amount
+    from opportunities
+    group by grouping sets ((created_month), (created_month, owner_team))
+),
+
+closed_figures as (
+    select
+        closed_month as month,
+        owner_team as team,
+        grouping(owner_team) = 1 as is_company,
+        count(*) filter (where is_marketing_sourced) as closed_marketing,
+        count(*) filter (where is_marketing_sourced and is_won) as won_marketing,
+        count(*) filter (where not is_marketing_sourced) as closed_sales,
+        count(*) filter (where not is_marketing_sourced and is_won) as won_sales,
+        count(*) filter (where reason_delivered) as closed_with_reason_field,
+        count(*) filter (where reason_delivered and win_loss_reason is not null) as closed_with_reason
+    from opportunities
+    where is_closed
+    group by grouping sets ((closed_month), (closed_month, owner_team))
+),
+
+-- personas of MQLs and of won opportunities' origin leads, per month, for the window
+mql_personas as (
+    select
+        mql_month as month,
+        owner_team as team,
+        grouping(owner_team) = 1 as is_company,
+        persona,
+        count(*) as n
+    from leads
+    where mql_at is not null
+    group by grouping sets ((mql_month, persona), (mql_month, owner_team, persona))
+),
+
+won_personas as (
+    select
+        closed_month as month,
+        owner_team as team,
+        grouping(owner_team) = 1 as is_company,
+        origin_persona as persona,
+        count(*) as n
+    from opportunities
+    where is_won and origin_lead_id is not null
+    group by grouping sets ((closed_month, origin_persona), (closed_month, owner_team, origin_persona))
+),
+
+cells as (
+    select
+        months.month,
+        null::text as team,
+        true as is_company
+    from months
+    union all
+    select
+        months.month,
+        teams.team,
+        false as is_company
+    from months
+    cross join teams
+),
+
+persona_shares as (
+    select
+        cells.month,
+        cells.team,
+        cells.is_company,
+        sides.side,
+        sides.persona,
+        sum(sides.n)::numeric / sum(sum(sides.n)) over (
+            partition by cells.month, cells.team, cells.is_company, sides.side
+        ) as share
+    from cells
+    inner join (
+        select 'mql' as side, * from mql_personas
+        union all
+        select 'won' as side, * from won_personas
+    ) as sides
+        on
+            sides.is_company = cells.is_company
+            and (cells.is_company or sides.team = cells.team)
+            and sides.month > cells.month - interval '{{ window }} months'
+            and sides.month <= cells.month
+    group by cells.month, cells.team, cells.is_company, sides.side, sides.persona
+),
+
+by_persona as (
+    select
+        month,
+        team,
+        is_company,
+        persona,
+        coalesce(sum(share) filter (where side = 'mql'), 0) as mql_share,
+        coalesce(sum(share) filter (where side = 'won'), 0) as won_share
+    from persona_shares
+    group by month, team, is_company, persona
+),
+
+-- null unless both sides have someone in the window
+persona_alignment as (
+    select
+        month,
+        team,
+        is_company,
+        case
+            when bool_or(mql_share > 0) and bool_or(won_share > 0)
+                then 1 - 0.5 * sum(abs(mql_share - won_share))
+        end as persona_alignment_index
+    from by_persona
+    group by month, team, is_company
+),
+
+open_issues as (
+    select
+        owner_team as team,
+        grouping(owner_team) = 1 as is_company,
+        count(*) as open_hygiene_issues
+    from {{ ref('crm_hygiene_issues') }}
+    group by grouping sets ((), (owner_team))
+),
+
+targets as (
+    select
+        month,
+        team,
+        target
+    from {{ ref('int_targets') }}
+    where metric = 'mqls'
+)
+
+select
+    cells.month,
+    cells.team,
+    coalesce(mql_figures.mqls, 0) as mqls,
+    targets.target as mql_target,
+    round(coalesce(mql_figures.mqls, 0) / nullif(targets.target, 0), 4) as mql_attainment,
+    round(
+        mql_figures.sla_met::numeric / nullif(mql_figures.sla_met + mql_figures.sla_breached, 0), 4
+    ) as sla_met_rate,
+    round(mql_figures.median_first_touch_hours::numeric, 4) as median_first_touch_hours,
+    round(
+        mql_figures.accepted::numeric / nullif(mql_figures.accepted + mql_figures.rejected, 0), 4
+    ) as acceptance_rate,
+    round(mql_figures.converted::numeric / nullif(mql_figures.mqls, 0), 4)
+        as mql_to_opportunity_rate,
+    round(
+        created_figures.marketing_sourced_amount / nullif(created_figures.pipeline_amount, 0), 4
+    ) as marketing_sourced_pipeline_share,
+    round(closed_figures.won_marketing::numeric / nullif(closed_figures.closed_marketing, 0), 4)
+        as win_rate_marketing_sourced,
+    round(closed_figures.won_sales::numeric / nullif(closed_figures.closed_sales, 0), 4)
+        as win_rate_sales_sourced,
+    round(
+        closed_figures.closed_with_reason::numeric
+        / nullif(closed_figures.closed_with_reason_field, 0),
+        4
+    ) as win_loss_reason_coverage,
+    round(persona_alignment.persona_alignment_index, 4) as persona_alignment_index,
+    case
+        when cells.month = as_of.as_of_month then coalesce(open_issues.open_hygiene_issues, 0)
+    end as open_hygiene_issues,
+    as_of.as_of
+from cells
+cross join as_of
+left join mql_figures
+    on
+        cells.month = mql_figures.month
+        and cells.is_company = mql_figures.is_company
+        and (cells.is_company or cells.team = mql_figures.team)
+left join created_figures
+    on
+        cells.month = created_figures.month
+        and cells.is_company = created_figures.is_company
+        and (cells.is_company or cells.team = created_figures.team)
+left join closed_figures
+    on
+        cells.month = closed_figures.month
+        and cells.is_company = closed_figures.is_company
+        and (cells.is_company or cells.team = closed_figures.team)
+left join persona_alignment
+    on
+        cells.month = persona_alignment.month
+        and cells.is_company = persona_alignment.is_company
+        and (cells.is_company or cells.team = persona_alignment.team)
+left join open_issues
+    on
+        cells.is_company = open_issues.is_company
+        and (cells.is_company or cells.team = open_issues.team)
+left join targets
+    on
+        cells.month = targets.month
+        and (cells.team = targets.team or (cells.is_company and targets.team is null))

@@ -1,0 +1,131 @@
+{#- One row per current record and hygiene rule it breaks, at as_of (METRICS.md, CRM
+    hygiene rules). A rule about a field its source never delivers does not fire
+    (Olist sends no emails, no lead owners before the deal, no win/loss reasons). -#}
+with as_of as (
+    select as_of from {{ ref('int_as_of') }}
+),
+
+leads as (
+    select
+        leads.*,
+        funnel.sla_status,
+        funnel.acceptance_status,
+        funnel.first_touch_at,
+        owners.is_active as owner_is_active
+    from {{ ref('int_leads') }} as leads
+    inner join {{ ref('fct_lead_funnel') }} as funnel
+        on leads.source_system = funnel.source_system and leads.lead_id = funnel.lead_id
+    left join {{ ref('int_users') }} as owners
+        on leads.source_system = owners.source_system and leads.owner_id = owners.user_id
+),
+
+earlier_same_email as (
+    select
+        lead_id,
+        source_system,
+        row_number() over (
+            partition by source_system, email_key order by created_at, lead_id
+        ) > 1 as is_duplicate
+    from leads
+    where email_key is not null
+),
+
+opportunities as (
+    select
+        opportunities.*,
+        stages.stage_position
+    from {{ ref('fct_opportunities') }} as opportunities
+    left join {{ ref('stage_order') }} as stages on opportunities.stage_name = stages.stage_name
+),
+
+amount_required_from as (
+    select stage_position from {{ ref('stage_order') }}
+    where stage_name = '{{ var("amount_required_from_stage") }}'
+),
+
+lead_issues as (
+    select leads.lead_id as record_id, leads.source_system, leads.owner_id, rule.rule
+    from leads
+    left join earlier_same_email as duplicates
+        on leads.source_system = duplicates.source_system and leads.lead_id = duplicates.lead_id
+    cross join lateral (
+        values
+        (
+            'lead_missing_owner',
+            leads.owner_delivered and (leads.owner_id is null or leads.owner_is_active is false)
+        ),
+        ('lead_missing_source', leads.lead_source is null),
+        ('lead_invalid_email', leads.email_delivered and not leads.email_is_valid),
+        ('lead_duplicate_email', coalesce(duplicates.is_duplicate, false)),
+        (
+            'mql_not_followed_up',
+            leads.sla_status = 'breached'
+            and leads.first_touch_at is null
+            and leads.acceptance_status != 'rejected'
+        ),
+        (
+            'rejected_without_reason',
+            leads.acceptance_status = 'rejected' and leads.disqualified_reason is null
+        )
+    ) as rule (rule, fires)
+    where rule.fires
+),
+
+opportunity_issues as (
+    select
+        opportunities.opportunity_id as record_id,
+        opportunities.source_system,
+        opportunities.owner_id,
+        rule.rule
+    from opportunities
+    cross join as_of
+    cross join amount_required_from
+    cross join lateral (
+        values
+        (
+            'opportunity_missing_amount',
+            not opportunities.is_closed
+            and opportunities.stage_position >= amount_required_from.stage_position
+            and coalesce(opportunities.amount, 0) = 0
+        ),
+        (
+            'opportunity_past_close_date',
+            not opportunities.is_closed
+            and opportunities.close_date < (as_of.as_of at time zone 'UTC')::date
+        ),
+        (
+            'opportunity_stale',
+            not opportunities.is_closed
+            and as_of.as_of - opportunities.last_touched_at
+            > make_interval(days => {{ var('stale_after_days') }})
+        ),
+        (
+            'closed_without_reason',
+            opportunities.is_closed
+            and opportunities.reason_delivered
+            and opportunities.win_loss_reason is null
+        )
+    ) as rule (rule, fires)
+    where rule.fires
+),
+
+issues as (
+    select record_id, source_system, owner_id, rule from lead_issues
+    union all
+    select record_id, source_system, owner_id, rule from opportunity_issues
+)
+
+select
+    issues.rule,
+    rules.record_type,
+    issues.record_id,
+    issues.source_system,
+    issues.owner_id,
+    owners.team as owner_team,
+    rules.severity,
+    as_of.as_of
+from issues
+inner join {{ ref('hygiene_rules') }} as rules on issues.rule = rules.rule
+left join {{ ref('int_users') }} as owners
+    on issues.source_system = owners.source_system and issues.owner_id = owners.user_id
+cross join as_of

@@ -1,0 +1,20 @@
+{{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
+    post_hook=rv_drop_deleted()) }}
+
+with members as ({{ rv_newest_records('salesforce', 'campaign_member') }})
+
+select
+    id as campaign_member_id,
+    campaignid as campaign_id,
+    leadid as lead_id,
+    contactid as contact_id,
+    status,
+    coalesce(hasresponded, false) as has_responded,
+    firstrespondeddate as first_responded_date,
+    createddate as created_at,
+    systemmodstamp as modified_at,
+    _key,
+    _is_deleted,
+    _invalid_fields,
+    _loaded_at
+from members

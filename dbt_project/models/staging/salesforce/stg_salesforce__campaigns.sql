@@ -1,0 +1,22 @@
+{{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
+    post_hook=rv_drop_deleted()) }}
+
+with campaigns as ({{ rv_newest_records('salesforce', 'campaign') }})
+
+select
+    id as campaign_id,
+    name as campaign_name,
+    type as channel,
+    status,
+    startdate as start_date,
+    enddate as end_date,
+    budgetedcost as budgeted_cost,
+    actualcost as actual_cost,
+    ownerid as owner_id,
+    createddate as created_at,
+    systemmodstamp as modified_at,
+    _key,
+    _is_deleted,
+    _invalid_fields,
+    _loaded_at
+from campaigns

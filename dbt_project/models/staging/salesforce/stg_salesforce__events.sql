@@ -1,0 +1,20 @@
+{{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
+    post_hook=rv_drop_deleted()) }}
+
+with events as ({{ rv_newest_records('salesforce', 'event') }})
+
+select
+    id as event_id,
+    whoid as who_id,
+    whatid as what_id,
+    ownerid as owner_id,
+    subject,
+    startdatetime as starts_at,
+    enddatetime as ends_at,
+    createddate as created_at,
+    systemmodstamp as modified_at,
+    _key,
+    _is_deleted,
+    _invalid_fields,
+    _loaded_at
+from events

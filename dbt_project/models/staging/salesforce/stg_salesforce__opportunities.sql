@@ -1,0 +1,26 @@
+{{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
+    post_hook=rv_drop_deleted()) }}
+
+with opportunities as ({{ rv_newest_records('salesforce', 'opportunity') }})
+
+select
+    id as opportunity_id,
+    name as opportunity_name,
+    accountid as account_id,
+    ownerid as owner_id,
+    leadsource as lead_source,
+    type as opportunity_type,
+    stagename as stage_name,
+    amount,
+    closedate as close_date,
+    coalesce(isclosed, false) as is_closed,
+    coalesce(iswon, false) as is_won,
+    win_loss_reason,
+    lastactivitydate as last_activity_date,
+    createddate as created_at,
+    systemmodstamp as modified_at,
+    _key,
+    _is_deleted,
+    _invalid_fields,
+    _loaded_at
+from opportunities

@@ -1,0 +1,19 @@
+{{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
+    post_hook=rv_drop_deleted()) }}
+
+with history as ({{ rv_newest_records('salesforce', 'opportunity_history') }})
+
+select
+    id as opportunity_history_id,
+    opportunityid as opportunity_id,
+    stagename as stage_name,
+    amount,
+    closedate as close_date,
+    createdbyid as created_by_id,
+    createddate as created_at,
+    systemmodstamp as modified_at,
+    _key,
+    _is_deleted,
+    _invalid_fields,
+    _loaded_at
+from history

@@ -1,0 +1,21 @@
+{{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
+    post_hook=rv_drop_deleted()) }}
+
+with tasks as ({{ rv_newest_records('salesforce', 'task') }})
+
+select
+    id as task_id,
+    whoid as who_id,
+    whatid as what_id,
+    ownerid as owner_id,
+    subject,
+    tasksubtype as task_subtype,
+    status,
+    activitydate as activity_date,
+    createddate as created_at,
+    systemmodstamp as modified_at,
+    _key,
+    _is_deleted,
+    _invalid_fields,
+    _loaded_at
+from tasks

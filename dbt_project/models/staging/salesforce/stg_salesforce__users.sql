@@ -1,0 +1,19 @@
+{{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert') }}
+
+with users as ({{ rv_newest_records('salesforce', 'user') }})
+
+select
+    id as user_id,
+    name as user_name,
+    email,
+    coalesce(isactive, false) as is_active,
+    department,
+    division,
+    title,
+    createddate as created_at,
+    systemmodstamp as modified_at,
+    _key,
+    _is_deleted,
+    _invalid_fields,
+    _loaded_at
+from users
