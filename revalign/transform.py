@@ -91,11 +91,18 @@ def build(
     as_of: datetime | None = None,
     full_refresh: bool = False,
     select: list[str] | None = None,
+    variables: dict | None = None,
 ) -> list[NodeResult]:
-    """``dbt build`` of the project: seeds, models and their tests, in DAG order."""
+    """``dbt build`` of the project: seeds, models and their tests, in DAG order.
+
+    ``variables`` override vars of dbt_project.yml for this build (as ``--vars``).
+    """
     args = ["build"]
+    overrides = dict(variables or {})
     if as_of is not None:
-        args += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
+        overrides["as_of"] = as_of.isoformat()
+    if overrides:
+        args += ["--vars", json.dumps(overrides)]
     if full_refresh:
         args.append("--full-refresh")
     if select:
