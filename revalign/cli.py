@@ -73,8 +73,13 @@ def _build(args: argparse.Namespace) -> int:
     from revalign import transform
 
     as_of = transform.parse_as_of(args.as_of) if args.as_of else None
-    nodes = transform.build(_ready_warehouse(), as_of=as_of, full_refresh=args.full_refresh)
+    conn = _ready_warehouse()
+    nodes = transform.build(conn, as_of=as_of, full_refresh=args.full_refresh)
     print(f"build ok: {len(nodes)} nodes")
+    if args.docs:
+        transform.invoke(conn, ["docs", "generate"])
+        site = transform.DBT_PROJECT_DIR / "target" / "index.html"
+        print(f"docs: {site} (or serve them: cd {site.parent} && python -m http.server)")
     return 0
 
 
@@ -196,6 +201,9 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="dbt build of the marts")
     build.add_argument("--as-of", help="timestamp age-based figures are computed at (ISO 8601)")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    build.add_argument(
+        "--docs", action="store_true", help="then write dbt's documentation site (dbt docs generate)"
+    )
     build.set_defaults(func=_build)
 
     load = sub.add_parser("load", help="load extract files or batch folders into raw")

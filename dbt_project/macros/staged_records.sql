@@ -51,9 +51,17 @@
     {%- endfor -%}
     {%- set key = key_parts | join(" || '|' || ") -%}
     {%- set cursor = rv_cast(adapter.quote(meta.cursor | lower), 'timestamp') if meta.get('cursor') else 'null::timestamptz' -%}
-    {%- set deleted = "coalesce(" ~ rv_boolean(adapter.quote(meta.deleted_flag | lower)) ~ ", false)" if meta.get('deleted_flag') else 'false' %}
-    with delivered as (
-        select *, {{ key }} as _key from {{ relation }}
+    {%- set deleted = "coalesce(" ~ rv_boolean(adapter.quote(meta.deleted_flag | lower)) ~ ", false)" if meta.get('deleted_flag') else 'false' -%}
+    {%- set delivered_fields = fields | selectattr('present') | list %}
+    -- Versions of the records to (re)compute, narrow: sorting them stays cheap.
+    with versions as (
+        select
+            ctid as _row_ref,
+            {{ key }} as _key,
+            {{ cursor }} as _cursor,
+            _loaded_at,
+            _row_number
+        from {{ relation }}
         {%- if is_incremental() %}
         where {{ key }} in (
             select {{ key }} from {{ relation }}
@@ -62,35 +70,72 @@
         {%- endif %}
     ),
 
+    winners as (
+        select distinct on (_key)
+            _key,
+            _row_ref
+        from versions
+        order by _key, _cursor desc nulls last, _loaded_at desc, _row_number desc
+    ),
+
     newest as (
-        select distinct on (_key) *
-        from delivered
-        order by _key, {{ cursor }} desc nulls last, _loaded_at desc, _row_number desc
+        select
+            winners._key,
+            {{ deleted | replace('"' ~ (meta.get('deleted_flag', '') | lower) ~ '"', 'delivered."' ~ (meta.get('deleted_flag', '') | lower) ~ '"') }} as _is_deleted,
+            {%- for field in delivered_fields %}
+            delivered.{{ adapter.quote(field.raw) }},
+            {%- endfor %}
+            delivered._loaded_at,
+            delivered._batch_id,
+            delivered._file,
+            delivered._row_number
+        from winners
+        inner join {{ relation }} as delivered on delivered.ctid = winners._row_ref
+    ),
+
+    -- Each field cast once (materialized: the select below reads each typed value
+    -- twice); _invalid_fields names the non-empty ones that did not cast.
+    typed as materialized (
+        select
+            _key,
+            {%- for field in fields %}
+            {%- if field.present %}
+            {{ rv_cast(adapter.quote(field.raw), field.type) }} as {{ adapter.quote(field.name) }},
+            {%- if field.type != 'text' %}
+            nullif(trim({{ adapter.quote(field.raw) }}), '') as {{ adapter.quote('_raw_' ~ field.name) }},
+            {%- endif %}
+            {%- else %}
+            null::{{ rv_sql_type(field.type) }} as {{ adapter.quote(field.name) }},
+            {%- endif %}
+            {%- endfor %}
+            _is_deleted,
+            _loaded_at,
+            _batch_id,
+            _file,
+            _row_number
+        from newest
     )
 
     select
         _key,
         {%- for field in fields %}
-        {%- if field.present %}
-        {{ rv_cast(adapter.quote(field.raw), field.type) }} as {{ adapter.quote(field.name) }},
-        {%- else %}
-        null::{{ rv_sql_type(field.type) }} as {{ adapter.quote(field.name) }},
-        {%- endif %}
+        {{ adapter.quote(field.name) }},
         {%- endfor %}
-        {{ deleted }} as _is_deleted,
+        _is_deleted,
         array_remove(array[
-            {%- for field in fields if field.present %}
-            case when {{ rv_is_unreadable(adapter.quote(field.raw), field.type) }}
-                then '{{ field.raw }}' end{{ "," if not loop.last }}
+            {%- for field in delivered_fields if field.type != 'text' %}
+            case when {{ adapter.quote('_raw_' ~ field.name) }} is not null
+                and {{ adapter.quote(field.name) }} is null then '{{ field.raw }}' end,
             {%- endfor %}
+            null
         ], null)::text[] as _invalid_fields,
         _loaded_at,
         _batch_id,
         _file,
         _row_number
-    from newest
+    from typed
     {%- if not is_incremental() %}
-    where not {{ deleted }}
+    where not _is_deleted
     {%- endif %}
 {% endmacro %}
 

@@ -1,7 +1,7 @@
 {#- Casts from raw text to typed values, one macro per declared field type
     (the types of models/staging/*/_*__sources.yml). Each returns null for an empty
     value and for a value it cannot read; never an error, so one bad record cannot
-    stop a build. `rv_is_unreadable` tells the two apart: staging models list the
+    stop a build. Staging models (rv_newest_records) tell the two apart, list the
     fields that failed in `_invalid_fields`, and the `cast_failures` test counts them. -#}
 
 {% macro rv_cast(expression, kind) -%}
@@ -17,25 +17,32 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro rv_is_unreadable(expression, kind) -%}
-    (nullif(trim({{ expression }}), '') is not null and ({{ rv_cast(expression, kind) }}) is null)
-{%- endmacro %}
-
 {#- A Salesforce id in its 18-character form. The first 15 characters are the
     case-sensitive id; the last 3 encode which of them are upper case, 5 per
-    character. A 15-character id gets its suffix; an 18-character one gets it
-    recomputed, so both spellings of one record compare equal. -#}
+    character. A 15-character id gets its suffix computed; an 18-character one keeps
+    its suffix, upper-cased (Salesforce compares it without regard to case), so both
+    spellings of one record compare equal. -#}
 {% macro rv_salesforce_id(expression) -%}
     {%- set id = "trim(" ~ expression ~ ")" -%}
-    case when {{ id }} ~ '^[a-zA-Z0-9]{15}([a-zA-Z0-5]{3})?$' then left({{ id }}, 15)
+    case when {{ id }} ~ '^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$' then case length({{ id }})
+        when 18 then left({{ id }}, 15) || upper(right({{ id }}, 3))
+        else {{ id }}
         {%- for block in range(3) %}
-        || substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', 1
-            {%- for bit in range(5) %}
-            + case when ascii(substr({{ id }}, {{ block * 5 + bit + 1 }}, 1)) between 65 and 90
-                then {{ 2 ** bit }} else 0 end
-            {%- endfor %}, 1)
+            || {{ rv_id_suffix_character("substr(" ~ id ~ ", " ~ (block * 5 + 1) ~ ", 5)") }}
         {%- endfor %}
-    end
+    end end
+{%- endmacro %}
+
+{% macro rv_alphanumerics() -%}
+    abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ
+{%- endmacro %}
+
+{#- One suffix character: the 5 characters' upper-case pattern as a 5-bit number
+    (first character = lowest bit), read as a position in A..Z0..5. -#}
+{% macro rv_id_suffix_character(five) -%}
+    substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ012345', 1 + translate(
+        reverse({{ five }}), '{{ rv_alphanumerics() }}', '{{ '0' * 36 ~ '1' * 26 }}'
+    )::bit(5)::int, 1)
 {%- endmacro %}
 
 {#- The case-sensitive identity of a Salesforce id (its first 15 characters): cheap
@@ -44,15 +51,15 @@
     left(trim({{ expression }}), 15)
 {%- endmacro %}
 
-{#- 2024-01-22T20:36:47.000+0000, ...Z, 2024-01-22 20:36:47 (UTC) or 2024-01-22
-    (midnight UTC). The calendar is checked before casting: 2024-02-30 is null. -#}
+{#- 2024-01-22T20:36:47.000+0000, ...Z, 2024-01-22 20:36:47 or 2024-01-22. A value
+    without a zone is UTC: staging models build with the session time zone set to
+    UTC (dbt_project.yml). Shape, then field ranges, then the calendar (2024-02-30 is
+    null) are checked before casting, so a bad value is null, never an error. -#}
 {% macro rv_timestamp(expression) -%}
     {%- set value = "trim(" ~ expression ~ ")" -%}
-    case when {{ value }} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?)?(Z|z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?$'
+    case when {{ value }} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?)?([zZ]|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?$'
         and {{ rv_day_exists(value) }}
-        then case when {{ value }} ~ '(Z|z|[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?[+-][0-9:]+)$'
-            then {{ value }}::timestamptz
-            else ({{ value }}::timestamp at time zone 'UTC') end
+        then {{ value }}::timestamptz
     end
 {%- endmacro %}
 
@@ -62,11 +69,12 @@
         and {{ rv_day_exists(value) }} then {{ value }}::date end
 {%- endmacro %}
 
-{#- Whether YYYY-MM-DD... names a day of its month (only called once the pattern matched). -#}
+{#- Whether YYYY-MM-DD... names a day of its month (only called once the shape and
+    ranges passed); cheap for days up to 28. -#}
 {% macro rv_day_exists(value) -%}
-    substr({{ value }}, 9, 2)::int <= extract(
+    case when substr({{ value }}, 9, 2) <= '28' then true else substr({{ value }}, 9, 2)::int <= extract(
         day from (substr({{ value }}, 1, 7) || '-01')::date + interval '1 month' - interval '1 day'
-    )
+    ) end
 {%- endmacro %}
 
 {% macro rv_boolean(expression) -%}

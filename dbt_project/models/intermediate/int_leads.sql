@@ -18,7 +18,8 @@ with salesforce as (
         title,
         nullif(trim(disqualified_reason), '') as disqualified_reason,
         md5(lower(trim(email))) as email_key,
-        coalesce(email ~ '^[^[:space:]@]+@[^[:space:]@]+\.[^[:space:]@]+$', false) as email_is_valid,
+        coalesce(email ~ '^[^[:space:]@]+@[^[:space:]@]+\.[^[:space:]@]+$', false)
+            as email_is_valid,
         true as email_delivered,
         true as owner_delivered
     from {{ ref('stg_salesforce__leads') }}

@@ -7,7 +7,7 @@ with salesforce as (
         user_name,
         is_active,
         department,
-        {{ adapter.quote(var('team_field') | lower) }} as team,
+        {{ var('team_field') | lower }} as team,
         coalesce(department in {{ rv_text_list(var('sales_departments')) }}, false) as is_sales
     from {{ ref('stg_salesforce__users') }}
 ),

@@ -5,7 +5,9 @@
     first lead, MQL or opportunity to the month of as_of. -#}
 {%- set window = var('persona_window_months') | int %}
 with as_of as (
-    select as_of, {{ rv_month_of('as_of') }} as as_of_month
+    select
+        as_of,
+        {{ rv_month_of('as_of') }} as as_of_month
     from {{ ref('int_as_of') }}
 ),
 
@@ -21,12 +23,12 @@ opportunities as (
         opportunities.*,
         {{ rv_month_of('opportunities.created_at') }} as created_month,
         {{ rv_month_of('opportunities.closed_at') }} as closed_month,
-        personas.persona as origin_persona
+        origins.persona as origin_persona
     from {{ ref('fct_opportunities') }} as opportunities
-    left join {{ ref('int_lead_personas') }} as personas
+    left join {{ ref('fct_lead_funnel') }} as origins
         on
-            opportunities.source_system = personas.source_system
-            and opportunities.origin_lead_id = personas.lead_id
+            opportunities.source_system = origins.source_system
+            and opportunities.origin_lead_id = origins.lead_id
 ),
 
 teams as (
@@ -87,7 +89,8 @@ closed_figures as (
         count(*) filter (where not is_marketing_sourced) as closed_sales,
         count(*) filter (where not is_marketing_sourced and is_won) as won_sales,
         count(*) filter (where reason_delivered) as closed_with_reason_field,
-        count(*) filter (where reason_delivered and win_loss_reason is not null) as closed_with_reason
+        count(*) filter (where reason_delivered and win_loss_reason is not null)
+            as closed_with_reason
     from opportunities
     where is_closed
     group by grouping sets ((closed_month), (closed_month, owner_team))
@@ -115,7 +118,20 @@ won_personas as (
         count(*) as n
     from opportunities
     where is_won and origin_lead_id is not null
-    group by grouping sets ((closed_month, origin_persona), (closed_month, owner_team, origin_persona))
+    group by
+        grouping sets ((closed_month, origin_persona), (closed_month, owner_team, origin_persona))
+),
+
+persona_sides as (
+    select
+        'mql' as side,
+        *
+    from mql_personas
+    union all
+    select
+        'won' as side,
+        *
+    from won_personas
 ),
 
 cells as (
@@ -144,16 +160,12 @@ persona_shares as (
             partition by cells.month, cells.team, cells.is_company, sides.side
         ) as share
     from cells
-    inner join (
-        select 'mql' as side, * from mql_personas
-        union all
-        select 'won' as side, * from won_personas
-    ) as sides
+    inner join persona_sides as sides
         on
-            sides.is_company = cells.is_company
-            and (cells.is_company or sides.team = cells.team)
+            cells.is_company = sides.is_company
+            and (cells.is_company or cells.team = sides.team)
             and sides.month > cells.month - interval '{{ window }} months'
-            and sides.month <= cells.month
+            and cells.month >= sides.month
     group by cells.month, cells.team, cells.is_company, sides.side, sides.persona
 ),
 

@@ -14,6 +14,12 @@ with won as (
     where is_won and origin_lead_id is not null
 ),
 
+won_leads as (
+    select leads.*
+    from {{ ref('int_leads') }} as leads
+    where leads.lead_id in (select origin_lead_id from won)
+),
+
 touches as (
     select
         won.opportunity_id,
@@ -23,11 +29,11 @@ touches as (
         row_number() over w as touch_number,
         count(*) over (partition by won.source_system, won.opportunity_id) as touches
     from won
-    inner join {{ ref('int_lead_campaign_touches') }} as touches
+    inner join ({{ rv_lead_campaign_touches('won_leads') }}) as touches
         on
             won.source_system = touches.source_system
             and won.origin_lead_id = touches.lead_id
-            and touches.touched_at < won.created_at
+            and won.created_at > touches.touched_at
     window w as (
         partition by won.source_system, won.opportunity_id
         order by touches.touched_at, touches.campaign_id, touches.touch_id

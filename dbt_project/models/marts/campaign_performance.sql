@@ -52,11 +52,17 @@ figures as (
         coalesce(linear.attributed_amount, 0) as won_amount
     from {{ ref('int_campaigns') }} as campaigns
     left join members
-        on campaigns.source_system = members.source_system and campaigns.campaign_id = members.campaign_id
+        on
+            campaigns.source_system = members.source_system
+            and campaigns.campaign_id = members.campaign_id
     left join sourced
-        on campaigns.source_system = sourced.source_system and campaigns.campaign_id = sourced.campaign_id
+        on
+            campaigns.source_system = sourced.source_system
+            and campaigns.campaign_id = sourced.campaign_id
     left join linear
-        on campaigns.source_system = linear.source_system and campaigns.campaign_id = linear.campaign_id
+        on
+            campaigns.source_system = linear.source_system
+            and campaigns.campaign_id = linear.campaign_id
 )
 
 select

@@ -7,16 +7,11 @@ with as_of as (
 
 leads as (
     select
-        leads.*,
-        funnel.sla_status,
-        funnel.acceptance_status,
-        funnel.first_touch_at,
+        funnel.*,
         owners.is_active as owner_is_active
-    from {{ ref('int_leads') }} as leads
-    inner join {{ ref('fct_lead_funnel') }} as funnel
-        on leads.source_system = funnel.source_system and leads.lead_id = funnel.lead_id
+    from {{ ref('fct_lead_funnel') }} as funnel
     left join {{ ref('int_users') }} as owners
-        on leads.source_system = owners.source_system and leads.owner_id = owners.user_id
+        on funnel.source_system = owners.source_system and funnel.owner_id = owners.user_id
 ),
 
 earlier_same_email as (
@@ -44,30 +39,35 @@ amount_required_from as (
 ),
 
 lead_issues as (
-    select leads.lead_id as record_id, leads.source_system, leads.owner_id, rule.rule
+    select
+        leads.lead_id as record_id,
+        leads.source_system,
+        leads.owner_id,
+        rule.rule
     from leads
     left join earlier_same_email as duplicates
         on leads.source_system = duplicates.source_system and leads.lead_id = duplicates.lead_id
-    cross join lateral (
-        values
-        (
-            'lead_missing_owner',
-            leads.owner_delivered and (leads.owner_id is null or leads.owner_is_active is false)
-        ),
-        ('lead_missing_source', leads.lead_source is null),
-        ('lead_invalid_email', leads.email_delivered and not leads.email_is_valid),
-        ('lead_duplicate_email', coalesce(duplicates.is_duplicate, false)),
-        (
-            'mql_not_followed_up',
-            leads.sla_status = 'breached'
-            and leads.first_touch_at is null
-            and leads.acceptance_status != 'rejected'
-        ),
-        (
-            'rejected_without_reason',
-            leads.acceptance_status = 'rejected' and leads.disqualified_reason is null
-        )
-    ) as rule (rule, fires)
+    cross join
+        lateral (
+            values
+            (
+                'lead_missing_owner',
+                leads.owner_delivered and (leads.owner_id is null or leads.owner_is_active is false)
+            ),
+            ('lead_missing_source', leads.lead_source is null),
+            ('lead_invalid_email', leads.email_delivered and not leads.email_is_valid),
+            ('lead_duplicate_email', coalesce(duplicates.is_duplicate, false)),
+            (
+                'mql_not_followed_up',
+                leads.sla_status = 'breached'
+                and leads.first_touch_at is null
+                and leads.acceptance_status != 'rejected'
+            ),
+            (
+                'rejected_without_reason',
+                leads.acceptance_status = 'rejected' and not leads.has_disqualified_reason
+            )
+        ) as rule (rule, fires)
     where rule.fires
 ),
 
@@ -80,39 +80,50 @@ opportunity_issues as (
     from opportunities
     cross join as_of
     cross join amount_required_from
-    cross join lateral (
-        values
-        (
-            'opportunity_missing_amount',
-            not opportunities.is_closed
-            and opportunities.stage_position >= amount_required_from.stage_position
-            and coalesce(opportunities.amount, 0) = 0
-        ),
-        (
-            'opportunity_past_close_date',
-            not opportunities.is_closed
-            and opportunities.close_date < (as_of.as_of at time zone 'UTC')::date
-        ),
-        (
-            'opportunity_stale',
-            not opportunities.is_closed
-            and as_of.as_of - opportunities.last_touched_at
-            > make_interval(days => {{ var('stale_after_days') }})
-        ),
-        (
-            'closed_without_reason',
-            opportunities.is_closed
-            and opportunities.reason_delivered
-            and opportunities.win_loss_reason is null
-        )
-    ) as rule (rule, fires)
+    cross join
+        lateral (
+            values
+            (
+                'opportunity_missing_amount',
+                not opportunities.is_closed
+                and opportunities.stage_position >= amount_required_from.stage_position
+                and coalesce(opportunities.amount, 0) = 0
+            ),
+            (
+                'opportunity_past_close_date',
+                not opportunities.is_closed
+                and opportunities.close_date < (as_of.as_of at time zone 'UTC')::date
+            ),
+            (
+                'opportunity_stale',
+                not opportunities.is_closed
+                and as_of.as_of - opportunities.last_touched_at
+                > make_interval(days => {{ var('stale_after_days') }})
+            ),
+            (
+                'closed_without_reason',
+                opportunities.is_closed
+                and opportunities.reason_delivered
+                and opportunities.win_loss_reason is null
+            )
+        ) as rule (rule, fires)
     where rule.fires
 ),
 
 issues as (
-    select record_id, source_system, owner_id, rule from lead_issues
+    select
+        record_id,
+        source_system,
+        owner_id,
+        rule
+    from lead_issues
     union all
-    select record_id, source_system, owner_id, rule from opportunity_issues
+    select
+        record_id,
+        source_system,
+        owner_id,
+        rule
+    from opportunity_issues
 )
 
 select

@@ -1,10 +1,53 @@
-{#- One row per current lead: its way through the funnel (METRICS.md, The funnel). -#}
-with leads as (
-    select * from {{ ref('int_leads') }}
+{#- One row per current lead: its way through the funnel (METRICS.md, The funnel).
+
+    Incremental: a build recomputes only the leads something new can have changed
+    (rv_changed_leads), the pending MQLs (their SLA status moves with as_of) and
+    drops deleted leads; any other lead's row is already right. _loaded_through
+    records how far each input had been loaded when a row was computed. After
+    changing a setting or seed, build once with --full-refresh. -#}
+{{ config(
+    materialized='incremental',
+    unique_key=['source_system', 'lead_id'],
+    incremental_strategy='delete+insert',
+    post_hook="{{ rv_drop_missing(ref('int_leads'), 'lead_id') }}",
+) }}
+
+{%- set inputs = {
+    'leads': ('lead', ref('stg_salesforce__leads')),
+    'tasks': ('task', ref('stg_salesforce__tasks')),
+    'events': ('event', ref('stg_salesforce__events')),
+    'members': ('campaign_member', ref('stg_salesforce__campaign_members')),
+    'opportunities': ('opportunity', ref('stg_salesforce__opportunities')),
+    'users': ('user', ref('stg_salesforce__users')),
+} %}
+
+with as_of as (
+    select as_of from {{ ref('int_as_of') }}
 ),
 
-as_of as (
-    select as_of from {{ ref('int_as_of') }}
+{% if is_incremental() %}
+changed as (
+    {{ rv_changed_leads(inputs) }}
+),
+
+leads as (
+    select all_leads.*
+    from {{ ref('int_leads') }} as all_leads
+    inner join changed
+        on all_leads.source_system = changed.source_system and all_leads.lead_id = changed.lead_id
+),
+{% else %}
+leads as (
+    select * from {{ ref('int_leads') }}
+),
+{% endif %}
+
+sales as (
+    {{ rv_first_sales_touches('leads') }}
+),
+
+personas as (
+    {{ rv_lead_personas('leads') }}
 ),
 
 first_touches as (
@@ -13,67 +56,69 @@ first_touches as (
         source_system,
         max(case when touch_number = 1 then campaign_id end) as first_campaign_id,
         max(case when touch_number = touches then campaign_id end) as last_campaign_id
-    from {{ ref('int_lead_campaign_touches') }}
+    from ({{ rv_lead_campaign_touches('leads') }}) as touches
     group by lead_id, source_system
-),
-
-funnel as (
-    select
-        leads.lead_id,
-        leads.source_system,
-        leads.lead_source,
-        personas.persona,
-        leads.owner_id,
-        owners.team as owner_team,
-        leads.status,
-        leads.created_at,
-        leads.mql_at,
-        sales.first_touch_at,
-        round((extract(epoch from sales.first_touch_at - leads.mql_at) / 3600)::numeric, 4)
-            as first_touch_hours,
-        case
-            when leads.mql_at is null then null
-            when sales.first_touch_at is not null
-                then case
-                    when sales.first_touch_at - leads.mql_at
-                        <= make_interval(hours => {{ var('follow_up_sla_hours') }}) then 'met'
-                    else 'breached'
-                end
-            when as_of.as_of - leads.mql_at > make_interval(hours => {{ var('follow_up_sla_hours') }})
-                then 'breached'
-            else 'pending'
-        end as sla_status,
-        case
-            when leads.mql_at is null then null
-            when leads.status in {{ rv_text_list(var('rejected_statuses')) }} then 'rejected'
-            when leads.is_converted or leads.status in {{ rv_text_list(var('accepted_statuses')) }}
-                then 'accepted'
-            else 'open'
-        end as acceptance_status,
-        leads.is_converted,
-        opportunities.opportunity_id,
-        opportunities.created_at as opportunity_created_at,
-        opportunities.closed_at,
-        opportunities.is_closed,
-        opportunities.is_won,
-        case when opportunities.is_won then coalesce(opportunities.amount, 0) end as won_amount,
-        first_touches.first_campaign_id,
-        first_touches.last_campaign_id
-    from leads
-    cross join as_of
-    left join {{ ref('int_lead_personas') }} as personas
-        on leads.source_system = personas.source_system and leads.lead_id = personas.lead_id
-    left join {{ ref('int_users') }} as owners
-        on leads.source_system = owners.source_system and leads.owner_id = owners.user_id
-    left join {{ ref('int_lead_sales_touches') }} as sales
-        on leads.source_system = sales.source_system and leads.lead_id = sales.lead_id
-    left join {{ ref('int_opportunities') }} as opportunities
-        on
-            leads.source_system = opportunities.source_system
-            and leads.converted_opportunity_id = opportunities.opportunity_id
-            and leads.lead_id = opportunities.origin_lead_id
-    left join first_touches
-        on leads.source_system = first_touches.source_system and leads.lead_id = first_touches.lead_id
 )
 
-select * from funnel
+select
+    leads.lead_id,
+    leads.source_system,
+    leads.lead_source,
+    personas.persona,
+    leads.owner_id,
+    owners.team as owner_team,
+    leads.status,
+    leads.created_at,
+    leads.mql_at,
+    sales.first_touch_at,
+    round((extract(epoch from sales.first_touch_at - leads.mql_at) / 3600)::numeric, 4)
+        as first_touch_hours,
+    case
+        when leads.mql_at is null then null
+        when sales.first_touch_at is not null
+            then case
+                when sales.first_touch_at - leads.mql_at
+                    <= make_interval(hours => {{ var('follow_up_sla_hours') }}) then 'met'
+                else 'breached'
+            end
+        when as_of.as_of - leads.mql_at > make_interval(hours => {{ var('follow_up_sla_hours') }})
+            then 'breached'
+        else 'pending'
+    end as sla_status,
+    case
+        when leads.mql_at is null then null
+        when leads.status in {{ rv_text_list(var('rejected_statuses')) }} then 'rejected'
+        when leads.is_converted or leads.status in {{ rv_text_list(var('accepted_statuses')) }}
+            then 'accepted'
+        else 'open'
+    end as acceptance_status,
+    leads.is_converted,
+    opportunities.opportunity_id,
+    opportunities.created_at as opportunity_created_at,
+    opportunities.closed_at,
+    opportunities.is_closed,
+    opportunities.is_won,
+    case when opportunities.is_won then coalesce(opportunities.amount, 0) end as won_amount,
+    first_touches.first_campaign_id,
+    first_touches.last_campaign_id,
+    leads.disqualified_reason is not null as has_disqualified_reason,
+    leads.email_key,
+    leads.email_is_valid,
+    leads.email_delivered,
+    leads.owner_delivered,
+    {{ rv_loaded_through(inputs) }} as _loaded_through
+from leads
+cross join as_of
+left join personas
+    on leads.source_system = personas.source_system and leads.lead_id = personas.lead_id
+left join {{ ref('int_users') }} as owners
+    on leads.source_system = owners.source_system and leads.owner_id = owners.user_id
+left join sales
+    on leads.source_system = sales.source_system and leads.lead_id = sales.lead_id
+left join {{ ref('int_opportunities') }} as opportunities
+    on
+        leads.source_system = opportunities.source_system
+        and leads.converted_opportunity_id = opportunities.opportunity_id
+        and leads.lead_id = opportunities.origin_lead_id
+left join first_touches
+    on leads.source_system = first_touches.source_system and leads.lead_id = first_touches.lead_id

@@ -1,15 +1,48 @@
 {#- One row per current opportunity (METRICS.md): sourcing, influence, cycle, the
-    last time anyone touched it. -#}
-with opportunities as (
-    select * from {{ ref('int_opportunities') }}
+    last time anyone touched it. Incremental like fct_lead_funnel: a build
+    recomputes the opportunities something new can have changed
+    (rv_changed_opportunities) and drops deleted ones. -#}
+{{ config(
+    materialized='incremental',
+    unique_key=['source_system', 'opportunity_id'],
+    incremental_strategy='delete+insert',
+    post_hook="{{ rv_drop_missing(ref('int_opportunities'), 'opportunity_id') }}",
+) }}
+
+{%- set inputs = {
+    'opportunities': ('opportunity', ref('stg_salesforce__opportunities')),
+    'history': ('opportunity_history', ref('stg_salesforce__opportunity_history')),
+    'tasks': ('task', ref('stg_salesforce__tasks')),
+    'events': ('event', ref('stg_salesforce__events')),
+    'leads': ('lead', ref('stg_salesforce__leads')),
+    'members': ('campaign_member', ref('stg_salesforce__campaign_members')),
+    'users': ('user', ref('stg_salesforce__users')),
+} %}
+
+with
+{% if is_incremental() %}
+changed as (
+    {{ rv_changed_opportunities(inputs) }}
 ),
 
+opportunities as (
+    select all_opportunities.*
+    from {{ ref('int_opportunities') }} as all_opportunities
+    inner join changed
+        on
+            all_opportunities.source_system = changed.source_system
+            and all_opportunities.opportunity_id = changed.opportunity_id
+),
+{% else %}
+opportunities as (
+    select * from {{ ref('int_opportunities') }}
+),
+{% endif %}
+
 origin_leads as (
-    select
-        lead_id,
-        source_system,
-        mql_at
-    from {{ ref('int_leads') }}
+    select leads.*
+    from {{ ref('int_leads') }} as leads
+    where leads.lead_id in (select origin_lead_id from opportunities)
 ),
 
 influence as (
@@ -18,27 +51,28 @@ influence as (
         opportunities.opportunity_id,
         count(*) as touches_before_creation
     from opportunities
-    inner join {{ ref('int_lead_campaign_touches') }} as touches
+    inner join ({{ rv_lead_campaign_touches('origin_leads') }}) as touches
         on
             opportunities.source_system = touches.source_system
             and opportunities.origin_lead_id = touches.lead_id
-            and touches.touched_at < opportunities.created_at
+            and opportunities.created_at > touches.touched_at
     group by opportunities.source_system, opportunities.opportunity_id
 ),
 
 touch_moments as (
     select
-        source_system,
-        what_id as opportunity_id,
-        created_at as touched_at
-    from {{ ref('int_activities') }}
-    where what_id is not null
+        activities.source_system,
+        activities.what_id as opportunity_id,
+        activities.created_at as touched_at
+    from {{ ref('int_activities') }} as activities
+    where activities.what_id in (select opportunity_id from opportunities)
     union all
     select
-        source_system,
-        opportunity_id,
-        changed_at as touched_at
-    from {{ ref('int_opportunity_changes') }}
+        changes.source_system,
+        changes.opportunity_id,
+        changes.changed_at as touched_at
+    from {{ ref('int_opportunity_changes') }} as changes
+    where changes.opportunity_id in (select opportunity_id from opportunities)
 ),
 
 last_touches as (
@@ -76,7 +110,8 @@ select
     opportunities.reason_delivered,
     greatest(
         opportunities.created_at, opportunities.last_activity_at, last_touches.touched_at
-    ) as last_touched_at
+    ) as last_touched_at,
+    {{ rv_loaded_through(inputs) }} as _loaded_through
 from opportunities
 left join origin_leads
     on

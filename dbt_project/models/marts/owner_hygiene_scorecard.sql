@@ -35,7 +35,10 @@ issues as (
 ),
 
 flagged as (
-    select distinct record_type, record_id, source_system
+    select distinct
+        record_type,
+        record_id,
+        source_system
     from issues
 ),
 
@@ -58,8 +61,10 @@ per_rule as (
     select
         source_system,
         owner_id
-        {%- for rule in rules %},
-        count(*) filter (where rule = '{{ rule }}') as {{ rule }}
+        {%- for rule in rules %}
+            ,
+            count(*) filter (where rule = '{{ rule }}') as {{ rule }}
+    
         {%- endfor %}
     from issues
     group by source_system, owner_id
@@ -74,8 +79,10 @@ select
     owned.records_with_issues,
     round(1 - owned.records_with_issues::numeric / nullif(owned.records_owned, 0), 4)
         as hygiene_score
-    {%- for rule in rules %},
-    coalesce(per_rule.{{ rule }}, 0) as {{ rule }}
+    {%- for rule in rules %}
+        ,
+        coalesce(per_rule.{{ rule }}, 0) as {{ rule }}
+
     {%- endfor %}
 from owned
 left join per_rule

@@ -1,4 +1,5 @@
 {{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
+    indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']}],
     post_hook=rv_drop_deleted()) }}
 
 with events as ({{ rv_newest_records('salesforce', 'event') }})

@@ -1,0 +1,94 @@
+{#- What is known about a set of leads, each as a query over `leads`: a relation or CTE
+    with lead_id, source_system, converted_contact_id, mql_at, persona_field and title.
+    The int_lead_* views apply them to every lead; fct_lead_funnel applies them to the
+    leads an incremental build recomputes, so one definition serves both. -#}
+
+{#- The people a lead is known as: the lead itself and, once converted, its contact. -#}
+{% macro rv_lead_people(leads) %}
+    select
+        lead_id,
+        source_system,
+        lead_id as person_id
+    from {{ leads }}
+    union all
+    select
+        lead_id,
+        source_system,
+        converted_contact_id as person_id
+    from {{ leads }}
+    where converted_contact_id is not null
+{% endmacro %}
+
+{#- First sales touch of each MQL: the earliest activity on the lead or its converted
+    contact, at or after mql_at, owned by a user whose department is in
+    sales_departments (METRICS.md). -#}
+{% macro rv_first_sales_touches(leads) %}
+    select
+        people.lead_id,
+        people.source_system,
+        min(activities.created_at) as first_touch_at
+    from ({{ rv_lead_people(leads) }}) as people
+    inner join {{ leads }} as mqls
+        on people.source_system = mqls.source_system and people.lead_id = mqls.lead_id
+    inner join {{ ref('int_activities') }} as activities
+        on people.source_system = activities.source_system and people.person_id = activities.who_id
+    inner join {{ ref('int_users') }} as users
+        on activities.source_system = users.source_system and activities.owner_id = users.user_id
+    where
+        users.is_sales
+        and mqls.mql_at is not null
+        and activities.created_at >= mqls.mql_at
+    group by people.lead_id, people.source_system
+{% endmacro %}
+
+{#- Campaign touches of each lead or its converted contact, numbered in time order
+    (ties: campaign id, then touch id). A membership naming both the lead and its
+    contact counts once. -#}
+{% macro rv_lead_campaign_touches(leads) %}
+    select
+        lead_id,
+        source_system,
+        touch_id,
+        campaign_id,
+        touched_at,
+        row_number() over (
+            partition by source_system, lead_id
+            order by touched_at, campaign_id, touch_id
+        ) as touch_number,
+        count(*) over (partition by source_system, lead_id) as touches
+    from (
+        select distinct
+            people.lead_id,
+            people.source_system,
+            touches.touch_id,
+            touches.campaign_id,
+            touches.touched_at
+        from ({{ rv_lead_people(leads) }}) as people
+        inner join (
+            select touch_id, source_system, campaign_id, touched_at, lead_id as person_id
+            from {{ ref('int_campaign_touches') }}
+            where lead_id is not null
+            union all
+            select touch_id, source_system, campaign_id, touched_at, contact_id as person_id
+            from {{ ref('int_campaign_touches') }}
+            where contact_id is not null
+        ) as touches
+            on people.source_system = touches.source_system and people.person_id = touches.person_id
+    ) as lead_touches
+{% endmacro %}
+
+{#- Persona of each lead: its Persona field when set, else the first persona_rules
+    pattern its job title matches, else Other (METRICS.md). -#}
+{% macro rv_lead_personas(leads) %}
+    select
+        leads.lead_id,
+        leads.source_system,
+        coalesce(leads.persona_field, (
+            select rules.persona
+            from {{ ref('persona_rules') }} as rules
+            where leads.title ~* rules.title_pattern
+            order by rules.rule_order
+            limit 1
+        ), 'Other') as persona
+    from {{ leads }} as leads
+{% endmacro %}
