@@ -202,7 +202,9 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--as-of", help="timestamp age-based figures are computed at (ISO 8601)")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
     build.add_argument(
-        "--docs", action="store_true", help="then write dbt's documentation site (dbt docs generate)"
+        "--docs",
+        action="store_true",
+        help="then write dbt's documentation site (dbt docs generate)",
     )
     build.set_defaults(func=_build)
 

@@ -168,8 +168,8 @@ def test_unreadable_values_are_counted_not_silently_nulled(warehouse_db, tmp_pat
         transform.build(warehouse_db, select=["stg_salesforce__leads"])
     row = query(
         warehouse_db,
-        "select created_at, mql_at, is_converted, _invalid_fields from staging.stg_salesforce__leads "
-        "where left(lead_id, 15) = '00Q000000000009'",
+        "select created_at, mql_at, is_converted, _invalid_fields"
+        " from staging.stg_salesforce__leads where left(lead_id, 15) = '00Q000000000009'",
     )
     ((created_at, mql_at, is_converted, invalid),) = row
     assert (created_at, mql_at, is_converted) == (None, None, False)

@@ -25,11 +25,14 @@
     last saw `name`: old values matter too (an activity moved to another lead changes
     both leads). -#}
 {% macro rv_changed_versions(table, name) -%}
-    select * from {{ source('salesforce', table) }}
-    where {{ rv_salesforce_id_15('"id"') }} in (
-        select {{ rv_salesforce_id_15('"id"') }} from {{ source('salesforce', table) }}
+    select versions.*
+    from {{ source('salesforce', table) }} as versions
+    inner join (
+        select distinct {{ rv_salesforce_id_15('"id"') }} as record_key
+        from {{ source('salesforce', table) }}
         where _loaded_at > {{ rv_loaded_since(name) }}
-    )
+    ) as changed
+        on {{ rv_salesforce_id_15('versions."id"') }} = changed.record_key
 {%- endmacro %}
 
 {#- Whether as_of moved back, or users changed (teams, departments, active): then
@@ -66,15 +69,27 @@
         where _loaded_at > {{ rv_loaded_since('opportunities') }}
     )
 
+    -- one join per reason: a plan of ORed IN-lists cannot hash millions of ids
     select leads.source_system, leads.lead_id
     from {{ ref('int_leads') }} as leads
-    where
-        leads.source_system != 'salesforce'
-        or left(leads.lead_id, 15) in (select lead_key from changed_leads)
-        or leads.lead_id in (select person_id from touched_people)
-        or leads.converted_contact_id in (select person_id from touched_people)
-        or leads.converted_opportunity_id in (select opportunity_id from changed_opportunities)
-        or {{ rv_everything_changed() }}
+    where leads.source_system != 'salesforce' or {{ rv_everything_changed() }}
+    union
+    select leads.source_system, leads.lead_id
+    from {{ ref('int_leads') }} as leads
+    inner join changed_leads on left(leads.lead_id, 15) = changed_leads.lead_key
+    union
+    select leads.source_system, leads.lead_id
+    from {{ ref('int_leads') }} as leads
+    inner join touched_people on leads.lead_id = touched_people.person_id
+    union
+    select leads.source_system, leads.lead_id
+    from {{ ref('int_leads') }} as leads
+    inner join touched_people on leads.converted_contact_id = touched_people.person_id
+    union
+    select leads.source_system, leads.lead_id
+    from {{ ref('int_leads') }} as leads
+    inner join changed_opportunities
+        on leads.converted_opportunity_id = changed_opportunities.opportunity_id
     union
     select source_system, lead_id from {{ this }} where sla_status = 'pending'
 {% endmacro %}
@@ -103,17 +118,21 @@
         union
         select leads.converted_opportunity_id
         from {{ ref('int_leads') }} as leads
-        where
-            leads.lead_id in (select person_id from touched_people)
-            or leads.converted_contact_id in (select person_id from touched_people)
+        inner join touched_people on leads.lead_id = touched_people.person_id
+        union
+        select leads.converted_opportunity_id
+        from {{ ref('int_leads') }} as leads
+        inner join touched_people on leads.converted_contact_id = touched_people.person_id
     )
 
     select opportunities.source_system, opportunities.opportunity_id
     from {{ ref('int_opportunities') }} as opportunities
-    where
-        opportunities.source_system != 'salesforce'
-        or opportunities.opportunity_id in (select opportunity_id from touched_opportunities)
-        or {{ rv_everything_changed() }}
+    where opportunities.source_system != 'salesforce' or {{ rv_everything_changed() }}
+    union
+    select opportunities.source_system, opportunities.opportunity_id
+    from {{ ref('int_opportunities') }} as opportunities
+    inner join touched_opportunities
+        on opportunities.opportunity_id = touched_opportunities.opportunity_id
 {% endmacro %}
 
 {#- Post-hook: rows whose record is no longer current (deleted at the source) leave. -#}

@@ -17,7 +17,11 @@ with won as (
 won_leads as (
     select leads.*
     from {{ ref('int_leads') }} as leads
-    where leads.lead_id in (select origin_lead_id from won)
+    where leads.lead_id in (select won.origin_lead_id from won)
+),
+
+won_lead_touches as (
+    {{ rv_lead_campaign_touches('won_leads') }}
 ),
 
 touches as (
@@ -29,7 +33,7 @@ touches as (
         row_number() over w as touch_number,
         count(*) over (partition by won.source_system, won.opportunity_id) as touches
     from won
-    inner join ({{ rv_lead_campaign_touches('won_leads') }}) as touches
+    inner join won_lead_touches as touches
         on
             won.source_system = touches.source_system
             and won.origin_lead_id = touches.lead_id

@@ -26,20 +26,22 @@ with as_of as (
 ),
 
 {% if is_incremental() %}
-changed as (
-    {{ rv_changed_leads(inputs) }}
-),
+    changed as (
+        {{ rv_changed_leads(inputs) }}
+    ),
 
-leads as (
-    select all_leads.*
-    from {{ ref('int_leads') }} as all_leads
-    inner join changed
-        on all_leads.source_system = changed.source_system and all_leads.lead_id = changed.lead_id
-),
+    leads as (
+        select all_leads.*
+        from {{ ref('int_leads') }} as all_leads
+        inner join changed
+            on
+                all_leads.source_system = changed.source_system
+                and all_leads.lead_id = changed.lead_id
+    ),
 {% else %}
-leads as (
-    select * from {{ ref('int_leads') }}
-),
+    leads as (
+        select * from {{ ref('int_leads') }}
+    ),
 {% endif %}
 
 sales as (
@@ -77,7 +79,8 @@ select
         when leads.mql_at is null then null
         when sales.first_touch_at is not null
             then case
-                when sales.first_touch_at - leads.mql_at
+                when
+                    sales.first_touch_at - leads.mql_at
                     <= make_interval(hours => {{ var('follow_up_sla_hours') }}) then 'met'
                 else 'breached'
             end

@@ -21,28 +21,32 @@
 
 with
 {% if is_incremental() %}
-changed as (
-    {{ rv_changed_opportunities(inputs) }}
-),
+    changed as (
+        {{ rv_changed_opportunities(inputs) }}
+    ),
 
-opportunities as (
-    select all_opportunities.*
-    from {{ ref('int_opportunities') }} as all_opportunities
-    inner join changed
-        on
-            all_opportunities.source_system = changed.source_system
-            and all_opportunities.opportunity_id = changed.opportunity_id
-),
+    opportunities as (
+        select all_opportunities.*
+        from {{ ref('int_opportunities') }} as all_opportunities
+        inner join changed
+            on
+                all_opportunities.source_system = changed.source_system
+                and all_opportunities.opportunity_id = changed.opportunity_id
+    ),
 {% else %}
-opportunities as (
-    select * from {{ ref('int_opportunities') }}
-),
+    opportunities as (
+        select * from {{ ref('int_opportunities') }}
+    ),
 {% endif %}
 
 origin_leads as (
     select leads.*
     from {{ ref('int_leads') }} as leads
-    where leads.lead_id in (select origin_lead_id from opportunities)
+    where leads.lead_id in (select opportunities.origin_lead_id from opportunities)
+),
+
+origin_lead_touches as (
+    {{ rv_lead_campaign_touches('origin_leads') }}
 ),
 
 influence as (
@@ -51,7 +55,7 @@ influence as (
         opportunities.opportunity_id,
         count(*) as touches_before_creation
     from opportunities
-    inner join ({{ rv_lead_campaign_touches('origin_leads') }}) as touches
+    inner join origin_lead_touches as touches
         on
             opportunities.source_system = touches.source_system
             and opportunities.origin_lead_id = touches.lead_id
@@ -65,14 +69,14 @@ touch_moments as (
         activities.what_id as opportunity_id,
         activities.created_at as touched_at
     from {{ ref('int_activities') }} as activities
-    where activities.what_id in (select opportunity_id from opportunities)
+    where activities.what_id in (select opportunities.opportunity_id from opportunities)
     union all
     select
         changes.source_system,
         changes.opportunity_id,
         changes.changed_at as touched_at
     from {{ ref('int_opportunity_changes') }} as changes
-    where changes.opportunity_id in (select opportunity_id from opportunities)
+    where changes.opportunity_id in (select opportunities.opportunity_id from opportunities)
 ),
 
 last_touches as (
@@ -103,8 +107,9 @@ select
     influence.opportunity_id is not null as is_marketing_influenced,
     case
         when opportunities.is_closed
-            then (opportunities.closed_at at time zone 'UTC')::date
-            - (opportunities.created_at at time zone 'UTC')::date
+            then
+                (opportunities.closed_at at time zone 'UTC')::date
+                - (opportunities.created_at at time zone 'UTC')::date
     end as sales_cycle_days,
     opportunities.win_loss_reason,
     opportunities.reason_delivered,
@@ -126,4 +131,6 @@ left join last_touches
         opportunities.source_system = last_touches.source_system
         and opportunities.opportunity_id = last_touches.opportunity_id
 left join {{ ref('int_users') }} as owners
-    on opportunities.source_system = owners.source_system and opportunities.owner_id = owners.user_id
+    on
+        opportunities.source_system = owners.source_system
+        and opportunities.owner_id = owners.user_id
