@@ -21,3 +21,20 @@ def raw_asset_names() -> list[str]:
         for source in sources.load_sources().values()
         for obj in source.objects
     )
+
+
+#: The marts of DESIGN.md; build_marts emits an event for each, check_hygiene schedules on them.
+MARTS = (
+    "fct_lead_funnel",
+    "fct_opportunities",
+    "campaign_performance",
+    "campaign_attribution",
+    "alignment_scorecard",
+    "crm_hygiene_issues",
+    "owner_hygiene_scorecard",
+)
+
+
+def mart_asset_names() -> list[str]:
+    """One asset per mart, e.g. ``revalign.marts.fct_lead_funnel``."""
+    return [f"revalign.marts.{mart}" for mart in MARTS]

@@ -83,6 +83,25 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from revalign import hygiene, transform
+
+    as_of = transform.parse_as_of(args.as_of) if args.as_of else None
+    report = hygiene.check(_ready_warehouse(), as_of=as_of)
+    print(hygiene.format_report(report))
+    if args.strict and report.summary()["failed"]:
+        raise RevalignError(f"{report.summary()['failed']} check(s) failed (--strict)")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    """load, build and check in one go."""
+    status = _load(args)
+    _build(argparse.Namespace(as_of=args.as_of, full_refresh=False, docs=False))
+    _check(argparse.Namespace(as_of=args.as_of, strict=False))
+    return status
+
+
 def _generate(args: argparse.Namespace) -> int:
     from revalign import generator
 
@@ -207,6 +226,21 @@ def parser() -> argparse.ArgumentParser:
         help="then write dbt's documentation site (dbt docs generate)",
     )
     build.set_defaults(func=_build)
+
+    check = sub.add_parser(
+        "check", help="hygiene checks (Great Expectations): results, Data Docs and alerts"
+    )
+    check.add_argument("--as-of", help="the run's moment (default: the last build's as_of)")
+    check.add_argument("--strict", action="store_true", help="exit 1 when a check failed")
+    check.set_defaults(func=_check)
+
+    run = sub.add_parser("run", help="load, build and check in one go")
+    run.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files, batch folders or a landing zone"
+    )
+    run.add_argument("--source", help="source of the files (default: from the folders)")
+    run.add_argument("--as-of", help="timestamp age-based figures are computed at (ISO 8601)")
+    run.set_defaults(func=_run)
 
     load = sub.add_parser("load", help="load extract files or batch folders into raw")
     load.add_argument(

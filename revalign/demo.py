@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from revalign import db, loader, schemas, settings, transform, warehouse
+from revalign import db, hygiene, loader, schemas, settings, transform, warehouse
 from revalign.generator import generate
 
 DEMO_LEADS = 2_000
@@ -20,6 +20,7 @@ def run(out: TextIO) -> None:
     truth = generate(extracts, leads=DEMO_LEADS, seed=DEMO_SEED, batches=DEMO_BATCHES)
     results = loader.load(conn, [extracts])
     nodes = transform.build(conn)
+    report = hygiene.check(conn)
     kind = "embedded" if warehouse.is_embedded() else "external"
     status = {s: sum(r.status == s for r in results) for s in ("loaded", "skipped", "quarantined")}
     lines = [
@@ -38,12 +39,125 @@ def run(out: TextIO) -> None:
         "  raw tables:",
         *[f"    {table:<40} {rows:>8} rows" for table, rows in _raw_counts(conn)],
         f"  dbt build: {len(nodes)} nodes ok, project in {transform.DBT_PROJECT_DIR}",
+        f"  checks: {len(report.results)} expectations run, results in ops.check_results, "
+        f"Data Docs at {report.data_docs}",
         f"  landing zone: {settings.landing_dir()}",
         f"  Airflow home: {settings.airflow_home()} (make airflow for the UI)",
         f"  local state: {settings.home()}",
         "",
+        *summary(conn, report),
+        "",
     ]
     out.write("\n".join(lines))
+
+
+def summary(conn: settings.ConnectionInfo, report: hygiene.CheckReport) -> list[str]:
+    """The funnel by stage, the month's alignment scorecard, hygiene per rule and per owner."""
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        return [
+            *_funnel(cur),
+            "",
+            *_scorecard(cur),
+            "",
+            *_hygiene_by_rule(report),
+            "",
+            *_hygiene_by_owner(cur),
+        ]
+
+
+def _funnel(cur) -> list[str]:
+    cur.execute(
+        """
+        select count(*), count(mql_at), count(*) filter (where sla_status = 'met'),
+            count(*) filter (where acceptance_status = 'accepted'), count(opportunity_id),
+            count(*) filter (where is_won), coalesce(sum(won_amount), 0)
+        from marts.fct_lead_funnel
+        """
+    )
+    leads, mqls, sla_met, accepted, opportunities, won, amount = cur.fetchone()
+    stages = [
+        ("leads", leads),
+        ("MQLs", mqls),
+        ("followed up within the SLA", sla_met),
+        ("accepted by sales", accepted),
+        ("converted to an opportunity", opportunities),
+        ("won", won),
+    ]
+    lines = ["Funnel by stage (marts.fct_lead_funnel)"]
+    for name, count in stages:
+        share = f"{count / leads:6.1%} of leads" if leads else ""
+        lines.append(f"  {name:<30} {count:>9,}  {share}")
+    lines.append(f"  {'won amount':<30} {amount:>12,.0f}")
+    return lines
+
+
+def _scorecard(cur) -> list[str]:
+    """The last full month before as_of (and the month to date) for the whole company."""
+    cur.execute(
+        """
+        select * from marts.alignment_scorecard
+        where team is null
+            and month >= (date_trunc('month', as_of at time zone 'UTC') - interval '1 month')::date
+        order by month
+        """
+    )
+    names = [d.name for d in cur.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    if not rows:
+        return ["Alignment scorecard: no month yet (marts.alignment_scorecard is empty)"]
+    header = "".join(f"{row['month']:%b %Y}".rjust(14) for row in rows)
+    lines = [f"Alignment scorecard, whole company (marts.alignment_scorecard){header}"]
+    width = len(lines[0]) - len(header)
+    for name in names:
+        if name in ("month", "team", "as_of"):
+            continue
+        cells = "".join(_cell(row[name]).rjust(14) for row in rows)
+        lines.append(f"  {name:<{width - 2}}{cells}")
+    return lines
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{float(value):,.3f}"
+
+
+def _hygiene_by_rule(report: hygiene.CheckReport) -> list[str]:
+    lines = ["CRM hygiene issues per rule (Great Expectations, ops.check_results)"]
+    for r in report.results:
+        if r.suite == "crm_hygiene":
+            share = f"{r.unexpected_share:6.1%}" if r.unexpected_share is not None else ""
+            lines.append(
+                f"  {r.check:<30} {int(r.observed_value or 0):>7,}  {share} of "
+                f"{r.element_count or 0:,}  {r.status}"
+            )
+    other = [r for r in report.results if r.suite != "crm_hygiene" and r.status != "passed"]
+    lines.append(
+        f"  raw contract and freshness: {len(other)} check(s) not passed"
+        + "".join(f"\n    {r.status} {r.data_asset} {r.check}" for r in other)
+    )
+    return lines
+
+
+def _hygiene_by_owner(cur, top: int = 10) -> list[str]:
+    cur.execute(
+        """
+        select coalesce(owner_name, owner_id), coalesce(team, '-'), records_owned,
+            records_with_issues, hygiene_score
+        from marts.owner_hygiene_scorecard
+        order by records_with_issues desc, owner_id
+        limit %s
+        """,
+        (top,),
+    )
+    lines = [f"CRM hygiene per owner, most issues first (marts.owner_hygiene_scorecard, top {top})"]
+    lines.append(f"  {'owner':<28} {'team':<12} {'owned':>7} {'with issues':>12} {'score':>7}")
+    for name, team, owned, with_issues, score in cur.fetchall():
+        shown = "-" if score is None else f"{float(score):.2f}"
+        lines.append(f"  {name:<28} {team:<12} {owned:>7,} {with_issues:>12,} {shown:>7}")
+    return lines
 
 
 def _raw_counts(conn: settings.ConnectionInfo) -> list[tuple[str, int]]:

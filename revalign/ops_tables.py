@@ -51,6 +51,68 @@ create table if not exists ops.quarantined_files (
 );
 comment on table ops.quarantined_files is
     'Extract files that could not be loaded at all, and why; the file is kept in quarantine/.';
+
+create table if not exists ops.check_runs (
+    run_id text primary key,
+    as_of timestamptz not null,
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    checks integer not null,
+    warnings integer not null,
+    failures integer not null,
+    data_docs text
+);
+comment on table ops.check_runs is
+    'One row per hygiene checkpoint run (revalign check, DAG check_hygiene).';
+
+create table if not exists ops.check_results (
+    run_id text not null references ops.check_runs on delete cascade,
+    as_of timestamptz not null,
+    suite text not null,
+    data_asset text not null,
+    expectation text not null,
+    expectation_type text not null,
+    rule text,
+    observed_value numeric,
+    element_count bigint,
+    unexpected_share numeric,
+    threshold text not null,
+    status text not null check (status in ('passed', 'warning', 'failed', 'error')),
+    details jsonb not null default '{}',
+    primary key (run_id, data_asset, expectation)
+);
+comment on table ops.check_results is
+    'Every expectation of every hygiene checkpoint run: observed value (for a hygiene rule, '
+    'its failing records), threshold and status.';
+
+create table if not exists ops.alerted_issues (
+    channel text not null,
+    rule text not null,
+    record_type text not null,
+    record_id text not null,
+    source_system text not null,
+    fingerprint text not null,
+    first_alerted_as_of timestamptz not null,
+    last_alerted_as_of timestamptz not null,
+    primary key (channel, rule, record_type, record_id, source_system)
+);
+comment on table ops.alerted_issues is
+    'Open hygiene issues already alerted, per channel: not alerted again until they change '
+    '(fingerprint) or REVALIGN_ALERT_REPEAT_HOURS pass; deleted once fixed.';
+
+create table if not exists ops.alert_deliveries (
+    run_id text not null,
+    channel text not null,
+    kind text not null,
+    recipient text not null,
+    issues integer not null,
+    status text not null check (status in ('delivered', 'failed')),
+    attempts integer not null,
+    error text,
+    delivered_at timestamptz not null default now()
+);
+comment on table ops.alert_deliveries is
+    'Each alert revalign tried to deliver: owner digests and data-team summaries.';
 """
 
 

@@ -44,7 +44,23 @@ def ingest_claimed_batches(events_batches: list[str]) -> dict:
     return summary
 
 
-def build_marts(as_of: str | None = None) -> int:
-    """dbt build against Airflow's warehouse connection; returns the number of nodes built."""
+def build_marts(as_of: str | None = None) -> dict:
+    """dbt build against Airflow's warehouse connection.
+
+    Returns the number of nodes built and the as_of the marts were built at (ISO 8601),
+    which the mart asset events carry to check_hygiene.
+    """
+    from revalign import hygiene
+
+    conn = warehouse_from_airflow()
     moment = transform.parse_as_of(as_of) if as_of else None
-    return len(transform.build(warehouse_from_airflow(), as_of=moment))
+    nodes = transform.build(conn, as_of=moment)
+    return {"nodes": len(nodes), "as_of": hygiene.built_as_of(conn).isoformat()}
+
+
+def check_hygiene(as_of: str | None = None) -> dict:
+    """The hygiene checkpoint, its results and alerts, against Airflow's warehouse connection."""
+    from revalign import hygiene
+
+    moment = transform.parse_as_of(as_of) if as_of else None
+    return hygiene.check(warehouse_from_airflow(), as_of=moment).summary()

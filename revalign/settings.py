@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,6 +92,67 @@ SETTINGS: tuple[Setting, ...] = (
         "2",
         "Threads dbt uses for a build.",
     ),
+    Setting(
+        "REVALIGN_HYGIENE_WARN_SHARE",
+        "0",
+        "A hygiene check warns when more than this share of the records its rule applies "
+        "to fails the rule.",
+    ),
+    Setting(
+        "REVALIGN_HYGIENE_FAIL_SHARE",
+        "0.05",
+        "A hygiene check fails when more than this share of the records its rule applies "
+        "to fails the rule.",
+    ),
+    Setting(
+        "REVALIGN_MAX_LOAD_AGE_HOURS",
+        "48",
+        "The freshness check fails when the newest extract is older than this at as_of.",
+    ),
+    Setting(
+        "REVALIGN_DATA_DOCS_DIR",
+        "REVALIGN_HOME/data_docs",
+        "Folder of the Great Expectations Data Docs site that revalign check builds.",
+    ),
+    Setting(
+        "REVALIGN_ALERT_SMTP_URL",
+        None,
+        "Send alerts by email through this server: "
+        "smtp://[user:password@]host[:port]?from=ADDRESS[&security=starttls|ssl|none].",
+    ),
+    Setting(
+        "REVALIGN_ALERT_SLACK_WEBHOOK_URL",
+        None,
+        "Send alerts to Slack through this incoming-webhook URL.",
+    ),
+    Setting(
+        "REVALIGN_ALERT_WEBHOOK_URL",
+        None,
+        "POST every alert as JSON to this URL.",
+    ),
+    Setting(
+        "REVALIGN_ALERT_DATA_TEAM",
+        None,
+        "Email address(es), comma-separated, of the data team: they get each run's summary "
+        "and the issues of records without an active owner.",
+    ),
+    Setting(
+        "REVALIGN_ALERT_REPEAT_HOURS",
+        "168",
+        "An issue already alerted is alerted again only when it changes or after this many "
+        "hours (of as_of).",
+    ),
+    Setting(
+        "REVALIGN_ALERT_ATTEMPTS",
+        "3",
+        "Attempts to deliver one alert before it is logged as failed (and retried next run).",
+    ),
+    Setting(
+        "REVALIGN_CRM_RECORD_URL",
+        "https://login.salesforce.com/{record_id}",
+        "Link to a record in the CRM, quoted in alerts; {record_id} and {source_system} "
+        "are filled in.",
+    ),
 )
 
 
@@ -135,6 +196,120 @@ def landing_poke_seconds() -> int:
 
 def max_field_chars() -> int:
     return _positive_int("REVALIGN_MAX_FIELD_CHARS", 131_072)
+
+
+def _share(name: str, default: float) -> float:
+    raw = _env(name) or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number between 0 and 1, got {raw!r}") from None
+    if not 0 <= value <= 1:
+        raise SettingsError(f"{name} must be between 0 and 1, got {value}")
+    return value
+
+
+def hygiene_warn_share() -> float:
+    return _share("REVALIGN_HYGIENE_WARN_SHARE", 0.0)
+
+
+def hygiene_fail_share() -> float:
+    return _share("REVALIGN_HYGIENE_FAIL_SHARE", 0.05)
+
+
+def max_load_age_hours() -> int:
+    return _positive_int("REVALIGN_MAX_LOAD_AGE_HOURS", 48)
+
+
+def data_docs_dir() -> Path:
+    return Path(_env("REVALIGN_DATA_DOCS_DIR") or home() / "data_docs").resolve()
+
+
+def alert_smtp_url() -> str | None:
+    return _env("REVALIGN_ALERT_SMTP_URL")
+
+
+def alert_slack_webhook_url() -> str | None:
+    return _env("REVALIGN_ALERT_SLACK_WEBHOOK_URL")
+
+
+def alert_webhook_url() -> str | None:
+    return _env("REVALIGN_ALERT_WEBHOOK_URL")
+
+
+def alert_data_team() -> list[str]:
+    return [a.strip() for a in (_env("REVALIGN_ALERT_DATA_TEAM") or "").split(",") if a.strip()]
+
+
+def alert_repeat_hours() -> int:
+    return _positive_int("REVALIGN_ALERT_REPEAT_HOURS", 168)
+
+
+def alert_attempts() -> int:
+    return _positive_int("REVALIGN_ALERT_ATTEMPTS", 3)
+
+
+def crm_record_url() -> str:
+    return _env("REVALIGN_CRM_RECORD_URL") or "https://login.salesforce.com/{record_id}"
+
+
+#: Airflow connection ids of the alert channels (derived from the settings above).
+SMTP_CONN_ID = "revalign_smtp"
+SLACK_CONN_ID = "revalign_slack"
+
+
+def alert_connections() -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` variables for the alert channels that are set.
+
+    Airflow's Slack and SMTP notifiers read their server from a connection; these
+    are derived from ``REVALIGN_ALERT_SMTP_URL`` and ``REVALIGN_ALERT_SLACK_WEBHOOK_URL``.
+    """
+    env = {}
+    if url := alert_smtp_url():
+        env["AIRFLOW_CONN_" + SMTP_CONN_ID.upper()] = _smtp_connection_json(url)
+    if url := alert_slack_webhook_url():
+        env["AIRFLOW_CONN_" + SLACK_CONN_ID.upper()] = json.dumps(
+            {"conn_type": "slackwebhook", "password": url}
+        )
+    return env
+
+
+def use_alert_connections() -> None:
+    """Make the alert channels' connections visible to Airflow's hooks in this process."""
+    os.environ.update(alert_connections())
+
+
+def _smtp_connection_json(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise SettingsError(
+            f"REVALIGN_ALERT_SMTP_URL must start with smtp://, got {parts.scheme or 'nothing'!r}"
+        )
+    query = dict(parse_qsl(parts.query))
+    sender = query.get("from")
+    if not sender:
+        raise SettingsError("REVALIGN_ALERT_SMTP_URL needs ?from=ADDRESS, the alerts' sender")
+    security = query.get("security", "ssl" if parts.scheme == "smtps" else "starttls")
+    if security not in ("starttls", "ssl", "none"):
+        raise SettingsError(
+            f"REVALIGN_ALERT_SMTP_URL security must be starttls, ssl or none, got {security!r}"
+        )
+    return json.dumps(
+        {
+            "conn_type": "smtp",
+            "host": parts.hostname or "localhost",
+            "port": parts.port or (465 if security == "ssl" else 587),
+            "login": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "extra": {
+                "from_email": sender,
+                "disable_ssl": security != "ssl",
+                "disable_tls": security != "starttls",
+                "timeout": 30,
+                "retry_limit": 1,
+            },
+        }
+    )
 
 
 def external_warehouse_url() -> str | None:
@@ -265,4 +440,5 @@ def airflow_environment(warehouse: ConnectionInfo, metadata_db: ConnectionInfo) 
         "NO_PROXY": "*",
     }
     env.update(dbt_environment(warehouse))
+    env.update(alert_connections())
     return env

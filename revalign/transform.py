@@ -56,6 +56,10 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
 
 
+#: Lines of a dbt error message that frame the reason rather than give it.
+_DBT_MESSAGE_FRAMING = ("Database Error", "Runtime Error", "Compilation Error", "LINE ", "^")
+
+
 def invoke(conn: ConnectionInfo, args: list[str]) -> list[NodeResult]:
     """Run one dbt command against ``conn``; raise BuildError naming what failed."""
     from dbt.cli.main import dbtRunner
@@ -82,7 +86,17 @@ def invoke(conn: ConnectionInfo, args: list[str]) -> list[NodeResult]:
     if not result.success:
         failed = [n for n in nodes if n.status in ("error", "fail", "runtime error")]
         names = ", ".join(f"{n.name} ({n.status})" for n in failed) or "see dbt's log above"
-        raise BuildError(f"dbt {args[0]} failed: {names}")
+        first = next((n.message for n in failed if n.message), "")
+        reason = [
+            line.strip()
+            for line in first.splitlines()
+            if line.strip() and not line.strip().startswith(_DBT_MESSAGE_FRAMING)
+        ]
+        detail = f": {reason[0]}" if reason else ""
+        hint = ""
+        if any(n.resource_type == "seed" for n in failed) or "does not exist" in first:
+            hint = " (a seed or model changed its columns: run revalign build --full-refresh)"
+        raise BuildError(f"dbt {args[0]} failed: {names}{detail}{hint}")
     return nodes
 
 

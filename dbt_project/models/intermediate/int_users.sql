@@ -1,10 +1,12 @@
 {#- CRM users, every source. team is the field the var team_field names (default
-    Division); is_sales says whether the user's department is in sales_departments. -#}
+    Division); is_sales says whether the user's department is in sales_departments.
+    email is where hygiene alerts reach the user; it never reaches marts. -#}
 with salesforce as (
     select
         user_id,
         'salesforce' as source_system,
         user_name,
+        email,
         is_active,
         department,
         {{ var('team_field') | lower }} as team,
@@ -18,6 +20,7 @@ olist as (
         rep.user_id,
         'olist' as source_system,
         null::text as user_name,
+        null::text as email,
         true as is_active,
         'Sales' as department,
         null::text as team,

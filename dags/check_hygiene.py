@@ -1,0 +1,46 @@
+"""check_hygiene: CRM hygiene checks, their results and the alerts to record owners.
+
+Scheduled on the mart assets that build_marts emits: once the marts are rebuilt,
+one Great Expectations checkpoint validates raw, marts and freshness, stores every
+result in ``ops.check_results``, builds the Data Docs and alerts the owners of new
+or changed issues (see ``revalign.hygiene``). The run's as_of is the one the marts
+were built at, carried by the asset events; ``as_of`` in a manual trigger's conf
+overrides it. A failed alert delivery is logged and never fails this DAG.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Asset, Param, dag, task
+
+from revalign import assets
+
+
+@dag(
+    dag_id="check_hygiene",
+    schedule=[Asset(name) for name in assets.mart_asset_names()],
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["revalign", "great_expectations", "hygiene"],
+    params={"as_of": Param(None, type=["null", "string"], description="ISO 8601 timestamp")},
+    doc_md=__doc__,
+)
+def check_hygiene():
+    @task(retries=2, retry_delay=timedelta(seconds=30))
+    def run_checkpoint(params=None, triggering_asset_events=None) -> dict:
+        from revalign.orchestration import check_hygiene as run_checks
+
+        built_at = [
+            event.extra["as_of"]
+            for events in (triggering_asset_events or {}).values()
+            for event in events
+            if event.extra and event.extra.get("as_of")
+        ]
+        return run_checks(as_of=params["as_of"] or max(built_at, default=None))
+
+    run_checkpoint()
+
+
+check_hygiene()
