@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -82,6 +83,13 @@ def query(conn: ConnectionInfo, sql: str, params: tuple = ()) -> list[tuple]:
         return cur.fetchall() if cur.description else []
 
 
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300):
     """``revalign ARGS`` as a user runs it, in a child process."""
     return subprocess.run(
@@ -114,3 +122,12 @@ def airflow_env(warehouse_server: ConnectionInfo, revalign_home: Path) -> dict[s
     )
     assert migrate.returncode == 0, migrate.stderr[-2000:]
     return env
+
+
+def airflow_env_for(airflow_env: dict[str, str], warehouse: ConnectionInfo) -> dict[str, str]:
+    """The session's Airflow environment, pointed at the test's own warehouse database."""
+    metadata = airflow_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "")
+    return {
+        **airflow_env,
+        **settings.airflow_environment(warehouse, ConnectionInfo.from_url(metadata)),
+    }

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import BIN, REPO, query
+from conftest import BIN, REPO, airflow_env_for, query
 
 DAG_FILES = sorted((REPO / "dags").glob("*.py"))
 PARSE_BUDGET_S = 1.0
@@ -80,10 +80,10 @@ def test_airflow_parses_every_file_in_under_a_second(airflow_env):
 
 def test_build_marts_runs_under_airflow(airflow_env, warehouse_db):
     """`airflow dags test` runs the real task against the warehouse connection it derives."""
-    from revalign import schemas, settings
+    from revalign import schemas
 
     schemas.set_up(warehouse_db, "revalign_bi_test", "x")
-    env = {**airflow_env, **settings.airflow_environment(warehouse_db, _metadata(airflow_env))}
+    env = airflow_env_for(airflow_env, warehouse_db)
     out = subprocess.run(
         [
             str(BIN / "airflow"),
@@ -100,10 +100,3 @@ def test_build_marts_runs_under_airflow(airflow_env, warehouse_db):
     )
     assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
     assert query(warehouse_db, "select count(*) from staging.stage_order") == [(10,)]
-
-
-def _metadata(airflow_env):
-    from revalign.settings import ConnectionInfo
-
-    url = airflow_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "")
-    return ConnectionInfo.from_url(url)

@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -14,7 +13,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from conftest import BIN, REPO, query, reachable_dir
+from conftest import BIN, REPO, free_port, query, reachable_dir
 
 from revalign import schemas, settings
 from revalign.generator import generate
@@ -22,18 +21,12 @@ from revalign.generator import generate
 WAIT_S = 300
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def running_airflow(airflow_env, warehouse_db, tmp_path):
     """airflow standalone wired to a fresh warehouse database and landing folder."""
     schemas.set_up(warehouse_db, "revalign_bi_test", "x")
     with reachable_dir("revalign-landing-") as landing:
-        port = _free_port()
+        port = free_port()
         metadata = airflow_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "")
         env = {
             **airflow_env,
