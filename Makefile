@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS := never
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: demo test lint format install postgres airflow clean help
+.PHONY: demo test lint format install postgres test-tools airflow clean help
 
 help:
 	@echo "make demo     install, start the embedded warehouse, run the pipeline on sample data"
@@ -26,7 +26,7 @@ help:
 demo: install postgres
 	$(BIN)/revalign demo
 
-test: install postgres lint
+test: install postgres test-tools lint
 	$(BIN)/pytest
 
 lint: install
@@ -54,6 +54,9 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 
 postgres:
 	@scripts/ensure_postgres.sh
+
+test-tools:
+	@scripts/ensure_test_tools.sh
 
 clean:
 	-@test -x $(BIN)/revalign && $(BIN)/revalign warehouse stop

@@ -32,8 +32,8 @@ class Setting:
     help: str
 
 
-#: The documented settings. The README's table is generated from this list
-#: (``revalign settings``), so code and docs cannot drift apart.
+#: The documented settings, listed by ``revalign settings``. A test keeps the README's
+#: Configuration table in step with this list.
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REVALIGN_HOME",

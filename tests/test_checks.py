@@ -124,8 +124,8 @@ CHROMIUM_FLAGS = [
 
 
 def _chromium() -> str:
-    path = shutil.which("chromium")
-    assert path, "Debian's chromium is not installed: make test installs it (scripts/)"
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert path, "chromium is not installed: scripts/ensure_test_tools.sh installs it"
     return path
 
 

@@ -74,3 +74,10 @@ def test_only_the_settings_module_reads_the_environment():
         if "os.environ.get(" in text or "os.getenv(" in text:
             offenders.append(path.name)
     assert offenders == []
+
+
+def test_readme_documents_every_setting():
+    readme = (settings.PROJECT_ROOT / "README.md").read_text()
+    table = readme[readme.index("## Configuration") :]
+    missing = [s.env for s in settings.SETTINGS if f"| `{s.env}` |" not in table]
+    assert missing == [], "add these settings to the README's Configuration table"
