@@ -93,6 +93,8 @@ def test_moves_to_a_free_port_when_its_port_is_taken(home):
     old = _url()
     assert run_cli("warehouse", "stop").returncode == 0
     with socket.socket() as squatter:
+        # the stopped server's connections may linger in TIME_WAIT on this port
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", old.port))
         squatter.listen()
         assert run_cli("warehouse", "start").returncode == 0
