@@ -66,15 +66,22 @@ def _admin(server: ConnectionInfo) -> ConnectionInfo:
     return server.with_database("postgres")
 
 
+@contextmanager
+def fresh_database(server: ConnectionInfo) -> Iterator[ConnectionInfo]:
+    """A new, empty database on the server, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with db.connect(_admin(server), autocommit=True) as pg, pg.cursor() as cur:
+        cur.execute(f'create database "{name}"')
+    yield server.with_database(name)
+    with db.connect(_admin(server), autocommit=True) as pg, pg.cursor() as cur:
+        cur.execute(f'drop database if exists "{name}" with (force)')
+
+
 @pytest.fixture
 def warehouse_db(warehouse_server: ConnectionInfo) -> Iterator[ConnectionInfo]:
     """A fresh, empty database for one test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with db.connect(_admin(warehouse_server), autocommit=True) as pg, pg.cursor() as cur:
-        cur.execute(f'create database "{name}"')
-    yield warehouse_server.with_database(name)
-    with db.connect(_admin(warehouse_server), autocommit=True) as pg, pg.cursor() as cur:
-        cur.execute(f'drop database if exists "{name}" with (force)')
+    with fresh_database(warehouse_server) as conn:
+        yield conn
 
 
 def query(conn: ConnectionInfo, sql: str, params: tuple = ()) -> list[tuple]:

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import BIN, airflow_env_for, free_port, query
+from conftest import BIN, airflow_env_for, free_port, fresh_database, query
 
 from revalign import generator, hygiene, loader, schemas, settings, transform
 
@@ -56,6 +56,14 @@ def _observed(conn, run_id: str) -> dict[str, int]:
         (run_id,),
     )
     return {rule: int(value) for rule, value in rows}
+
+
+@pytest.fixture(scope="module")
+def built_db(warehouse_server, tmp_path_factory):
+    """One generated, loaded and built warehouse for the tests that only read it."""
+    with fresh_database(warehouse_server) as conn:
+        _built(conn, tmp_path_factory.mktemp("extracts"), leads=300, seed=7)
+        yield conn
 
 
 @pytest.mark.parametrize("seed", [21, 22])
@@ -99,14 +107,12 @@ def test_every_check_passes_on_data_without_problems(warehouse_db, tmp_path):
     assert {r.check for r in report.results if r.suite == "crm_hygiene"} == ALL_RULES
 
 
-def test_freshness_fails_when_the_newest_extract_is_too_old(warehouse_db, tmp_path):
-    truth = _built(warehouse_db, tmp_path / "extracts", leads=200, seed=6)
-    late = hygiene.built_as_of(warehouse_db) + timedelta(hours=settings.max_load_age_hours() + 1)
-    report = hygiene.check(warehouse_db, as_of=late, channels=[], docs_dir=tmp_path / "docs")
+def test_freshness_fails_when_the_newest_extract_is_too_old(built_db, tmp_path):
+    late = hygiene.built_as_of(built_db) + timedelta(hours=settings.max_load_age_hours() + 1)
+    report = hygiene.check(built_db, as_of=late, channels=[], docs_dir=tmp_path / "docs")
     (freshness,) = [r for r in report.results if r.suite == "freshness"]
     assert freshness.status == "failed"
     assert freshness.observed_value == pytest.approx(settings.max_load_age_hours() + 1)
-    assert truth["as_of"]
 
 
 # --- Data Docs in a real browser ------------------------------------------------------
@@ -129,9 +135,8 @@ def _chromium() -> str:
     return path
 
 
-def test_data_docs_show_the_failing_expectations_in_chromium(warehouse_db, tmp_path):
-    _built(warehouse_db, tmp_path / "extracts", leads=300, seed=7)
-    report = hygiene.check(warehouse_db, channels=[], docs_dir=tmp_path / "docs")
+def test_data_docs_show_the_failing_expectations_in_chromium(built_db, tmp_path):
+    report = hygiene.check(built_db, channels=[], docs_dir=tmp_path / "docs")
     failing = sorted(r.check for r in report.results if r.status == "failed")
     assert failing, "the generated data should fail some hygiene checks"
     (page,) = (tmp_path / "docs" / "validations" / "crm_hygiene").rglob("*.html")
@@ -352,30 +357,32 @@ def test_alerts_reach_owners_once_and_again_when_an_issue_returns(
 
 
 def test_an_alert_that_cannot_be_delivered_is_retried_logged_and_does_not_fail_the_run(
-    warehouse_db, tmp_path, monkeypatch
+    built_db, tmp_path, monkeypatch
 ):
-    _built(warehouse_db, tmp_path / "extracts", leads=200, seed=9)
     monkeypatch.setenv("REVALIGN_ALERT_WEBHOOK_URL", "http://127.0.0.1:9/nobody-listens")
     monkeypatch.setenv("REVALIGN_ALERT_ATTEMPTS", "2")
-    report = hygiene.check(warehouse_db, docs_dir=tmp_path / "docs")
+    report = hygiene.check(built_db, docs_dir=tmp_path / "docs")
 
     assert report.deliveries and all(d.status == "failed" for d in report.deliveries)
     assert all(d.attempts == 2 and "Connection refused" in d.error for d in report.deliveries)
     logged = query(
-        warehouse_db, "select count(*) from ops.alert_deliveries where status = 'failed'"
+        built_db,
+        "select count(*) from ops.alert_deliveries where run_id = %s and status = 'failed'",
+        (report.run_id,),
     )
     assert logged == [(len(report.deliveries),)]
-    assert query(warehouse_db, "select count(*) from ops.alerted_issues") == [(0,)]
-    assert query(warehouse_db, "select count(*) from ops.check_results")[0][0] == len(
-        report.results
+    assert query(built_db, "select count(*) from ops.alerted_issues") == [(0,)]
+    stored = query(
+        built_db, "select count(*) from ops.check_results where run_id = %s", (report.run_id,)
     )
+    assert stored == [(len(report.results),)]
 
 
-def test_check_hygiene_runs_under_airflow(airflow_env, warehouse_db, tmp_path):
+def test_check_hygiene_runs_under_airflow(airflow_env, built_db, tmp_path):
     """`airflow dags test check_hygiene` runs the real checkpoint through the connection."""
-    _built(warehouse_db, tmp_path / "extracts", leads=200, seed=10)
+    before = {run for (run,) in query(built_db, "select run_id from ops.check_runs")}
     env = {
-        **airflow_env_for(airflow_env, warehouse_db),
+        **airflow_env_for(airflow_env, built_db),
         "REVALIGN_DATA_DOCS_DIR": str(tmp_path / "docs"),
     }
     out = subprocess.run(
@@ -383,6 +390,7 @@ def test_check_hygiene_runs_under_airflow(airflow_env, warehouse_db, tmp_path):
         env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
-    runs = query(warehouse_db, "select checks, failures from ops.check_runs")
-    assert len(runs) == 1 and runs[0][0] > 30
+    runs = query(built_db, "select run_id, checks from ops.check_runs")
+    new = [checks for run, checks in runs if run not in before]
+    assert len(new) == 1 and new[0] > 30
     assert (tmp_path / "docs" / "index.html").exists()
