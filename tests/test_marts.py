@@ -14,19 +14,11 @@ import pytest
 from conftest import query
 from marts_vs_truth import differences, marts_figures, truth_figures
 
-from revalign import generator, loader, schemas, transform
+from revalign import assets, generator, loader, schemas, transform
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 OLIST = SHARED / "datasets" / "olist"
-MARTS = (
-    "fct_lead_funnel",
-    "fct_opportunities",
-    "campaign_performance",
-    "campaign_attribution",
-    "alignment_scorecard",
-    "crm_hygiene_issues",
-    "owner_hygiene_scorecard",
-)
+MARTS = assets.MARTS
 
 
 def _set_up(conn) -> None:

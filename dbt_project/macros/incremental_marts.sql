@@ -35,6 +35,14 @@
         on {{ rv_salesforce_id_15('versions."id"') }} = changed.record_key
 {%- endmacro %}
 
+{#- The lead and the contact (person_id) of every version of the changed campaign
+    members. -#}
+{% macro rv_changed_member_people() -%}
+    select {{ rv_salesforce_id('leadid') }} as person_id from ({{ rv_changed_versions('campaign_member', 'members') }}) as m
+    union
+    select {{ rv_salesforce_id('contactid') }} from ({{ rv_changed_versions('campaign_member', 'members') }}) as m
+{%- endmacro %}
+
 {#- Whether as_of moved back, or users changed (teams, departments, active): then
     every row is recomputed. -#}
 {% macro rv_everything_changed() -%}
@@ -52,9 +60,7 @@
         union
         select {{ rv_salesforce_id('whoid') }} from ({{ rv_changed_versions('event', 'events') }}) as e
         union
-        select {{ rv_salesforce_id('leadid') }} from ({{ rv_changed_versions('campaign_member', 'members') }}) as m
-        union
-        select {{ rv_salesforce_id('contactid') }} from ({{ rv_changed_versions('campaign_member', 'members') }}) as m
+        {{ rv_changed_member_people() }}
     ),
 
     changed_leads as (
@@ -99,9 +105,7 @@
     or that lead's campaign touches (influence). -#}
 {% macro rv_changed_opportunities(inputs) %}
     with touched_people as (
-        select {{ rv_salesforce_id('leadid') }} as person_id from ({{ rv_changed_versions('campaign_member', 'members') }}) as m
-        union
-        select {{ rv_salesforce_id('contactid') }} from ({{ rv_changed_versions('campaign_member', 'members') }}) as m
+        {{ rv_changed_member_people() }}
     ),
 
     touched_opportunities as (
