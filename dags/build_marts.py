@@ -1,27 +1,32 @@
-"""build_marts: the dbt build of staging, intermediate and marts.
+"""build_marts: raw -> staging -> intermediate -> marts, with dbt run by Airflow through Cosmos.
 
-Runs ``revalign build`` against the warehouse connection ``revalign_warehouse``
-(derived from revalign's settings). Trigger it by hand, through the REST API,
-or with ``revalign airflow dags trigger build_marts``; pass ``as_of`` (ISO 8601)
-to fix the moment age-based figures are computed at, else dbt uses the latest
-extraction time loaded. Each mart gets an asset event carrying the as_of it was
-built at; check_hygiene is scheduled on them.
+Scheduled on the raw assets: a run starts as soon as ingest_extracts loaded rows
+into any raw table (runs do not overlap; events that arrive meanwhile start the
+next one). ``resolve_as_of`` fixes the moment age-based figures are computed at:
+``as_of`` from a manual trigger (ISO 8601), else the newest extraction time the
+raw asset events carry. The ``dbt`` task group is rendered by astronomer-cosmos
+from the dbt manifest: one task per model reporting the model and its tests
+(watcher mode: one ``dbt build`` runs them all; a retried task reruns its model).
+Once every model passed, ``publish_marts`` emits one asset event per mart with
+that as_of, and check_hygiene is scheduled on them.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Asset, AssetAny, Param, dag, task
+from cosmos import DbtTaskGroup
 
-from revalign import assets
+from revalign import assets, dbt_airflow
 
+raw_tables = AssetAny(*(Asset(name) for name in assets.raw_asset_names()))
 marts = [Asset(name) for name in assets.mart_asset_names()]
 
 
 @dag(
     dag_id="build_marts",
-    schedule=None,
+    schedule=raw_tables,
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
@@ -30,16 +35,24 @@ marts = [Asset(name) for name in assets.mart_asset_names()]
     doc_md=__doc__,
 )
 def build_marts():
-    @task(retries=2, outlets=marts)
-    def dbt_build(params=None, outlet_events=None) -> dict:
-        from revalign.orchestration import build_marts as run_build
+    @task(retries=2, retry_delay=timedelta(seconds=10))
+    def resolve_as_of(params=None, triggering_asset_events=None) -> str:
+        from revalign.orchestration import event_extras, resolve_as_of
 
-        built = run_build(as_of=params["as_of"])
+        return resolve_as_of(params["as_of"], event_extras(triggering_asset_events)) or ""
+
+    @task(outlets=marts)
+    def publish_marts(as_of: str, outlet_events=None) -> str:
         for mart in marts:
-            outlet_events[mart].extra = {"as_of": built["as_of"]}
-        return built
+            outlet_events[mart].extra = {"as_of": as_of}
+        return as_of
 
-    dbt_build()
+    as_of = resolve_as_of()
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        **dbt_airflow.task_group_args(as_of="{{ ti.xcom_pull(task_ids='resolve_as_of') }}"),
+    )
+    as_of >> dbt >> publish_marts(as_of)
 
 
 build_marts()

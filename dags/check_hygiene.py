@@ -30,15 +30,10 @@ from revalign import assets
 def check_hygiene():
     @task(retries=2, retry_delay=timedelta(seconds=30))
     def run_checkpoint(params=None, triggering_asset_events=None) -> dict:
-        from revalign.orchestration import check_hygiene as run_checks
+        from revalign.orchestration import check_hygiene, event_extras, resolve_as_of
 
-        built_at = [
-            event.extra["as_of"]
-            for events in (triggering_asset_events or {}).values()
-            for event in events
-            if event.extra and event.extra.get("as_of")
-        ]
-        return run_checks(as_of=params["as_of"] or max(built_at, default=None))
+        as_of = resolve_as_of(params["as_of"], event_extras(triggering_asset_events))
+        return check_hygiene(as_of=as_of)
 
     run_checkpoint()
 

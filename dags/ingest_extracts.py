@@ -5,7 +5,8 @@ A producer writes a batch to ``<landing>/<source>/<batch_id>/`` and then a
 starts this DAG; its task loads every claimed batch into ``raw`` (one
 transaction per file, each file once: see ``revalign.loader``), moves it to
 ``archive/`` (unloadable files to ``quarantine/``) and emits an asset event
-for each raw table that received rows, which downstream DAGs schedule on.
+for each raw table that received rows, which build_marts is scheduled on;
+each event carries the newest extraction time loaded, the as_of of what follows.
 An asset event posted to the landing asset through the REST API also starts it.
 """
 
@@ -54,7 +55,9 @@ def ingest_extracts():
         ]
         summary = ingest_claimed_batches(batches)
         for table in summary["raw_tables"]:
-            outlet_events[raw_tables].add(Asset(assets.raw_asset_name(table)))
+            outlet_events[raw_tables].add(
+                Asset(assets.raw_asset_name(table)), extra={"as_of": summary["as_of"]}
+            )
         return summary
 
     load_batches()

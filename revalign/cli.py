@@ -168,11 +168,20 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _manifest(args: argparse.Namespace) -> int:
+    from revalign import dbt_airflow
+
+    path = dbt_airflow.write_manifest()
+    print(f"wrote {path} ({dbt_airflow.model_count(path)} models)")
+    return 0
+
+
 def _airflow(args: argparse.Namespace) -> int:
     """Run Airflow's own command line with revalign's derived configuration."""
-    from revalign import warehouse
+    from revalign import dbt_airflow, warehouse
 
     conn = _ready_warehouse()
+    dbt_airflow.ensure_manifest()  # build_marts is rendered from it
     env = {**os.environ, **settings.airflow_environment(conn, warehouse.airflow_db_connection())}
     bindir = Path(sys.executable).parent
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
@@ -273,6 +282,13 @@ def parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="sample data end to end, then a summary")
     demo.set_defaults(func=_demo)
+
+    manifest = sub.add_parser(
+        "manifest",
+        help="write the dbt manifest that Airflow renders build_marts from (revalign airflow "
+        "does it when the dbt project changed)",
+    )
+    manifest.set_defaults(func=_manifest)
 
     airflow = sub.add_parser(
         "airflow",

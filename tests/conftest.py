@@ -128,6 +128,9 @@ def airflow_env(warehouse_server: ConnectionInfo, revalign_home: Path) -> dict[s
         stdin=subprocess.DEVNULL,
     )
     assert migrate.returncode == 0, migrate.stderr[-2000:]
+    from revalign import dbt_airflow
+
+    dbt_airflow.ensure_manifest()  # build_marts is rendered from it, as `revalign airflow` does
     return env
 
 
