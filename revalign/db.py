@@ -9,7 +9,7 @@ import psycopg2
 import psycopg2.extensions
 
 from revalign.errors import RevalignError
-from revalign.settings import ConnectionInfo
+from revalign.settings import SESSION_OPTIONS, ConnectionInfo
 
 CONNECT_TIMEOUT_S = 5
 
@@ -37,6 +37,7 @@ def connect(
             dbname=conn.dbname,
             connect_timeout=CONNECT_TIMEOUT_S,
             application_name="revalign",
+            options=SESSION_OPTIONS,
         )
     except psycopg2.OperationalError as exc:
         raise DatabaseError(f"cannot connect to {conn.redacted()}: {_first_line(exc)}") from exc

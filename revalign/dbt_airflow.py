@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ def write_manifest(path: Path | None = None) -> Path:
         transform.invoke(placeholder, ["parse", "--target-path", target, "--no-partial-parse"])
         staged = path.with_suffix(".json.partial")
         shutil.copyfile(Path(target) / "manifest.json", staged)
-        os.replace(staged, path)
+        staged.replace(path)
     return path
 
 
@@ -114,6 +115,12 @@ def task_group_args(as_of: str, manifest: Path | None = None) -> dict[str, Any]:
         "operator_args": {
             "vars": {"as_of": as_of},
             "retries": 2,
+            "retry_delay": timedelta(seconds=15),
+            # A model's task waits for the build by polling every 2 s in its worker slot
+            # rather than deferring: on a small machine the defer-and-resume round trip
+            # costs a second task start per model, and a trigger that fires at once can
+            # race the worker's exit report (the task is then retried for nothing).
+            "deferrable": False,
             "poke_interval": 2,
             "install_deps": False,
         },

@@ -242,7 +242,9 @@ def run(
     import great_expectations as gx
 
     context = _context(gx, docs_dir)
-    datasource = context.data_sources.add_postgres(name=DATASOURCE, connection_string=conn.url)
+    datasource = context.data_sources.add_postgres(
+        name=DATASOURCE, connection_string=conn.session_url
+    )
     suites = {
         name: context.suites.add(gx.ExpectationSuite(**load_suite(name)))
         for name in {suite for suite, _ in batches.values()}

@@ -12,12 +12,18 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Airflow connection id that DAGs use to reach the warehouse.
 WAREHOUSE_CONN_ID = "revalign_warehouse"
+
+#: Options of every session revalign opens on the warehouse (dbt, GX, loads). PostgreSQL's
+#: JIT compiler is off: the marts' queries are large, so their cost estimates pass the JIT
+#: thresholds and each one paid up to 9 s of compilation (on a 4,000-lead warehouse, where
+#: the query itself takes 0.2 s). libpq reads them from PGOPTIONS or the ``options`` keyword.
+SESSION_OPTIONS = "-c jit=off"
 
 #: Schemas of the warehouse, in flow order.
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "ops")
@@ -376,6 +382,11 @@ class ConnectionInfo:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return urlunsplit(("postgresql", f"{auth}@{host}:{self.port}", "/" + self.dbname, "", ""))
 
+    @property
+    def session_url(self) -> str:
+        """The URL with revalign's session options, for SQLAlchemy (GX)."""
+        return f"{self.url}?{urlencode({'options': SESSION_OPTIONS})}"
+
     def with_database(self, dbname: str) -> ConnectionInfo:
         return ConnectionInfo(self.host, self.port, self.user, self.password, dbname)
 
@@ -399,6 +410,7 @@ def dbt_environment(conn: ConnectionInfo, threads: int | None = None) -> dict[st
         "REVALIGN_BI_ROLE": bi_role(),
         "DBT_PROFILES_DIR": str(PROJECT_ROOT / "dbt_project"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "PGOPTIONS": SESSION_OPTIONS,
     }
 
 
@@ -434,6 +446,10 @@ def airflow_environment(warehouse: ConnectionInfo, metadata_db: ConnectionInfo) 
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url,
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(home() / "cosmos-cache"),
+        # Cosmos's watcher producer would rewrite an Airflow Variable with every node's
+        # status as dbt goes (a backup for its retry): O(nodes^2) writes. Off, the backup
+        # is written once, when the producer fails.
+        "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         "AIRFLOW_CONN_" + WAREHOUSE_CONN_ID.upper(): airflow_connection_json(warehouse),
         "REVALIGN_HOME": str(home()),
         "REVALIGN_WAREHOUSE_URL": warehouse.url,

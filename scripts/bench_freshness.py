@@ -24,8 +24,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -160,7 +160,7 @@ def main() -> None:
                 written = datetime.now().astimezone()
                 drop_batch(batch, Path(landing))
                 finished = airflow.wait_for(
-                    f"checks of {batch.name}", lambda: check_run(conn, extracted_at), WAIT_S, 0.5
+                    f"checks of {batch.name}", partial(check_run, conn, extracted_at), WAIT_S, 0.5
                 )
                 latency = (finished - written).total_seconds()
                 work = work_seconds(api, runs_before)

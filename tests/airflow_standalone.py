@@ -123,7 +123,9 @@ class StandaloneAirflow:
         _wait_until_gone(proc.pid, 30)
         lingering = _alive_in_group(proc.pid)
         if lingering:
-            warnings.warn(f"airflow standalone did not stop cleanly; killed: {lingering}", stacklevel=1)
+            warnings.warn(
+                f"airflow standalone did not stop cleanly; killed: {lingering}", stacklevel=1
+            )
             os.killpg(proc.pid, signal.SIGKILL)
         if proc.poll() is None:
             proc.wait(timeout=30)

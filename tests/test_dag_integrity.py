@@ -78,21 +78,70 @@ def test_airflow_parses_every_file_in_under_a_second(airflow_env):
         assert duration.total_seconds() < PARSE_BUDGET_S, f"{name} parses in {duration}"
 
 
-def test_build_marts_runs_under_airflow(airflow_env, warehouse_db):
-    """`airflow dags test` runs the real task against the warehouse connection it derives."""
+BUILD_MARTS_SHAPE = r"""
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+
+dag = DagBag(dag_folder=sys.argv[1]).dags["build_marts"]
+print(json.dumps({
+    "schedule": sorted(a.name for a in dag.timetable.asset_condition.objects),
+    "tasks": {
+        t.task_id: {
+            "type": type(t).__name__,
+            "retries": t.retries,
+            "upstream": sorted(t.upstream_task_ids),
+            "outlets": sorted(getattr(o, "name", "") for o in t.outlets),
+            "vars": getattr(t, "vars", None),
+        }
+        for t in dag.tasks
+    },
+}))
+"""
+
+
+def test_build_marts_is_one_task_per_model_scheduled_on_raw_assets(airflow_env):
+    from revalign import assets, dbt_airflow
+
+    out = subprocess.run(
+        [str(BIN / "python"), "-c", BUILD_MARTS_SHAPE, str(REPO / "dags" / "build_marts.py")],
+        env=airflow_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    shape = json.loads(out.stdout.strip().splitlines()[-1])
+    assert shape["schedule"] == assets.raw_asset_names()
+    tasks = shape["tasks"]
+    manifest = json.loads(dbt_airflow.manifest_path().read_text())
+    models = [n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    for model in models:
+        task = tasks.get(f"dbt.{model}_run") or tasks[f"dbt.{model}.run"]
+        assert task["retries"] == 2, model
+        assert task["vars"] == {"as_of": "{{ ti.xcom_pull(task_ids='resolve_as_of') }}"}
+    tested = [m for m in models if f"dbt.{m}.test" in tasks]
+    assert set(assets.MARTS) <= set(tested), "every mart's tests have a task"
+    producer = tasks["dbt.dbt_producer_watcher"]
+    assert producer["upstream"] == ["resolve_as_of"]
+    publish = tasks["publish_marts"]
+    assert publish["outlets"] == sorted(assets.mart_asset_names())
+    ancestors, todo = set(), list(publish["upstream"])
+    while todo:
+        task_id = todo.pop()
+        if task_id not in ancestors:
+            ancestors.add(task_id)
+            todo += tasks[task_id]["upstream"]
+    assert {f"dbt.{m}.test" for m in assets.MARTS} <= ancestors, "marts published once tested"
+
+
+def test_refresh_marts_runs_under_airflow(airflow_env, warehouse_db):
+    """`airflow dags test` runs the nightly full refresh against the connection it derives."""
     from revalign import schemas
 
     schemas.set_up(warehouse_db, "revalign_bi_test", "x")
     env = airflow_env_for(airflow_env, warehouse_db)
     out = subprocess.run(
-        [
-            str(BIN / "airflow"),
-            "dags",
-            "test",
-            "build_marts",
-            "-c",
-            '{"as_of": "2026-11-01T00:00:00Z"}',
-        ],
+        [str(BIN / "airflow"), "dags", "test", "refresh_marts", "2026-11-01T03:00:00+00:00"],
         env=env,
         capture_output=True,
         text=True,
@@ -100,3 +149,6 @@ def test_build_marts_runs_under_airflow(airflow_env, warehouse_db):
     )
     assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
     assert query(warehouse_db, "select count(*) from staging.stage_order") == [(10,)]
+    assert query(warehouse_db, "select as_of from intermediate.int_as_of")[0][0].isoformat() == (
+        "2026-11-01T03:00:00+00:00"
+    )

@@ -20,11 +20,13 @@ WAIT_S = 420
 def airflow(airflow_env, warehouse_db, tmp_path):
     """airflow standalone wired to a fresh warehouse database and landing folder."""
     schemas.set_up(warehouse_db, "revalign_bi_test", "x")
-    with reachable_dir("revalign-landing-") as landing:
-        with StandaloneAirflow(
+    with (
+        reachable_dir("revalign-landing-") as landing,
+        StandaloneAirflow(
             airflow_env, warehouse_db, landing, tmp_path / "airflow.log", free_port()
-        ) as running:
-            yield running
+        ) as running,
+    ):
+        yield running
 
 
 def _extraction_time(batch: Path) -> str:
