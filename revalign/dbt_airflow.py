@@ -12,7 +12,6 @@ The dbt profile is rendered from the Airflow connection derived from settings.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from datetime import timedelta
