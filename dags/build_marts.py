@@ -52,7 +52,10 @@ def build_marts():
         group_id="dbt",
         **dbt_airflow.task_group_args(as_of="{{ ti.xcom_pull(task_ids='resolve_as_of') }}"),
     )
-    as_of >> dbt >> publish_marts(as_of)
+    as_of >> dbt
+    # The build task succeeds only if every model and test passed: the marts are ready
+    # then, while the per-model tasks are still catching up with it.
+    dbt.get_child_by_label("dbt_producer_watcher") >> publish_marts(as_of)
 
 
 build_marts()
