@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Asset, AssetAny, Param, dag, task
+from airflow.sdk import Param, dag, task
 from cosmos import DbtTaskGroup
 
-from revalign import assets, dbt_airflow
+from revalign import airflow_assets, dbt_airflow
 
-raw_tables = AssetAny(*(Asset(name) for name in assets.raw_asset_names()))
-marts = [Asset(name) for name in assets.mart_asset_names()]
+raw_tables = airflow_assets.any_raw_table()
+marts = airflow_assets.marts()
 
 
 @dag(

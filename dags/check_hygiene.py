@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Param, dag, task
 
-from revalign import assets
+from revalign import airflow_assets
 
 
 @dag(
     dag_id="check_hygiene",
-    schedule=[Asset(name) for name in assets.mart_asset_names()],
+    schedule=airflow_assets.marts(),
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 
-from revalign import assets
+from revalign import airflow_assets
 
-marts = [Asset(name) for name in assets.mart_asset_names()]
+marts = airflow_assets.marts()
 
 
 @dag(
