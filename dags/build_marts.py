@@ -7,8 +7,10 @@ next one). ``resolve_as_of`` fixes the moment age-based figures are computed at:
 raw asset events carry. The ``dbt`` task group is rendered by astronomer-cosmos
 from the dbt manifest: one task per model reporting the model and its tests
 (watcher mode: one ``dbt build`` runs them all; a retried task reruns its model).
-Once every model passed, ``publish_marts`` emits one asset event per mart with
-that as_of, and check_hygiene is scheduled on them.
+As soon as that build passed, ``publish_marts`` emits one asset event per mart
+with that as_of, and check_hygiene is scheduled on them. If the build fails, this
+run publishes nothing: the failed models' tasks retry them, and the next run (the
+next batch, or a manual trigger) builds, publishes and checks again.
 """
 
 from __future__ import annotations
