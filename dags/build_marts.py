@@ -45,8 +45,7 @@ def build_marts():
 
     @task(outlets=marts)
     def publish_marts(as_of: str, outlet_events=None) -> str:
-        for mart in marts:
-            outlet_events[mart].extra = {"as_of": as_of}
+        airflow_assets.publish_marts(outlet_events, marts, as_of)
         return as_of
 
     as_of = resolve_as_of()

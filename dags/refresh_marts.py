@@ -34,8 +34,7 @@ def refresh_marts():
         from revalign.orchestration import build_marts
 
         built = build_marts(as_of=logical_date.isoformat(), full_refresh=True)
-        for mart in marts:
-            outlet_events[mart].extra = {"as_of": built["as_of"]}
+        airflow_assets.publish_marts(outlet_events, marts, built["as_of"])
         return built
 
     full_refresh()

@@ -34,3 +34,10 @@ def any_raw_table() -> AssetAny:
 def marts() -> list[Asset]:
     """One asset per mart (build_marts' and refresh_marts' outlets, check_hygiene's schedule)."""
     return [Asset(name) for name in assets.mart_asset_names()]
+
+
+def publish_marts(outlet_events, marts: list[Asset], as_of: str) -> None:
+    """Stamp each mart's asset event with the as_of the marts were built at (check_hygiene
+    reads it back through ``orchestration.event_extras``)."""
+    for mart in marts:
+        outlet_events[mart].extra = {"as_of": as_of}

@@ -20,8 +20,8 @@ from typing import Any
 
 from revalign import settings
 from revalign.errors import RevalignError
+from revalign.transform import DBT_PROJECT_DIR
 
-DBT_PROJECT_DIR = settings.PROJECT_ROOT / "dbt_project"
 #: What ``dbt parse`` reads: a change to any of these makes the manifest stale.
 _PROJECT_INPUTS = ("dbt_project.yml", "models", "macros", "seeds", "tests")
 

@@ -26,36 +26,19 @@ sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
+import bench_data  # noqa: E402
 from benchmarks_doc import replace_section  # noqa: E402
 
 DATABASE = "revalign_bench_build"
 #: dbt writes its artifacts here, not in dbt_project/target, so a benchmark can run
 #: beside other dbt work on the same project.
-TARGET = REPO / ".revalign" / "bench" / "dbt-target"
-
-
-def extracts(leads: int, seed: int, batches: int) -> Path:
-    from revalign.generator import generate
-
-    folder = REPO / ".revalign" / "bench" / f"leads-{leads}-seed-{seed}-batches-{batches}"
-    if not (folder / "truth.json").exists():
-        print(f"generating {leads} leads in {batches} batches into {folder} ...", flush=True)
-        generate(folder, leads=leads, seed=seed, batches=batches)
-    return folder
+TARGET = bench_data.BENCH_DIR / "dbt-target"
 
 
 def fresh_database():
-    from psycopg2 import sql
+    from revalign import schemas
 
-    from revalign import db, schemas, warehouse
-
-    server = warehouse.connection()
-    with db.connect(server, autocommit=True) as pg, pg.cursor() as cur:
-        cur.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(DATABASE))
-        )
-        cur.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
-    conn = server.with_database(DATABASE)
+    conn = bench_data.fresh_database(DATABASE)
     schemas.set_up(conn, "revalign_bi", None)
     return conn
 
@@ -99,7 +82,7 @@ def main() -> None:
 
     from revalign import db, loader
 
-    folder = extracts(args.leads, args.seed, args.batches)
+    folder = bench_data.extracts(args.leads, args.seed, args.batches)
     conn = fresh_database()
     batches = sorted((folder / "salesforce").iterdir())
     started = time.perf_counter()

@@ -64,9 +64,11 @@ def scaled_manifest(source: Path, target: Path, models: int) -> int:
             if copy.get("attached_node") in ids:
                 copy["attached_node"] += suffix
             nodes[copy["unique_id"]] = copy
+    from revalign import dbt_airflow
+
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(manifest))
-    return sum(1 for n in nodes.values() if n["resource_type"] == "model")
+    return dbt_airflow.model_count(target)
 
 
 def parse_times(dag_file: Path, env: dict[str, str], repeat: int) -> tuple[float, int]:

@@ -34,34 +34,13 @@ sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
+from bench_data import BENCH_DIR, extracts, fresh_database  # noqa: E402
 from benchmarks_doc import replace_section  # noqa: E402
 
 DATABASE = "revalign_bench_freshness"
 AIRFLOW_DATABASE = "revalign_bench_airflow"
 WAIT_S = 900
 DAGS = ("ingest_extracts", "build_marts", "check_hygiene")
-
-
-def extracts(leads: int, seed: int, batches: int) -> Path:
-    from revalign.generator import generate
-
-    folder = REPO / ".revalign" / "bench" / f"leads-{leads}-seed-{seed}-batches-{batches}"
-    if not (folder / "truth.json").exists():
-        print(f"generating {leads} leads in {batches} batches into {folder} ...", flush=True)
-        generate(folder, leads=leads, seed=seed, batches=batches)
-    return folder
-
-
-def fresh_database(name: str):
-    from psycopg2 import sql
-
-    from revalign import db, warehouse
-
-    server = warehouse.connection()
-    with db.connect(server.with_database("postgres"), autocommit=True) as pg, pg.cursor() as cur:
-        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
-    return server.with_database(name)
 
 
 def airflow_base_env(metadata) -> dict[str, str]:
@@ -155,7 +134,7 @@ def main() -> None:
     samples = []
     with tempfile.TemporaryDirectory(prefix="revalign-bench-landing-") as landing:
         Path(landing).chmod(0o755)
-        log = REPO / ".revalign" / "bench" / "freshness-airflow.log"
+        log = BENCH_DIR / "freshness-airflow.log"
         with StandaloneAirflow(env, conn, Path(landing), log, free_port()) as airflow:
             api = airflow.wait_for_api()
             airflow.wait_for(

@@ -23,10 +23,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conftest import BIN
+
 from revalign import dbt_airflow, settings
 from revalign.settings import ConnectionInfo
-
-BIN = Path(__file__).resolve().parent.parent / ".venv" / "bin"
 
 
 class AirflowStopped(AssertionError):

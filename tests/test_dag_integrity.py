@@ -40,17 +40,22 @@ def test_there_are_dags():
     assert DAG_FILES, "dags/ holds no DAG file"
 
 
-@pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)
-def test_dag_file_imports_without_io(dag_file: Path, airflow_env):
+def _parse_report(script: str, dag_file: Path, env: dict[str, str]) -> dict:
+    """Run ``script`` on one DAG file in a fresh interpreter; the JSON it printed last."""
     out = subprocess.run(
-        [str(BIN / "python"), "-c", IMPORT_WITHOUT_IO, str(dag_file)],
-        env=airflow_env,
+        [str(BIN / "python"), "-c", script, str(dag_file)],
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda p: p.name)
+def test_dag_file_imports_without_io(dag_file: Path, airflow_env):
+    report = _parse_report(IMPORT_WITHOUT_IO, dag_file, airflow_env)
     assert report["errors"] == {}
     assert report["dags"], f"{dag_file.name} defines no DAG"
     for dag_id, dag in report["dags"].items():
@@ -102,15 +107,7 @@ print(json.dumps({
 def test_build_marts_is_one_task_per_model_scheduled_on_raw_assets(airflow_env):
     from revalign import assets, dbt_airflow
 
-    out = subprocess.run(
-        [str(BIN / "python"), "-c", BUILD_MARTS_SHAPE, str(REPO / "dags" / "build_marts.py")],
-        env=airflow_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    shape = json.loads(out.stdout.strip().splitlines()[-1])
+    shape = _parse_report(BUILD_MARTS_SHAPE, REPO / "dags" / "build_marts.py", airflow_env)
     assert shape["schedule"] == assets.raw_asset_names()
     tasks = shape["tasks"]
     manifest = json.loads(dbt_airflow.manifest_path().read_text())

@@ -1,0 +1,32 @@
+"""What the benchmarks share: generated extracts, cached under .revalign/bench/, and
+scratch databases on the configured warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent.parent / ".revalign" / "bench"
+
+
+def extracts(leads: int, seed: int, batches: int) -> Path:
+    """N generated leads in B batches, generated once and reused by later runs."""
+    from revalign.generator import generate
+
+    folder = BENCH_DIR / f"leads-{leads}-seed-{seed}-batches-{batches}"
+    if not (folder / "truth.json").exists():
+        print(f"generating {leads} leads in {batches} batches into {folder} ...", flush=True)
+        generate(folder, leads=leads, seed=seed, batches=batches)
+    return folder
+
+
+def fresh_database(name: str):
+    """An empty database ``name`` on the warehouse server (dropped first if it exists)."""
+    from psycopg2 import sql
+
+    from revalign import db, warehouse
+
+    server = warehouse.connection()
+    with db.connect(server.with_database("postgres"), autocommit=True) as pg, pg.cursor() as cur:
+        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    return server.with_database(name)
