@@ -117,8 +117,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
 
-    from airflow_standalone import StandaloneAirflow, drop_batch
     from conftest import free_port
+    from local_airflow import StandaloneAirflow, drop_batch
 
     from revalign import loader, schemas, transform, warehouse
 
@@ -134,7 +134,7 @@ def main() -> None:
     samples = []
     with tempfile.TemporaryDirectory(prefix="revalign-bench-landing-") as landing:
         Path(landing).chmod(0o755)
-        log = BENCH_DIR / "freshness-airflow.log"
+        log = BENCH_DIR / "freshness-airflow-logs"
         with StandaloneAirflow(env, conn, Path(landing), log, free_port()) as airflow:
             api = airflow.wait_for_api()
             airflow.wait_for(

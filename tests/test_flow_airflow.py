@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from airflow_standalone import StandaloneAirflow, drop_batch
 from conftest import free_port, query, reachable_dir
+from local_airflow import StandaloneAirflow, drop_batch
 from marts_vs_truth import differences, marts_figures, truth_figures
 
 from revalign import schemas
@@ -24,7 +24,7 @@ def airflow(airflow_env, warehouse_db, tmp_path):
     with (
         reachable_dir("revalign-landing-") as landing,
         StandaloneAirflow(
-            airflow_env, warehouse_db, landing, tmp_path / "airflow.log", free_port()
+            airflow_env, warehouse_db, landing, tmp_path / "airflow-logs", free_port()
         ) as running,
     ):
         yield running
