@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -33,11 +34,7 @@ def _warehouse(args: argparse.Namespace) -> int:
         print(("running: " if state.running else "not running: ") + state.detail)
         return 0 if state.running else 3
     if args.action == "url":
-        conn = warehouse.connection()
-        if args.bi:
-            conn = settings.ConnectionInfo(
-                conn.host, conn.port, settings.bi_role(), warehouse.bi_password() or "", conn.dbname
-            )
+        conn = warehouse.bi_connection() if args.bi else warehouse.connection()
         print(conn.url if args.show_password else conn.redacted())
         return 0
     if args.action == "init":
@@ -189,12 +186,48 @@ def _airflow(args: argparse.Namespace) -> int:
     if airflow_bin is None:
         raise RevalignError("Airflow's command line is not installed here: run `make install`")
     settings.airflow_home().mkdir(parents=True, exist_ok=True)
+    _write_airflow_admin_password(settings.airflow_home())
     argv = [airflow_bin, *args.airflow_args]
     # `airflow standalone` stops cleanly only on SIGINT; a shell's background job
     # starts with SIGINT ignored, which exec would pass on.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.execve(argv[0], argv, env)
     return 1  # not reached
+
+
+def _bi(args: argparse.Namespace) -> int:
+    """Point a BI tool (Metabase) at the marts, as the read-only BI role."""
+    from revalign import metabase, warehouse
+
+    url = settings.metabase_url()
+    password = settings.metabase_admin_password()
+    if not url or not password:
+        raise RevalignError(
+            "set REVALIGN_METABASE_URL (e.g. http://localhost:3000) and "
+            "REVALIGN_METABASE_ADMIN_PASSWORD first"
+        )
+    if not warehouse.bi_password():
+        raise RevalignError("set REVALIGN_BI_PASSWORD: Metabase reads the marts as the BI role")
+    _set_up(warehouse.connection())  # the BI role exists, with that password
+    metabase.wait_until_up(url, timeout=args.wait)
+    email = settings.metabase_admin_email()
+    done = metabase.connect(url, email, password, warehouse.bi_connection())
+    admin = f"created admin {email}" if done.created_admin else f"logged in as {email}"
+    entry = "added" if done.created_database else "updated"
+    print(
+        f"Metabase at {url}: {admin}; database '{metabase.DATABASE_NAME}' (id {done.database_id}) "
+        f"{entry}, read as {settings.bi_role()}"
+    )
+    return 0
+
+
+def _write_airflow_admin_password(airflow_home: Path) -> None:
+    """The admin password, where Airflow's simple auth manager reads (and keeps) it."""
+    password = settings.airflow_admin_password()
+    if password:
+        path = airflow_home / "simple_auth_manager_passwords.json.generated"
+        path.touch(mode=0o600)
+        path.write_text(json.dumps({"admin": password}) + "\n")
 
 
 def _settings(args: argparse.Namespace) -> int:
@@ -297,6 +330,18 @@ def parser() -> argparse.ArgumentParser:
     )
     airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
     airflow.set_defaults(func=_airflow)
+
+    bi = sub.add_parser("bi", help="connect a BI tool to the marts, as the read-only BI role")
+    bi.add_argument(
+        "action",
+        choices=["connect"],
+        help="connect: set up the Metabase at REVALIGN_METABASE_URL (admin account on first "
+        "run) and add the marts as its database",
+    )
+    bi.add_argument(
+        "--wait", type=float, default=600, help="seconds to wait for Metabase to answer (600)"
+    )
+    bi.set_defaults(func=_bi)
 
     show = sub.add_parser("settings", help="list the settings, their values and defaults")
     show.set_defaults(func=_settings)

@@ -346,6 +346,14 @@ def bi_password() -> str | None:
     return state["bi_password"] if state else None
 
 
+def bi_connection() -> ConnectionInfo:
+    """The warehouse as the read-only BI role sees it (what a BI tool connects with)."""
+    conn = connection()
+    return ConnectionInfo(
+        conn.host, conn.port, settings.bi_role(), bi_password() or "", conn.dbname
+    )
+
+
 def is_embedded() -> bool:
     return settings.external_warehouse_url() is None
 

@@ -1,12 +1,15 @@
 """The command line's contract: exit codes and one-line errors."""
 
+import json
+import shutil
+
 from conftest import run_cli
 
 
 def test_help_lists_the_commands():
     out = run_cli("--help")
     assert out.returncode == 0
-    for command in ("warehouse", "load", "build", "generate", "demo", "airflow", "settings"):
+    for command in ("warehouse", "load", "build", "generate", "demo", "airflow", "bi", "settings"):
         assert command in out.stdout
 
 
@@ -50,3 +53,24 @@ def test_demo_generates_loads_and_builds_and_a_second_run_skips(warehouse_db):
     second = run_cli("demo", env=env)
     assert second.returncode == 0, second.stderr[-2000:]
     assert "0 files loaded, 17 already loaded, 0 quarantined" in second.stdout
+
+
+def test_airflow_gets_the_configured_admin_password(warehouse_db, tmp_path):
+    """Several machines share one Airflow: the admin password is a setting, not generated."""
+    from revalign import dbt_airflow
+
+    (tmp_path / "dbt").mkdir()  # the session's manifest, so that this home need not parse dbt
+    shutil.copy2(dbt_airflow.ensure_manifest(), tmp_path / "dbt" / "manifest.json")
+    out = run_cli(
+        "airflow",
+        "version",
+        env={
+            "REVALIGN_HOME": str(tmp_path),
+            "REVALIGN_WAREHOUSE_URL": warehouse_db.url,
+            "REVALIGN_AIRFLOW_ADMIN_PASSWORD": "team-admin-pw",
+        },
+    )
+    assert out.returncode == 0, out.stderr
+    written = tmp_path / "airflow" / "simple_auth_manager_passwords.json.generated"
+    assert json.loads(written.read_text()) == {"admin": "team-admin-pw"}
+    assert written.stat().st_mode & 0o077 == 0

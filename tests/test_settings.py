@@ -57,6 +57,20 @@ def test_dbt_profile_and_airflow_connection_derive_from_one_connection(monkeypat
     assert env["AIRFLOW_HOME"] == str(tmp_path / "airflow")
 
 
+def test_airflow_settings_set_in_the_environment_win(monkeypatch, tmp_path):
+    monkeypatch.setenv("REVALIGN_HOME", str(tmp_path))
+    wh = ConnectionInfo("127.0.0.1", 5555, "revalign", "secret", "revalign")
+    laptop = settings.airflow_environment(wh, wh.with_database("airflow"))
+    assert laptop["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
+    monkeypatch.setenv("AIRFLOW__CORE__PARALLELISM", "32")
+    team = settings.airflow_environment(wh, wh.with_database("airflow"))
+    assert team["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+    assert team["AIRFLOW__CORE__PARALLELISM"] == "32"
+    # what revalign derives from its own settings is not Airflow's to override
+    assert team["AIRFLOW_CONN_REVALIGN_WAREHOUSE"] == laptop["AIRFLOW_CONN_REVALIGN_WAREHOUSE"]
+
+
 def test_dbt_profile_reads_only_derived_variables():
     profile = (settings.PROJECT_ROOT / "dbt_project" / "profiles.yml").read_text()
     wanted = set(settings.dbt_environment(ConnectionInfo("h", 1, "u", "p", "d")))
