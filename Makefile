@@ -26,8 +26,10 @@ help:
 demo: install postgres
 	$(BIN)/revalign demo
 
+# Two pytest-xdist workers, each with its own embedded warehouse and Airflow home; a test
+# file stays on one worker. `pytest tests/test_x.py` alone runs serially.
 test: install postgres test-tools lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

@@ -75,7 +75,7 @@ def _build(args: argparse.Namespace) -> int:
     print(f"build ok: {len(nodes)} nodes")
     if args.docs:
         transform.invoke(conn, ["docs", "generate"])
-        site = transform.DBT_PROJECT_DIR / "target" / "index.html"
+        site = transform.target_dir() / "index.html"
         print(f"docs: {site} (or serve them: cd {site.parent} && python -m http.server)")
     return 0
 

@@ -365,6 +365,11 @@ def airflow_db_url_override() -> str | None:
     return _env("REVALIGN_AIRFLOW_DB_URL")
 
 
+def dbt_target_path() -> str | None:
+    """dbt's own DBT_TARGET_PATH, where set: revalign looks for dbt's artifacts there too."""
+    return _env("DBT_TARGET_PATH")
+
+
 def airflow_admin_password() -> str | None:
     return _env("REVALIGN_AIRFLOW_ADMIN_PASSWORD")
 

@@ -8,12 +8,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from revalign import settings
 from revalign.errors import RevalignError
 from revalign.settings import ConnectionInfo
 
 DBT_PROJECT_DIR = settings.PROJECT_ROOT / "dbt_project"
+
+
+def target_dir() -> Path:
+    """Where dbt writes its artifacts (run results, docs): the project's ``target/``, or
+    dbt's own ``DBT_TARGET_PATH`` when set (relative to the project, as dbt reads it)."""
+    configured = settings.dbt_target_path()
+    return DBT_PROJECT_DIR / (configured or "target")
 
 
 class BuildError(RevalignError):

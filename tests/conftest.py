@@ -41,14 +41,20 @@ def reachable_dir(prefix: str) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def revalign_home() -> Iterator[Path]:
-    saved = os.environ.get("REVALIGN_HOME")
+    """A temporary REVALIGN_HOME, with dbt's artifacts and logs in it too: test sessions
+    running side by side (pytest-xdist's workers) each have their own."""
+    names = ("REVALIGN_HOME", "DBT_TARGET_PATH", "DBT_LOG_PATH")
+    saved = {name: os.environ.get(name) for name in names}
     with reachable_dir("revalign-test-home-") as home:
         os.environ["REVALIGN_HOME"] = str(home)
+        os.environ["DBT_TARGET_PATH"] = str(home / "dbt-target")
+        os.environ["DBT_LOG_PATH"] = str(home / "dbt-logs")
         yield home
-    if saved is None:
-        os.environ.pop("REVALIGN_HOME", None)
-    else:
-        os.environ["REVALIGN_HOME"] = saved
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
@@ -111,11 +117,21 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300)
 
 
 @pytest.fixture(scope="session")
-def airflow_env(warehouse_server: ConnectionInfo, revalign_home: Path) -> dict[str, str]:
+def airflow_metadata_db(warehouse_server: ConnectionInfo) -> Iterator[ConnectionInfo]:
+    """Airflow's metadata database for the session: a new one, so that sessions side by
+    side (xdist workers, even on one external warehouse) never share it."""
+    with fresh_database(warehouse_server) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def airflow_env(
+    warehouse_server: ConnectionInfo, airflow_metadata_db: ConnectionInfo, revalign_home: Path
+) -> dict[str, str]:
     """Environment of a real Airflow whose metadata database is migrated and ready."""
     env = {
         **os.environ,
-        **settings.airflow_environment(warehouse_server, warehouse.airflow_db_connection()),
+        **settings.airflow_environment(warehouse_server, airflow_metadata_db),
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     settings.airflow_home().mkdir(parents=True, exist_ok=True)

@@ -95,7 +95,7 @@ def test_docs_reach_postgres_comments_and_dbt_docs_generate(warehouse_db, tmp_pa
     assert all(comments[c] for c in ("lead_id", "sla_status", "acceptance_status"))
     assert query(warehouse_db, "select obj_description('marts.crm_hygiene_issues'::regclass)")[0][0]
     transform.invoke(warehouse_db, ["docs", "generate"])
-    catalog = json.loads((transform.DBT_PROJECT_DIR / "target" / "catalog.json").read_text())
+    catalog = json.loads((transform.target_dir() / "catalog.json").read_text())
     marts = {n["metadata"]["name"] for n in catalog["nodes"].values()}
     assert set(MARTS) <= marts
     # no prospect's email or name reaches the schema BI reads
