@@ -270,6 +270,9 @@ class AirflowApi:
     def post(self, path: str, body: dict):
         return self._call("POST", path, body, headers=self.headers)
 
+    def patch(self, path: str, body: dict):
+        return self._call("PATCH", path, body, headers=self.headers)
+
     def dag_runs(self, dag_id: str) -> list[dict]:
         return self.get(f"/api/v2/dags/{dag_id}/dagRuns", order_by="run_after")["dag_runs"]
 
