@@ -26,10 +26,10 @@ help:
 demo: install postgres
 	$(BIN)/revalign demo
 
-# Two pytest-xdist workers, each with its own embedded warehouse and Airflow home; a test
-# file stays on one worker. `pytest tests/test_x.py` alone runs serially.
+# Two pytest-xdist workers, each with its own embedded warehouse and Airflow home; an idle
+# worker takes tests from the busy one. `pytest tests/test_x.py` alone runs serially.
 test: install postgres test-tools lint
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist worksteal
 
 lint: install
 	$(BIN)/ruff check .
