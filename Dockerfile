@@ -1,6 +1,6 @@
 # revalign on the official Airflow image: the same DAGs, dbt project and library as on a
 # laptop, with the Python dependencies pinned by uv.lock. Every container of
-# docker-compose.yml's Airflow runs `revalign airflow <component>`, which derives Airflow's
+# docker-compose.yml's Airflow runs `revalign airflow <component>` (the entrypoint below), which derives Airflow's
 # configuration (metadata database, warehouse connection, dbt profile) from REVALIGN_*
 # variables; Airflow's own AIRFLOW__* variables (the executor, the broker) pass through.
 FROM apache/airflow:3.3.2-python3.11
@@ -25,5 +25,7 @@ RUN revalign manifest \
  && mkdir -p .revalign/airflow/logs .revalign/data_docs \
  && chmod -R g+rwX /opt/revalign
 
-ENTRYPOINT ["/usr/bin/dumb-init", "--", "revalign", "airflow"]
+# Through the image's own /entrypoint (it gives an arbitrary uid a user, sets the umask),
+# whose `bash` command hands the arguments to `revalign airflow`.
+ENTRYPOINT ["/usr/bin/dumb-init", "--", "/entrypoint", "bash", "-c", "exec revalign airflow \"$@\"", "--"]
 CMD ["standalone"]

@@ -3,6 +3,7 @@ Docker engine: ``docker compose config`` where the client has the compose plugin
 any case the file as compose reads it (variables interpolated from .env.example), with
 every container's command parsed by the real Airflow and revalign command lines."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -137,7 +138,7 @@ def test_airflow_runs_celery_with_shared_keys_and_one_landing_folder(compose):
 
 
 def test_every_container_command_parses_with_the_real_command_lines(compose):
-    """The image's entrypoint is `revalign airflow`: each command is an Airflow command."""
+    """The image's entrypoint ends in `revalign airflow`: each command is an Airflow command."""
     from airflow.cli import cli_parser
 
     airflow_cli = cli_parser.get_parser()
@@ -148,7 +149,7 @@ def test_every_container_command_parses_with_the_real_command_lines(compose):
         args = airflow_cli.parse_args(command)
         assert callable(args.func), name
     setup = services["metabase-setup"]
-    assert setup["entrypoint"] == ["revalign"]
+    assert setup["entrypoint"][-3:] == ["-c", 'exec revalign "$@"', "--"]
     assert cli.parser().parse_args(setup["command"]).func is cli._bi
     env = setup["environment"]
     assert env["REVALIGN_METABASE_URL"] == "http://metabase:3000"
@@ -161,7 +162,17 @@ def test_the_image_installs_from_the_lock_and_runs_revalign_airflow():
     assert "uv export --frozen" in dockerfile
     assert "pip install --no-cache-dir --no-deps -e /opt/revalign" in dockerfile
     assert "RUN revalign manifest" in dockerfile
-    assert 'ENTRYPOINT ["/usr/bin/dumb-init", "--", "revalign", "airflow"]' in dockerfile
+    entrypoint = re.search(r"^ENTRYPOINT (.*)$", dockerfile, flags=re.MULTILINE).group(1)
+    # the official /entrypoint's `bash` command, handing the arguments to revalign airflow
+    assert json.loads(entrypoint) == [
+        "/usr/bin/dumb-init",
+        "--",
+        "/entrypoint",
+        "bash",
+        "-c",
+        'exec revalign airflow "$@"',
+        "--",
+    ]
     assert {s.env for s in settings.SETTINGS} >= {
         "REVALIGN_AIRFLOW_ADMIN_PASSWORD",
         "REVALIGN_METABASE_URL",
