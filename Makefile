@@ -6,11 +6,15 @@ UV_VERSION := 0.13.9
 TOOLS := .revalign/tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
-STAMP := $(VENV)/.installed-from-lock
+STAMP := $(VENV)/.installed-from-lock-compiled
 BIN := $(VENV)/bin
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
+# Write every module's bytecode at install time. Python then never compiles Airflow, dbt
+# or GX again, also where PYTHONDONTWRITEBYTECODE is set (as on CI machines), which
+# otherwise makes each import 4-5 times slower (airflow 12 s instead of 3 s).
+export UV_COMPILE_BYTECODE := 1
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 

@@ -27,7 +27,7 @@ from marts_vs_truth import differences, marts_figures, truth_figures
 from revalign import schemas
 from revalign.generator import generate
 
-WAIT_S = 480
+WAIT_S = 420
 DAGS = ("ingest_extracts", "build_marts", "check_hygiene")
 
 
@@ -106,6 +106,7 @@ def _all_runs_finished(api) -> dict[str, list[dict]] | None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # past the sum of its own bounded waits, which fail first and clearer
 def test_batches_flow_from_landing_to_checked_marts_on_celery_workers(
     airflow, warehouse_db, tmp_path
 ):
@@ -141,7 +142,7 @@ def test_batches_flow_from_landing_to_checked_marts_on_celery_workers(
     airflow.wait_for(
         "check run as of the newest batch", lambda: _checked(warehouse_db, newest), WAIT_S
     )
-    runs = airflow.wait_for("every DAG run to finish", lambda: _all_runs_finished(api), 300)
+    runs = airflow.wait_for("every DAG run to finish", lambda: _all_runs_finished(api), 240)
 
     # Each file was loaded exactly once: one ledger row per file, raw holds its records once.
     dropped = {
