@@ -2,14 +2,12 @@
 
 import json
 import subprocess
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from conftest import BIN, REPO, airflow_env_for, query
 
 DAG_FILES = sorted((REPO / "dags").glob("*.py"))
-PARSE_BUDGET_S = 1.0
 
 # Imports one DAG file the way Airflow's parser does, with every socket and
 # database connection made to fail: a DAG file that needs them at parse time breaks here.
@@ -64,7 +62,11 @@ def test_dag_file_imports_without_io(dag_file: Path, airflow_env):
         assert dag["catchup"] is False, f"{dag_id} must set catchup=False"
 
 
-def test_airflow_parses_every_file_in_under_a_second(airflow_env):
+def test_airflow_reports_every_file_parsed_with_its_dags(airflow_env):
+    """`airflow dags report` (Airflow's own parser) parses each file into its DAG.
+
+    How long that takes is a benchmark (scripts/bench_dag_parse.py), not a test: on a
+    shared two-core machine a parse time says more about the neighbours than the file."""
     out = subprocess.run(
         [str(BIN / "airflow"), "dags", "report", "-o", "json"],
         env=airflow_env,
@@ -78,9 +80,8 @@ def test_airflow_parses_every_file_in_under_a_second(airflow_env):
     parsed = {Path(row["file"]).name: row for row in report}
     assert set(parsed) == {p.name for p in DAG_FILES}
     for name, row in parsed.items():
-        hours, minutes, seconds = row["duration"].split(":")
-        duration = timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds))
-        assert duration.total_seconds() < PARSE_BUDGET_S, f"{name} parses in {duration}"
+        assert int(row["dag_num"]) == 1, f"{name} defines {row['dag_num']} DAGs"
+        assert int(row["task_num"]) >= 1, f"{name} has no task"
 
 
 BUILD_MARTS_SHAPE = r"""
