@@ -488,6 +488,8 @@ AIRFLOW_DEFAULTS = {
     # status as dbt goes (a backup for its retry): O(nodes^2) writes. Off, the backup
     # is written once, when the producer fails.
     "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
+    # Celery workers import what revalign's tasks need once, before they fork a task.
+    "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "revalign.celery_config.CELERY_CONFIG",
 }
 
 

@@ -95,3 +95,23 @@ def test_readme_documents_every_setting():
     table = readme[readme.index("## Configuration") :]
     missing = [s.env for s in settings.SETTINGS if f"| `{s.env}` |" not in table]
     assert missing == [], "add these settings to the README's Configuration table"
+
+
+def test_celery_workers_get_airflows_settings_and_preload_what_tasks_import():
+    """revalign's Celery config is Airflow's own plus modules imported once per worker."""
+    import importlib
+
+    from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
+
+    from revalign import celery_config
+
+    config = celery_config.CELERY_CONFIG
+    assert {k: v for k, v in config.items() if k != "imports"} == {
+        k: v for k, v in DEFAULT_CELERY_CONFIG.items() if k != "imports"
+    }
+    assert set(celery_config.PRELOADED_MODULES) <= set(config["imports"])
+    for module in celery_config.PRELOADED_MODULES:
+        importlib.import_module(module)
+    path = settings.AIRFLOW_DEFAULTS["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"]
+    module, _, name = path.rpartition(".")
+    assert getattr(importlib.import_module(module), name) is config
