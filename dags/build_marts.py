@@ -49,10 +49,10 @@ def build_marts():
         return as_of
 
     as_of = resolve_as_of()
-    dbt_airflow.yield_cpu_in_model_tasks("dbt")
     dbt = DbtTaskGroup(
-        group_id="dbt",
-        **dbt_airflow.task_group_args(as_of="{{ ti.xcom_pull(task_ids='resolve_as_of') }}"),
+        **dbt_airflow.task_group_args(
+            group_id="dbt", as_of="{{ ti.xcom_pull(task_ids='resolve_as_of') }}"
+        )
     )
     as_of >> dbt
     # The build task succeeds only if every model and test passed: the marts are ready

@@ -85,16 +85,22 @@ def yield_cpu_in_model_tasks(group_id: str) -> None:
     The DAG file is parsed again in each task's process, so this runs at its start.
     """
     from airflow.sdk import get_parsing_context
+    from cosmos.constants import PRODUCER_WATCHER_DONE_TASK_ID, PRODUCER_WATCHER_TASK_ID
 
     task_id = get_parsing_context().task_id or ""
-    if task_id.startswith(f"{group_id}.") and "producer" not in task_id:
+    producer = {
+        f"{group_id}.{PRODUCER_WATCHER_TASK_ID}",
+        f"{group_id}.{PRODUCER_WATCHER_DONE_TASK_ID}",
+    }
+    if task_id.startswith(f"{group_id}.") and task_id not in producer:
         os.nice(MODEL_TASK_NICENESS)
 
 
-def task_group_args(as_of: str, manifest: Path | None = None) -> dict[str, Any]:
-    """Arguments of the ``DbtTaskGroup`` that builds the marts.
+def task_group_args(group_id: str, as_of: str, manifest: Path | None = None) -> dict[str, Any]:
+    """Arguments of the ``DbtTaskGroup`` ``group_id`` that builds the marts.
 
-    ``as_of`` is a template (rendered per task) for the dbt var of the same name.
+    ``as_of`` is a template (rendered per task) for the dbt var of the same name. In the
+    process of one of the group's model tasks, this also lowers its CPU priority.
     """
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode
@@ -112,7 +118,9 @@ def task_group_args(as_of: str, manifest: Path | None = None) -> dict[str, Any]:
     # Cosmos wraps the path in an ObjectStoragePath, whose first read loads every Airflow
     # plugin (Cosmos's own imports FastAPI): 0.7 s per parse. The manifest is a local file.
     project.manifest_path = manifest
+    yield_cpu_in_model_tasks(group_id)
     return {
+        "group_id": group_id,
         "project_config": project,
         "profile_config": ProfileConfig(
             profile_name="revalign",
