@@ -32,6 +32,7 @@ marts = airflow_assets.marts()
     start_date=datetime(2026, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
+    max_active_tasks=dbt_airflow.MAX_ACTIVE_TASKS,
     tags=["revalign", "dbt", "marts"],
     params={"as_of": Param(None, type=["null", "string"], description="ISO 8601 timestamp")},
     doc_md=__doc__,
@@ -43,7 +44,7 @@ def build_marts():
 
         return resolve_as_of(params["as_of"], event_extras(triggering_asset_events)) or ""
 
-    @task(outlets=marts)
+    @task(outlets=marts, **dbt_airflow.PUBLISH_PRIORITY)
     def publish_marts(as_of: str, outlet_events=None) -> str:
         airflow_assets.publish_marts(outlet_events, marts, as_of)
         return as_of

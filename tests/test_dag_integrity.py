@@ -93,6 +93,7 @@ from airflow.dag_processing.dagbag import DagBag
 dag = DagBag(dag_folder=sys.argv[1]).dags["build_marts"]
 print(json.dumps({
     "schedule": sorted(a.name for a in dag.timetable.asset_condition.objects),
+    "max_active_tasks": dag.max_active_tasks,
     "tasks": {
         t.task_id: {
             "type": type(t).__name__,
@@ -100,6 +101,8 @@ print(json.dumps({
             "upstream": sorted(t.upstream_task_ids),
             "outlets": sorted(getattr(o, "name", "") for o in t.outlets),
             "vars": getattr(t, "vars", None),
+            "env": getattr(t, "env", None),
+            "priority_weight": t.priority_weight,
         }
         for t in dag.tasks
     },
@@ -123,10 +126,17 @@ def test_build_marts_is_one_task_per_model_scheduled_on_raw_assets(airflow_env):
     assert set(assets.MARTS) <= set(tested), "every mart's tests have a task"
     producer = tasks["dbt.dbt_producer_watcher"]
     assert producer["upstream"] == ["resolve_as_of"]
+    # a scheduled build runs the data tests; dbt's unit tests are for development and CI
+    assert producer["env"]["DBT_EXCLUDE_RESOURCE_TYPES"] == "unit_test"
     publish = tasks["publish_marts"]
     assert publish["outlets"] == sorted(assets.mart_asset_names())
-    # published as soon as the one `dbt build` (models, seeds and their tests) passed
+    # published as soon as the one `dbt build` (models, seeds and their tests) passed, and
+    # ahead of the model tasks still reporting on it, which run one at a time beside the build
     assert publish["upstream"] == ["dbt.dbt_producer_watcher", "resolve_as_of"]
+    assert shape["max_active_tasks"] == 2
+    reporting = [t for t in tasks.values() if t["type"].endswith("WatcherOperator")]
+    assert reporting
+    assert all(publish["priority_weight"] > t["priority_weight"] for t in reporting)
 
 
 def test_refresh_marts_runs_under_airflow(airflow_env, warehouse_db):
