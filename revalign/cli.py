@@ -227,6 +227,7 @@ def _write_airflow_admin_password(airflow_home: Path) -> None:
     if password:
         path = airflow_home / "simple_auth_manager_passwords.json.generated"
         path.touch(mode=0o600)
+        path.chmod(0o600)  # touch's mode applies only to a file it creates
         path.write_text(json.dumps({"admin": password}) + "\n")
 
 

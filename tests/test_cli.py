@@ -61,6 +61,10 @@ def test_airflow_gets_the_configured_admin_password(warehouse_db, tmp_path):
 
     (tmp_path / "dbt").mkdir()  # the session's manifest, so that this home need not parse dbt
     shutil.copy2(dbt_airflow.ensure_manifest(), tmp_path / "dbt" / "manifest.json")
+    written = tmp_path / "airflow" / "simple_auth_manager_passwords.json.generated"
+    written.parent.mkdir()
+    written.write_text('{"admin": "generated-before"}')
+    written.chmod(0o644)  # e.g. left readable by an earlier Airflow
     out = run_cli(
         "airflow",
         "version",
@@ -71,6 +75,5 @@ def test_airflow_gets_the_configured_admin_password(warehouse_db, tmp_path):
         },
     )
     assert out.returncode == 0, out.stderr
-    written = tmp_path / "airflow" / "simple_auth_manager_passwords.json.generated"
     assert json.loads(written.read_text()) == {"admin": "team-admin-pw"}
     assert written.stat().st_mode & 0o077 == 0
