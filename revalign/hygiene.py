@@ -57,6 +57,16 @@ def built_as_of(conn: ConnectionInfo) -> datetime:
     return row[0]
 
 
+def checked_at(conn: ConnectionInfo, as_of: datetime | str) -> datetime | None:
+    """When the first check run of the marts built as of ``as_of`` was stored, if one was."""
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute("select to_regclass('ops.check_runs') is not null")
+        if not cur.fetchone()[0]:
+            return None
+        cur.execute("select min(finished_at) from ops.check_runs where as_of = %s", (as_of,))
+        return cur.fetchone()[0]
+
+
 def check(
     conn: ConnectionInfo,
     as_of: datetime | None = None,

@@ -66,18 +66,6 @@ def airflow_base_env(metadata) -> dict[str, str]:
     return env
 
 
-def check_run(conn, extracted_at: str):
-    from revalign import db
-
-    with db.connect(conn) as pg, pg.cursor() as cur:
-        cur.execute("select to_regclass('ops.check_runs') is not null")
-        if not cur.fetchone()[0]:
-            return None
-        cur.execute("select finished_at from ops.check_runs where as_of = %s", (extracted_at,))
-        row = cur.fetchone()
-    return row[0] if row else None
-
-
 def _seconds(ti: dict) -> float:
     if not ti.get("start_date") or not ti.get("end_date"):
         return 0.0
@@ -120,7 +108,7 @@ def main() -> None:
     from conftest import free_port
     from local_airflow import StandaloneAirflow, drop_batch
 
-    from revalign import loader, schemas, transform, warehouse
+    from revalign import hygiene, loader, schemas, transform, warehouse
 
     folder = extracts(args.leads_per_batch * (args.batches + 1), args.seed, args.batches + 1)
     base, *measured = sorted((folder / "salesforce").iterdir())
@@ -147,9 +135,8 @@ def main() -> None:
                 runs_before = {dag: len(api.dag_runs(dag)) for dag in DAGS}
                 written = datetime.now().astimezone()
                 drop_batch(batch, Path(landing))
-                finished = airflow.wait_for(
-                    f"checks of {batch.name}", partial(check_run, conn, extracted_at), WAIT_S, 0.5
-                )
+                checked = partial(hygiene.checked_at, conn, extracted_at)
+                finished = airflow.wait_for(f"checks of {batch.name}", checked, WAIT_S, 0.5)
                 latency = (finished - written).total_seconds()
                 airflow.wait_for(
                     "the batch's DAG runs to finish", partial(all_finished, api, runs_before), 300

@@ -109,7 +109,9 @@ def test_every_check_passes_on_data_without_problems(warehouse_db, tmp_path):
 
 def test_freshness_fails_when_the_newest_extract_is_too_old(built_db, tmp_path):
     late = hygiene.built_as_of(built_db) + timedelta(hours=settings.max_load_age_hours() + 1)
+    assert hygiene.checked_at(built_db, late) is None
     report = hygiene.check(built_db, as_of=late, channels=[], docs_dir=tmp_path / "docs")
+    assert hygiene.checked_at(built_db, late) is not None
     (freshness,) = [r for r in report.results if r.suite == "freshness"]
     assert freshness.status == "failed"
     assert freshness.observed_value == pytest.approx(settings.max_load_age_hours() + 1)

@@ -24,7 +24,7 @@ from conftest import free_port, fresh_database, query, reachable_dir
 from local_airflow import CeleryAirflow, drop_batch
 from marts_vs_truth import differences, marts_figures, truth_figures
 
-from revalign import schemas
+from revalign import hygiene, schemas
 from revalign.generator import generate
 
 WAIT_S = 420
@@ -86,13 +86,6 @@ def _live_leads(batch: Path) -> int:
         return len({row["Id"] for row in csv.DictReader(f) if row["IsDeleted"] != "true"})
 
 
-def _checked(conn, extracted_at: str) -> bool:
-    """Whether a check run is stored for the marts built as of ``extracted_at``."""
-    if not query(conn, "select to_regclass('ops.check_runs') is not null")[0][0]:
-        return False
-    return bool(query(conn, "select 1 from ops.check_runs where as_of = %s", (extracted_at,)))
-
-
 def _records(path: Path) -> int:
     with path.open(newline="") as f:
         return sum(1 for _ in csv.reader(f)) - 1
@@ -120,7 +113,7 @@ def test_batches_flow_from_landing_to_checked_marts_on_celery_workers(
     drop_batch(first, airflow.landing)
     airflow.wait_for(
         "check run as of the first batch",
-        lambda: _checked(warehouse_db, _extraction_time(first)),
+        lambda: hygiene.checked_at(warehouse_db, _extraction_time(first)),
         WAIT_S,
     )
     assert query(warehouse_db, "select count(*) from marts.fct_lead_funnel") == [
@@ -140,7 +133,7 @@ def test_batches_flow_from_landing_to_checked_marts_on_celery_workers(
     )
     newest = max(_extraction_time(second), _extraction_time(third))
     airflow.wait_for(
-        "check run as of the newest batch", lambda: _checked(warehouse_db, newest), WAIT_S
+        "check run as of the newest batch", lambda: hygiene.checked_at(warehouse_db, newest), WAIT_S
     )
     runs = airflow.wait_for("every DAG run to finish", lambda: _all_runs_finished(api), 240)
 
