@@ -9,7 +9,7 @@ One Great Expectations checkpoint validates, through GX Core's Python API:
 - ``freshness`` on ``ops.load_ledger``.
 
 Thresholds come from settings (and dbt's ``cast_failure_error_share``) as GX suite
-parameters. The checkpoint also builds the Data Docs site. :func:`run` returns one
+parameters. :func:`run` then builds the Data Docs site once, and returns one
 :class:`CheckResult` per expectation; ``revalign.hygiene`` stores and alerts on them.
 """
 
