@@ -178,34 +178,42 @@ def test_manifest_goes_stale_when_the_dbt_project_changes(airflow_env):
     assert not dbt_airflow.manifest_is_stale()
 
 
-NICENESS_IN_TASK = r"""
+TASK_PROCESS = r"""
 import os, sys
 from airflow.sdk.definitions._internal.dag_parsing_context import _airflow_parsing_context_manager
+from cosmos.operators._watcher import base
 from revalign import dbt_airflow
 
 with _airflow_parsing_context_manager(dag_id="build_marts", task_id=sys.argv[1] or None):
-    dbt_airflow.yield_cpu_in_model_tasks("dbt")
-print(os.nice(0))
+    dbt_airflow.prepare_task_process("dbt")
+posted = base._DBT_EVENT_ALLOWLIST
+print(os.nice(0), "NodeStart" in posted, "RunResultError" in posted)
 """
 
 
 @pytest.mark.parametrize(
-    ("task_id", "niceness_added"),
+    ("task_id", "niceness_added", "posts_start_events"),
     [
-        ("dbt.fct_lead_funnel.run", 10),
-        ("dbt.fct_lead_funnel.test", 10),
-        ("dbt.dbt_producer_watcher", 0),
-        ("publish_marts", 0),
-        ("", 0),  # parsed by the dag-processor, not for a task
+        ("dbt.fct_lead_funnel.run", 10, True),
+        ("dbt.fct_lead_funnel.test", 10, True),
+        ("dbt.dbt_producer_watcher", 0, False),
+        ("publish_marts", 0, True),
+        ("", 0, True),  # parsed by the dag-processor, not for a task
     ],
 )
-def test_model_tasks_yield_the_cpu_to_the_build(task_id, niceness_added, airflow_env):
+def test_each_task_process_is_fitted_to_its_part(
+    task_id, niceness_added, posts_start_events, airflow_env
+):
+    """Model tasks yield the CPU to the build; the build posts only the dbt events read."""
     out = subprocess.run(
-        [str(BIN / "python"), "-c", NICENESS_IN_TASK, task_id],
+        [str(BIN / "python"), "-c", TASK_PROCESS, task_id],
         env=airflow_env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert int(out.stdout.split()[-1]) == os.nice(0) + niceness_added
+    niceness, start_events, error_events = out.stdout.split()[-3:]
+    assert int(niceness) == os.nice(0) + niceness_added
+    assert start_events == str(posts_start_events)
+    assert error_events == "True"
