@@ -84,14 +84,6 @@ PUBLISH_PRIORITY = {"priority_weight": 100, "weight_rule": "absolute"}
 #: How much a model's task lowers its CPU priority (``nice``): it only reports on the build.
 MODEL_TASK_NICENESS = 10
 
-#: The dbt events the build posts to XCom for a node: how it finished, and any error.
-#: Cosmos also posts its start, compiling and executing events, four XComs per node in
-#: all, one at a time inside dbt's event callback; a model's task reads only the last
-#: one, once the node's status says it finished. Posting only that one took the build of
-#: a 10,000-lead batch from about 670 XCom posts to 303, each a round trip to the API
-#: server (30 ms on two cores).
-REPORTED_DBT_EVENTS = frozenset({"NodeFinished"})
-
 
 def prepare_task_process(group_id: str) -> None:
     """Fit the process of one of the group's tasks to its part: build, or report.
@@ -101,9 +93,9 @@ def prepare_task_process(group_id: str) -> None:
     ``dbt build`` of the producer task: it lowers its CPU priority. On a small machine
     a dozen of them starting while the build ran took most of the CPU (the build of a
     10,000-lead batch ran 6 times slower than alone); niced, they use what the build
-    and the checks leave idle. The producer posts only the dbt events a model's task
-    reads (``REPORTED_DBT_EVENTS``, and errors). Parsed for no task (the
-    dag-processor), the process is left alone.
+    and the checks leave idle. The producer's build is fitted by
+    ``watcher_build.fit_producer``. Parsed for no task (the dag-processor), the process
+    is left alone.
     """
     from airflow.sdk import get_parsing_context
     from cosmos.constants import PRODUCER_WATCHER_DONE_TASK_ID, PRODUCER_WATCHER_TASK_ID
@@ -114,26 +106,11 @@ def prepare_task_process(group_id: str) -> None:
         f"{group_id}.{PRODUCER_WATCHER_DONE_TASK_ID}",
     )
     if task_id == producer:
-        post_only_reported_dbt_events()
+        from revalign import watcher_build
+
+        watcher_build.fit_producer()
     elif task_id.startswith(f"{group_id}.") and task_id != producer_done:
         os.nice(MODEL_TASK_NICENESS)
-
-
-def post_only_reported_dbt_events() -> None:
-    """Have Cosmos's watcher post only ``REPORTED_DBT_EVENTS`` and dbt's errors to XCom.
-
-    Cosmos 1.15 keeps the events it posts in a module constant and offers no setting for
-    it; this narrows that constant in the calling process. Raises if Cosmos renamed it,
-    so an upgrade fails the tests instead of silently posting every event again.
-    """
-    from cosmos.operators._watcher import base
-
-    if not hasattr(base, "_DBT_EVENT_ALLOWLIST") or not hasattr(base, "_DBT_ERROR_EVENTS_TYPES"):
-        raise RevalignError(
-            "this astronomer-cosmos no longer has _watcher.base._DBT_EVENT_ALLOWLIST: "
-            "review revalign.dbt_airflow.post_only_reported_dbt_events for it"
-        )
-    base._DBT_EVENT_ALLOWLIST = base._DBT_ERROR_EVENTS_TYPES | REPORTED_DBT_EVENTS
 
 
 def task_group_args(group_id: str, as_of: str, manifest: Path | None = None) -> dict[str, Any]:

@@ -279,3 +279,10 @@ class AirflowApi:
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id)}/taskInstances"
         return self.get(path, limit=500)["task_instances"]
+
+    def xcom_keys(self, dag_id: str, run_id: str, task_id: str) -> set[str]:
+        path = (
+            f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id)}"
+            f"/taskInstances/{task_id}/xcomEntries"
+        )
+        return {entry["key"] for entry in self.get(path, limit=1000)["xcom_entries"]}

@@ -181,30 +181,33 @@ def test_manifest_goes_stale_when_the_dbt_project_changes(airflow_env):
 TASK_PROCESS = r"""
 import os, sys
 from airflow.sdk.definitions._internal.dag_parsing_context import _airflow_parsing_context_manager
-from cosmos.operators._watcher import base
-from revalign import dbt_airflow
+from cosmos.dbt import runner
+from cosmos.operators import watcher
+from revalign import dbt_airflow, watcher_build
 
 with _airflow_parsing_context_manager(dag_id="build_marts", task_id=sys.argv[1] or None):
     dbt_airflow.prepare_task_process("dbt")
-posted = base._DBT_EVENT_ALLOWLIST
-print(os.nice(0), "NodeStart" in posted, "RunResultError" in posted)
+reports = getattr(watcher.store_dbt_resource_status_from_log, "revalign_fitted", False)
+parses_once = runner.get_runner is watcher_build.ParseOnceRunner
+print(os.nice(0), reports, parses_once)
 """
 
 
 @pytest.mark.parametrize(
-    ("task_id", "niceness_added", "posts_start_events"),
+    ("task_id", "niceness_added", "fitted_to_build"),
     [
-        ("dbt.fct_lead_funnel.run", 10, True),
-        ("dbt.fct_lead_funnel.test", 10, True),
-        ("dbt.dbt_producer_watcher", 0, False),
-        ("publish_marts", 0, True),
-        ("", 0, True),  # parsed by the dag-processor, not for a task
+        ("dbt.fct_lead_funnel.run", 10, False),
+        ("dbt.fct_lead_funnel.test", 10, False),
+        ("dbt.dbt_producer_watcher", 0, True),
+        ("publish_marts", 0, False),
+        ("", 0, False),  # parsed by the dag-processor, not for a task
     ],
 )
 def test_each_task_process_is_fitted_to_its_part(
-    task_id, niceness_added, posts_start_events, airflow_env
+    task_id, niceness_added, fitted_to_build, airflow_env
 ):
-    """Model tasks yield the CPU to the build; the build posts only the dbt events read."""
+    """Model tasks yield the CPU to the build; the build (revalign/watcher_build.py) parses
+    once for every as_of and posts only the dbt events the model tasks read."""
     out = subprocess.run(
         [str(BIN / "python"), "-c", TASK_PROCESS, task_id],
         env=airflow_env,
@@ -213,7 +216,6 @@ def test_each_task_process_is_fitted_to_its_part(
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    niceness, start_events, error_events = out.stdout.split()[-3:]
+    niceness, reports_finished_nodes, parses_once = out.stdout.split()[-3:]
     assert int(niceness) == os.nice(0) + niceness_added
-    assert start_events == str(posts_start_events)
-    assert error_events == "True"
+    assert (reports_finished_nodes, parses_once) == (str(fitted_to_build),) * 2

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,16 @@ def test_batches_flow_from_landing_to_checked_marts_on_celery_workers(
     for dag, dag_runs in runs.items():
         assert dag_runs and all(r["state"] == "success" for r in dag_runs), (dag, dag_runs)
     assert len(runs["build_marts"]) >= 2 and len(runs["check_hygiene"]) >= 2
+
+    # The last build ran at its own as_of, on a parse shared by every as_of, and posted
+    # to XCom each model's finished event and status, and no test's own event.
+    assert hygiene.built_as_of(warehouse_db) == datetime.fromisoformat(newest)
+    last_build = runs["build_marts"][-1]["dag_run_id"]
+    posted = api.xcom_keys("build_marts", last_build, "dbt.dbt_producer_watcher")
+    events = {key for key in posted if key.endswith("_dbt_event")}
+    assert "model__revalign__fct_lead_funnel_dbt_event" in events
+    assert "model__revalign__fct_lead_funnel_status" in posted
+    assert not [key for key in events if key.startswith("test__")]
 
     # Both workers ran tasks.
     for n in (1, 2):

@@ -1,0 +1,157 @@
+"""The one ``dbt build`` of a build_marts run, as Cosmos's watcher producer runs it.
+
+Cosmos (1.15) runs that build in-process through ``cosmos.dbt.runner`` and reports each
+dbt node to the model tasks through XCom. Two of its costs have no setting, and
+``fit_producer`` takes both out, in the producer task's process only:
+
+- **dbt parsed the whole project in every run.** ``as_of`` is a ``--vars`` value that
+  changes with every batch, and dbt drops its saved parse whenever a var changes: a
+  full parse of about 9 s in the task's fresh process, before any model ran. The
+  producer now parses with the vars of the run *but* ``as_of``, which dbt can reuse
+  from the run before (its own checks of changed files, profile and env vars still
+  apply), and builds on that manifest with the run's ``as_of``. This holds because the
+  parse does not depend on ``as_of``: dbt renders vars at parse time only to find refs
+  and configs, and ``as_of`` is read in SQL alone (tests/test_watcher_build.py parses
+  with and without it and compares).
+- **About five XCom posts per dbt node**, each a round trip to the API server (30 ms on two
+  cores) that holds up a dbt thread: see ``report_finished_nodes_only``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from revalign.errors import RevalignError
+
+#: The dbt var that changes with every run (build_marts passes the batch's as_of).
+RUN_VAR = "as_of"
+
+#: The dbt events whose node the build reports to the model tasks (through XCom): how it
+#: finished, dbt's errors (``cosmos.operators._watcher.base._DBT_ERROR_EVENTS_TYPES``),
+#: and a skip because an upstream node failed (Cosmos turns it into a failure).
+REPORTED_DBT_EVENTS = frozenset({"NodeFinished", "SkippingDetails"})
+
+#: ``dbt build`` options that ``dbt parse`` takes too, each followed by its value.
+_PARSE_OPTIONS = ("--project-dir", "--profiles-dir", "--profile", "--target", "--target-path")
+#: ``dbt build`` flags (no value) that change how dbt parses.
+_PARSE_FLAGS = ("--no-static-parser", "--static-parser", "--no-partial-parse")
+
+
+def fit_producer() -> None:
+    """In the producer's process: parse once for every as_of; post only what is read."""
+    report_finished_nodes_only()
+    parse_without_the_run_var()
+
+
+def report_finished_nodes_only() -> None:
+    """Have Cosmos's watcher post to XCom only what a model's task reads.
+
+    For every dbt event that names a node, Cosmos posted the event (start, compiling,
+    executing, finished: four per node, tests included), and the node's status and
+    compiled SQL twice (on dbt's result line and on its finished event), one post at a
+    time inside dbt's event callback. A model's task reads its model's last event, its
+    status, its SQL and its tests' summed-up status. Now only ``REPORTED_DBT_EVENTS``
+    and errors name their node to Cosmos (the others are only logged), and a test's own
+    event is not posted: a 10,000-lead batch's build went from about 670 posts to 127.
+    """
+    from cosmos.operators import watcher
+    from cosmos.operators._watcher import base
+
+    _require(watcher, "store_dbt_resource_status_from_log")
+    _require(base, "_process_dbt_log_event", "_DBT_ERROR_EVENTS_TYPES")
+    if getattr(watcher.store_dbt_resource_status_from_log, "revalign_fitted", False):
+        return
+    reported = REPORTED_DBT_EVENTS | base._DBT_ERROR_EVENTS_TYPES
+    store_status, post_event = (
+        watcher.store_dbt_resource_status_from_log,
+        base._process_dbt_log_event,
+    )
+
+    def store_reported_status(line: str, extra_kwargs: Any, **kwargs: Any) -> None:
+        store_status(reported_line(line, reported), extra_kwargs, **kwargs)
+
+    def post_model_event(task_instance: Any, dbt_log: dict[str, Any]) -> None:
+        node = (dbt_log.get("data") or {}).get("node_info") or {}
+        if not str(node.get("unique_id", "")).startswith("test."):
+            post_event(task_instance, dbt_log)
+
+    store_reported_status.revalign_fitted = True  # type: ignore[attr-defined]
+    watcher.store_dbt_resource_status_from_log = store_reported_status
+    base._process_dbt_log_event = post_model_event
+
+
+def reported_line(line: str, reported: frozenset[str]) -> str:
+    """dbt's JSON log ``line`` as Cosmos should see it: a node named only by ``reported``
+    events; any other event keeps its message, for the task's log."""
+    if '"node_info"' not in line:
+        return line
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return line
+    data = event.get("data") or {}
+    if not data.get("node_info") or (event.get("info") or {}).get("name") in reported:
+        return line
+    data["node_info"] = {}
+    return json.dumps(event)
+
+
+def parse_without_the_run_var() -> None:
+    """Have Cosmos's ``dbt build`` run on a parse that leaves ``RUN_VAR`` out.
+
+    Cosmos asks ``cosmos.dbt.runner.get_runner`` for the runner of each dbt command, in
+    the command's project directory and environment; this hands it ``ParseOnceRunner``.
+    """
+    from cosmos.dbt import runner
+
+    _require(runner, "get_runner", "run_command")
+    runner.get_runner = ParseOnceRunner
+
+
+class ParseOnceRunner:
+    """A ``dbtRunner`` whose ``build`` runs on a manifest parsed without ``RUN_VAR``."""
+
+    def __init__(self, callbacks: list[Callable[[Any], None]] | None = None) -> None:
+        self.callbacks = callbacks or []
+
+    def invoke(self, args: list[str]) -> Any:
+        from dbt.cli.main import dbtRunner
+
+        if not args or args[0] != "build":
+            return dbtRunner(callbacks=self.callbacks).invoke(args)
+        parsed = dbtRunner().invoke(["parse", *parse_args(args)])
+        if not parsed.success:
+            return parsed
+        return dbtRunner(manifest=parsed.result, callbacks=self.callbacks).invoke(args)
+
+
+def parse_args(build_args: list[str]) -> list[str]:
+    """The ``dbt parse`` arguments for ``build_args``: same project, profile and vars but
+    ``RUN_VAR``; selection, log format and build flags left out."""
+    kept: list[str] = []
+    tokens = iter(build_args[1:])
+    for token in tokens:
+        if token in _PARSE_OPTIONS:
+            kept += [token, next(tokens)]
+        elif token == "--vars":
+            values = yaml.safe_load(next(tokens)) or {}
+            values.pop(RUN_VAR, None)
+            if values:
+                kept += ["--vars", yaml.safe_dump(values)]
+        elif token in _PARSE_FLAGS:
+            kept.append(token)
+    return kept
+
+
+def _require(module: Any, *names: str) -> None:
+    """Fail loudly if Cosmos moved what this module relies on (a Cosmos upgrade)."""
+    missing = [name for name in names if not hasattr(module, name)]
+    if missing:
+        raise RevalignError(
+            f"this astronomer-cosmos has no {module.__name__}.{', '.join(missing)}: "
+            "review revalign/watcher_build.py against it"
+        )
