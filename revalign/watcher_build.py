@@ -1,8 +1,8 @@
 """The one ``dbt build`` of a build_marts run, as Cosmos's watcher producer runs it.
 
 Cosmos (1.15) runs that build in-process through ``cosmos.dbt.runner`` and reports each
-dbt node to the model tasks through XCom. Two of its costs have no setting, and
-``fit_producer`` takes both out, in the producer task's process only:
+dbt node to the model tasks through XCom. Its costs below have no setting, and
+``fit_producer`` takes them out, in the producer task's process only:
 
 - **dbt parsed the whole project in every run.** ``as_of`` is a ``--vars`` value that
   changes with every batch, and dbt drops its saved parse whenever a var changes: a
@@ -13,8 +13,10 @@ dbt node to the model tasks through XCom. Two of its costs have no setting, and
   parse does not depend on ``as_of``: dbt renders vars at parse time only to find refs
   and configs, and ``as_of`` is read in SQL alone (tests/test_watcher_build.py parses
   with and without it and compares).
-- **About five XCom posts per dbt node**, each a round trip to the API server (30 ms on two
-  cores) that holds up a dbt thread: see ``report_finished_nodes_only``.
+- **About five XCom posts per dbt node**, each a round trip to the API server (30 ms on
+  two cores) that holds up a dbt thread: see ``report_finished_nodes_only``.
+- **Every dbt event made into JSON and back**, debug ones included: see
+  ``ProducerRunner``.
 """
 
 from __future__ import annotations
@@ -44,7 +46,15 @@ _PARSE_FLAGS = ("--no-static-parser", "--static-parser", "--no-partial-parse")
 def fit_producer() -> None:
     """In the producer's process: parse once for every as_of; post only what is read."""
     report_finished_nodes_only()
-    parse_without_the_run_var()
+    run_dbt_with_producer_runner()
+
+
+def reported_dbt_events() -> frozenset[str]:
+    """``REPORTED_DBT_EVENTS`` and the events Cosmos treats as dbt errors."""
+    from cosmos.operators._watcher import base
+
+    _require(base, "_DBT_ERROR_EVENTS_TYPES")
+    return REPORTED_DBT_EVENTS | base._DBT_ERROR_EVENTS_TYPES
 
 
 def report_finished_nodes_only() -> None:
@@ -54,18 +64,18 @@ def report_finished_nodes_only() -> None:
     executing, finished: four per node, tests included), and the node's status and
     compiled SQL twice (on dbt's result line and on its finished event), one post at a
     time inside dbt's event callback. A model's task reads its model's last event, its
-    status, its SQL and its tests' summed-up status. Now only ``REPORTED_DBT_EVENTS``
-    and errors name their node to Cosmos (the others are only logged), and a test's own
-    event is not posted: a 10,000-lead batch's build went from about 670 posts to 127.
+    status, its SQL and its tests' summed-up status. Now only ``reported_dbt_events()``
+    name their node to Cosmos (the others are only logged), and a test's own event is
+    not posted: a 10,000-lead batch's build went from about 670 posts to 127.
     """
     from cosmos.operators import watcher
     from cosmos.operators._watcher import base
 
     _require(watcher, "store_dbt_resource_status_from_log")
-    _require(base, "_process_dbt_log_event", "_DBT_ERROR_EVENTS_TYPES")
+    _require(base, "_process_dbt_log_event")
     if getattr(watcher.store_dbt_resource_status_from_log, "revalign_fitted", False):
         return
-    reported = REPORTED_DBT_EVENTS | base._DBT_ERROR_EVENTS_TYPES
+    reported = reported_dbt_events()
     store_status, post_event = (
         watcher.store_dbt_resource_status_from_log,
         base._process_dbt_log_event,
@@ -100,23 +110,33 @@ def reported_line(line: str, reported: frozenset[str]) -> str:
     return json.dumps(event)
 
 
-def parse_without_the_run_var() -> None:
-    """Have Cosmos's ``dbt build`` run on a parse that leaves ``RUN_VAR`` out.
+def run_dbt_with_producer_runner() -> None:
+    """Have Cosmos run its dbt commands with ``ProducerRunner``.
 
     Cosmos asks ``cosmos.dbt.runner.get_runner`` for the runner of each dbt command, in
-    the command's project directory and environment; this hands it ``ParseOnceRunner``.
+    the command's project directory and environment, with its event callbacks.
     """
     from cosmos.dbt import runner
 
     _require(runner, "get_runner", "run_command")
-    runner.get_runner = ParseOnceRunner
+    runner.get_runner = ProducerRunner
 
 
-class ParseOnceRunner:
-    """A ``dbtRunner`` whose ``build`` runs on a manifest parsed without ``RUN_VAR``."""
+class ProducerRunner:
+    """A ``dbtRunner`` for Cosmos's producer: its ``build`` runs on a manifest parsed
+    without ``RUN_VAR``, and Cosmos's callbacks hear only the events they act on.
+
+    dbt calls every callback with every event, debug ones included: about 2,700 in a
+    build of revalign, nine in ten of them debug (each SQL statement, connection, ...).
+    Cosmos turned each one into JSON and parsed it back, to log it at dbt's level (the
+    task log shows info and above) or to report its node; in one warm process that
+    made the build 2-4 s slower. Its callbacks now hear the events of info level and
+    above, and the debug-level ones in ``reported_dbt_events()`` (how a node finished).
+    """
 
     def __init__(self, callbacks: list[Callable[[Any], None]] | None = None) -> None:
-        self.callbacks = callbacks or []
+        reported = reported_dbt_events()
+        self.callbacks = [_hearing(callback, reported) for callback in callbacks or []]
 
     def invoke(self, args: list[str]) -> Any:
         from dbt.cli.main import dbtRunner
@@ -127,6 +147,16 @@ class ParseOnceRunner:
         if not parsed.success:
             return parsed
         return dbtRunner(manifest=parsed.result, callbacks=self.callbacks).invoke(args)
+
+
+def _hearing(callback: Callable[[Any], None], reported: frozenset[str]) -> Callable[[Any], None]:
+    """``callback``, called only with events of info level and above, or ``reported``."""
+
+    def hear(event: Any) -> None:
+        if event.info.level != "debug" or event.info.name in reported:
+            callback(event)
+
+    return hear
 
 
 def parse_args(build_args: list[str]) -> list[str]:

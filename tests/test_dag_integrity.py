@@ -188,7 +188,7 @@ from revalign import dbt_airflow, watcher_build
 with _airflow_parsing_context_manager(dag_id="build_marts", task_id=sys.argv[1] or None):
     dbt_airflow.prepare_task_process("dbt")
 reports = getattr(watcher.store_dbt_resource_status_from_log, "revalign_fitted", False)
-parses_once = runner.get_runner is watcher_build.ParseOnceRunner
+parses_once = runner.get_runner is watcher_build.ProducerRunner
 print(os.nice(0), reports, parses_once)
 """
 

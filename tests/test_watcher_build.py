@@ -19,17 +19,18 @@ from revalign import watcher_build
 
 watcher_build.fit_producer()
 project, target, env, as_of = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
-finished = []
+heard = []
 result = runner.run_command(
     ["dbt", "build", "--vars", f"as_of: '{as_of}'\n", "--log-format", "json",
      "--select", "int_as_of", "--project-dir", project, "--profiles-dir", project,
      "--target-path", target, "--no-static-parser"],
     env,
     project,
-    callbacks=[lambda e: e.info.name == "NodeFinished" and finished.append(e.info.name)],
+    callbacks=[lambda event: heard.append((event.info.level, event.info.name))],
 )
 assert result.success, result.exception
-print("FINISHED", len(finished))
+print("FINISHED", heard.count(("debug", "NodeFinished")))
+print("DEBUG", sorted({name for level, name in heard if level == "debug"}))
 """
 
 REPARSE = "Unable to do partial parsing"
@@ -102,6 +103,7 @@ def test_each_producer_builds_its_as_of_on_the_parse_saved_by_the_one_before(
         )
         assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
         assert "FINISHED 1" in out.stdout, out.stdout[-3000:]
+        assert "DEBUG ['NodeFinished']" in out.stdout, out.stdout[-3000:]  # no SQL events
         assert query(warehouse_db, "select as_of from intermediate.int_as_of") == [
             (datetime.fromisoformat(as_of),)
         ]
