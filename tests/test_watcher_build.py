@@ -82,8 +82,6 @@ def test_each_producer_builds_its_as_of_on_the_parse_saved_by_the_one_before(
     airflow_env, warehouse_db, tmp_path
 ):
     env = settings.dbt_environment(warehouse_db)
-    query(warehouse_db, "create schema if not exists ops")
-    query(warehouse_db, "create table if not exists ops.load_ledger (extracted_at timestamptz)")
     outputs = []
     for as_of in ("2026-05-01T00:00:00+00:00", "2026-06-01T12:00:00+00:00"):
         out = subprocess.run(
