@@ -12,23 +12,7 @@ from __future__ import annotations
 
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 
-#: What revalign's tasks import: the DAG files' own imports (each task parses its DAG
-#: file), then what the load, the dbt build and the checks run.
-PRELOADED_MODULES = (
-    "cosmos",
-    "cosmos.airflow.task_group",
-    "cosmos.operators.watcher",
-    "revalign.dbt_airflow",
-    "revalign.airflow_assets",
-    "revalign.orchestration",
-    "revalign.loader",
-    "dbt.cli.main",
-    "dbt.adapters.postgres",
-    "great_expectations",
-    "revalign.gx_checks",
-    "revalign.hygiene",
-    "revalign.alerts",
-)
+from revalign.task_preload import PRELOADED_MODULES
 
 CELERY_CONFIG = {
     **DEFAULT_CELERY_CONFIG,

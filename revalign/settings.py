@@ -481,7 +481,8 @@ AIRFLOW_DEFAULTS = {
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     # The pipeline is event-driven: its DAGs run as soon as data arrives.
     "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+    # LocalExecutor, importing what the tasks need once, before it forks its workers.
+    "AIRFLOW__CORE__EXECUTOR": "revalign.local_executor.PreloadingLocalExecutor",
     "AIRFLOW__CORE__PARALLELISM": "4",
     "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
     # Cosmos's watcher producer would rewrite an Airflow Variable with every node's

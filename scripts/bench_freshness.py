@@ -192,7 +192,8 @@ def write_section(args, samples: list[dict], reference: dict, folder: Path) -> N
     body = (
         "```\n.venv/bin/python scripts/bench_freshness.py "
         f"--leads-per-batch {args.leads_per_batch} --batches {args.batches}\n```\n\n"
-        f"`airflow standalone` (LocalExecutor, parallelism 4) on the embedded warehouse; "
+        "`airflow standalone` (revalign's LocalExecutor, which imports Cosmos, dbt and GX "
+        "before it forks its workers; parallelism 4) on the embedded warehouse; "
         f"{truth['records']['leads']:,} leads in {args.batches + 1} batches of about "
         f"{args.leads_per_batch:,} leads, the first loaded and built beforehand. Each measured "
         "batch is dropped with its marker once the previous one was checked. Seconds from "

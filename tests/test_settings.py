@@ -61,7 +61,7 @@ def test_airflow_settings_set_in_the_environment_win(monkeypatch, tmp_path):
     monkeypatch.setenv("REVALIGN_HOME", str(tmp_path))
     wh = ConnectionInfo("127.0.0.1", 5555, "revalign", "secret", "revalign")
     laptop = settings.airflow_environment(wh, wh.with_database("airflow"))
-    assert laptop["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    assert laptop["AIRFLOW__CORE__EXECUTOR"] == "revalign.local_executor.PreloadingLocalExecutor"
     monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
     monkeypatch.setenv("AIRFLOW__CORE__PARALLELISM", "32")
     team = settings.airflow_environment(wh, wh.with_database("airflow"))
@@ -103,14 +103,14 @@ def test_celery_workers_get_airflows_settings_and_preload_what_tasks_import():
 
     from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 
-    from revalign import celery_config
+    from revalign import celery_config, task_preload
 
     config = celery_config.CELERY_CONFIG
     assert {k: v for k, v in config.items() if k != "imports"} == {
         k: v for k, v in DEFAULT_CELERY_CONFIG.items() if k != "imports"
     }
-    assert set(celery_config.PRELOADED_MODULES) <= set(config["imports"])
-    for module in celery_config.PRELOADED_MODULES:
+    assert set(task_preload.PRELOADED_MODULES) <= set(config["imports"])
+    for module in task_preload.PRELOADED_MODULES:
         importlib.import_module(module)
     path = settings.AIRFLOW_DEFAULTS["AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"]
     module, _, name = path.rpartition(".")

@@ -1,6 +1,6 @@
-"""`make airflow`: ``airflow standalone`` (every component in one process tree, the
-LocalExecutor) parses the three DAGs without an import error, runs a batch's ingest when
-its marker lands, and stops cleanly on SIGINT, leaving no process behind. The build and
+"""`make airflow`: ``airflow standalone`` (every component in one process tree,
+revalign's LocalExecutor) parses the three DAGs without an import error, runs a batch's
+ingest when its marker lands, and stops cleanly on SIGINT, leaving no process behind. The build and
 the checks under a real Airflow are test_flow_airflow.py's, on Celery workers."""
 
 from datetime import UTC, datetime
@@ -57,3 +57,6 @@ def test_standalone_parses_the_dags_and_ingests_a_batch(airflow, warehouse_db, t
     files = {f.name for f in batch.glob("*.csv")}
     loaded = {row[0] for row in query(warehouse_db, "select file_name from ops.load_ledger")}
     assert loaded == files
+    # the executor is revalign's, which imported the tasks' modules before forking
+    standalone_log = (airflow.logs / "standalone.log").read_text(errors="replace")
+    assert "Imported what revalign's tasks need" in standalone_log
