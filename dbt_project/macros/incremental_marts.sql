@@ -5,7 +5,36 @@
     computed, and the as_of. The next build looks for raw rows loaded after that
     (new, changed and deleted records: raw keeps every version), so loads that land
     while a build runs are picked up by the next one. Olist is small and always
-    recomputed. -#}
+    recomputed.
+
+    The watermarks are read before the build's statement and written into it as
+    literals (rv_watermarks): PostgreSQL estimates `_loaded_at > '2026-...'` from the
+    raw table's statistics, where a subquery left it guessing a third of the table,
+    and at a million leads those guesses chose plans that sorted every table. -#}
+
+{#- The inputs of each incremental mart. -#}
+{% macro rv_lead_funnel_inputs() -%}
+    {{ return({
+        'leads': ('lead', ref('stg_salesforce__leads')),
+        'tasks': ('task', ref('stg_salesforce__tasks')),
+        'events': ('event', ref('stg_salesforce__events')),
+        'members': ('campaign_member', ref('stg_salesforce__campaign_members')),
+        'opportunities': ('opportunity', ref('stg_salesforce__opportunities')),
+        'users': ('user', ref('stg_salesforce__users')),
+    }) }}
+{%- endmacro %}
+
+{% macro rv_opportunity_inputs() -%}
+    {{ return({
+        'opportunities': ('opportunity', ref('stg_salesforce__opportunities')),
+        'history': ('opportunity_history', ref('stg_salesforce__opportunity_history')),
+        'tasks': ('task', ref('stg_salesforce__tasks')),
+        'events': ('event', ref('stg_salesforce__events')),
+        'leads': ('lead', ref('stg_salesforce__leads')),
+        'members': ('campaign_member', ref('stg_salesforce__campaign_members')),
+        'users': ('user', ref('stg_salesforce__users')),
+    }) }}
+{%- endmacro %}
 
 {% macro rv_loaded_through(inputs) -%}
     jsonb_build_object(
@@ -16,128 +45,184 @@
     )
 {%- endmacro %}
 
-{#- When this mart last saw input `name`; -infinity when never. -#}
-{% macro rv_loaded_since(name) -%}
-    (select coalesce(max((_loaded_through ->> '{{ name }}')::timestamptz), '-infinity') from {{ this }})
+{#- {name: SQL timestamptz literal} of when this mart last saw each input (and as_of),
+    read from the mart in one scan; '-infinity' when never. Also everything_changed:
+    whether as_of moved back or users changed (teams, departments, active), when every
+    row is recomputed. Only in an incremental run. -#}
+{% macro rv_watermarks(inputs) -%}
+    {%- set names = ['as_of'] + (inputs.keys() | list) -%}
+    {%- set since = {} -%}
+    {%- if not execute -%}
+        {%- for name in names -%}{%- do since.update({name: "'-infinity'::timestamptz"}) -%}{%- endfor -%}
+        {%- do since.update({'everything_changed': false}) -%}
+        {{ return(since) }}
+    {%- endif -%}
+    {%- set read -%}
+        select
+        {%- for name in names %}
+            coalesce(max((_loaded_through ->> '{{ name }}')::timestamptz), '-infinity')::text
+                as {{ adapter.quote(name) }}{{ ',' if not loop.last }}
+        {%- endfor %}
+        from {{ this }}
+    {%- endset -%}
+    {%- set row = run_query(read).rows[0] -%}
+    {%- for name in names -%}
+        {%- do since.update({name: "'" ~ row[loop.index0] ~ "'::timestamptz"}) -%}
+    {%- endfor -%}
+    {%- set check -%}
+        select
+            (select as_of from {{ ref('int_as_of') }}) < {{ since['as_of'] }}
+            or exists (
+                select 1 from {{ source('salesforce', 'user') }}
+                where _loaded_at > {{ since['users'] }}
+            )
+    {%- endset -%}
+    {%- do since.update({'everything_changed': run_query(check).rows[0][0]}) -%}
+    {{ return(since) }}
 {%- endmacro %}
 
-{#- Every version of the raw records of `table` that have a row loaded since the mart
-    last saw `name`: old values matter too (an activity moved to another lead changes
+{#- Every version of the raw records of `table` that have a row loaded after `since`
+    (a literal): old values matter too (an activity moved to another lead changes
     both leads). -#}
-{% macro rv_changed_versions(table, name) -%}
+{% macro rv_changed_versions(table, since) -%}
     select versions.*
     from {{ source('salesforce', table) }} as versions
     inner join (
         select distinct {{ rv_salesforce_id_15('"id"') }} as record_key
         from {{ source('salesforce', table) }}
-        where _loaded_at > {{ rv_loaded_since(name) }}
+        where _loaded_at > {{ since }}
     ) as changed
         on {{ rv_salesforce_id_15('versions."id"') }} = changed.record_key
 {%- endmacro %}
 
 {#- The lead and the contact (person_id) of every version of the changed campaign
     members. -#}
-{% macro rv_changed_member_people() -%}
-    select {{ rv_salesforce_id('leadid') }} as person_id from ({{ rv_changed_versions('campaign_member', 'members') }}) as m
-    union
-    select {{ rv_salesforce_id('contactid') }} from ({{ rv_changed_versions('campaign_member', 'members') }}) as m
+{% macro rv_changed_member_people(since) -%}
+    select people.person_id
+    from ({{ rv_changed_versions('campaign_member', since['members']) }}) as m
+    cross join lateral (
+        values ({{ rv_salesforce_id('m.leadid') }}), ({{ rv_salesforce_id('m.contactid') }})
+    ) as people (person_id)
 {%- endmacro %}
 
-{#- Whether as_of moved back, or users changed (teams, departments, active): then
-    every row is recomputed. -#}
-{% macro rv_everything_changed() -%}
-    (select as_of from {{ ref('int_as_of') }})
-    < (select max((_loaded_through ->> 'as_of')::timestamptz) from {{ this }})
-    or exists (
-        select 1 from {{ source('salesforce', 'user') }} where _loaded_at > {{ rv_loaded_since('users') }}
-    )
+{#- Statements that (re)create the session's temporary table `name` from `query` and
+    analyse it. The incremental marts stage their changed keys this way, step by step
+    (a pre-hook, in the model's transaction): each step is then planned on the real
+    size of the one before. As one query, every join of a few thousand changed ids
+    to a table of millions was estimated at millions of rows (the ids are
+    expressions over raw text, which have no statistics), and PostgreSQL sorted whole
+    tables for merge joins: more than 8 minutes at a million leads. -#}
+{% macro rv_temp_table(name, query) -%}
+    drop table if exists {{ name }};
+    create temporary table {{ name }} as {{ query }};
+    analyze {{ name }};
 {%- endmacro %}
 
-{#- (source_system, lead_id) of the leads fct_lead_funnel recomputes. -#}
-{% macro rv_changed_leads(inputs) %}
-    with touched_people as (
-        select {{ rv_salesforce_id('whoid') }} as person_id from ({{ rv_changed_versions('task', 'tasks') }}) as t
+{#- Pre-hook of fct_lead_funnel: the temporary table rv_lead_funnel_changed of
+    (source_system, lead_id) of the leads an incremental build recomputes. -#}
+{% macro rv_stage_changed_leads(inputs) -%}
+    {%- if not is_incremental() -%}
+    select 1
+    {%- else -%}
+    {%- set since = rv_watermarks(inputs) -%}
+    {%- if since['everything_changed'] -%}
+    {{ rv_temp_table('rv_lead_funnel_changed', 'select source_system, lead_id from ' ~ ref('int_leads')) }}
+    {%- else -%}
+    {%- set touched_people -%}
+        select {{ rv_salesforce_id('whoid') }} as person_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
         union
-        select {{ rv_salesforce_id('whoid') }} from ({{ rv_changed_versions('event', 'events') }}) as e
+        select {{ rv_salesforce_id('whoid') }} from ({{ rv_changed_versions('event', since['events']) }}) as e
         union
-        {{ rv_changed_member_people() }}
-    ),
-
-    changed_leads as (
-        select {{ rv_salesforce_id_15('"id"') }} as lead_key
-        from {{ source('salesforce', 'lead') }}
-        where _loaded_at > {{ rv_loaded_since('leads') }}
-    ),
-
-    changed_opportunities as (
-        select {{ rv_salesforce_id('"id"') }} as opportunity_id
-        from {{ source('salesforce', 'opportunity') }}
-        where _loaded_at > {{ rv_loaded_since('opportunities') }}
-    )
-
-    -- one join per reason: a plan of ORed IN-lists cannot hash millions of ids
-    select leads.source_system, leads.lead_id
-    from {{ ref('int_leads') }} as leads
-    where leads.source_system != 'salesforce' or {{ rv_everything_changed() }}
-    union
-    select leads.source_system, leads.lead_id
-    from {{ ref('int_leads') }} as leads
-    inner join changed_leads on left(leads.lead_id, 15) = changed_leads.lead_key
-    union
-    select leads.source_system, leads.lead_id
-    from {{ ref('int_leads') }} as leads
-    inner join touched_people on leads.lead_id = touched_people.person_id
-    union
-    select leads.source_system, leads.lead_id
-    from {{ ref('int_leads') }} as leads
-    inner join touched_people on leads.converted_contact_id = touched_people.person_id
-    union
-    select leads.source_system, leads.lead_id
-    from {{ ref('int_leads') }} as leads
-    inner join changed_opportunities
-        on leads.converted_opportunity_id = changed_opportunities.opportunity_id
-    union
-    select source_system, lead_id from {{ this }} where sla_status = 'pending'
-{% endmacro %}
-
-{#- (source_system, opportunity_id) of the opportunities fct_opportunities recomputes:
-    the opportunity, its activities or history changed, or its origin lead (sourcing)
-    or that lead's campaign touches (influence). -#}
-{% macro rv_changed_opportunities(inputs) %}
-    with touched_people as (
-        {{ rv_changed_member_people() }}
-    ),
-
-    touched_opportunities as (
-        select {{ rv_salesforce_id('whatid') }} as opportunity_id from ({{ rv_changed_versions('task', 'tasks') }}) as t
+        {{ rv_changed_member_people(since) }}
+    {%- endset -%}
+    {%- set changed -%}
+        -- one join per reason: a plan of ORed IN-lists cannot hash millions of ids
+        select leads.source_system, leads.lead_id
+        from {{ ref('int_leads') }} as leads
+        where leads.source_system != 'salesforce'
         union
-        select {{ rv_salesforce_id('whatid') }} from ({{ rv_changed_versions('event', 'events') }}) as e
+        select leads.source_system, leads.lead_id
+        from {{ ref('int_leads') }} as leads
+        inner join (
+            select {{ rv_salesforce_id_15('"id"') }} as lead_key
+            from {{ source('salesforce', 'lead') }}
+            where _loaded_at > {{ since['leads'] }}
+        ) as changed_leads on left(leads.lead_id, 15) = changed_leads.lead_key
         union
-        select {{ rv_salesforce_id('opportunityid') }} from ({{ rv_changed_versions('opportunity_history', 'history') }}) as h
+        select leads.source_system, leads.lead_id
+        from {{ ref('int_leads') }} as leads
+        inner join rv_lead_funnel_people as people on leads.lead_id = people.person_id
         union
-        select {{ rv_salesforce_id('convertedopportunityid') }} from ({{ rv_changed_versions('lead', 'leads') }}) as l
+        select leads.source_system, leads.lead_id
+        from {{ ref('int_leads') }} as leads
+        inner join rv_lead_funnel_people as people on leads.converted_contact_id = people.person_id
+        union
+        select leads.source_system, leads.lead_id
+        from {{ ref('int_leads') }} as leads
+        inner join (
+            select {{ rv_salesforce_id('"id"') }} as opportunity_id
+            from {{ source('salesforce', 'opportunity') }}
+            where _loaded_at > {{ since['opportunities'] }}
+        ) as changed_opportunities
+            on leads.converted_opportunity_id = changed_opportunities.opportunity_id
+        union
+        -- their SLA status moves with as_of
+        select source_system, lead_id from {{ this }} where sla_status = 'pending'
+    {%- endset -%}
+    {{ rv_temp_table('rv_lead_funnel_people', touched_people) }}
+    {{ rv_temp_table('rv_lead_funnel_changed', changed) }}
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of fct_opportunities: the temporary table rv_opportunities_changed of
+    (source_system, opportunity_id) of the opportunities an incremental build
+    recomputes: the opportunity, its activities or history changed, or its origin
+    lead (sourcing) or that lead's campaign touches (influence). -#}
+{% macro rv_stage_changed_opportunities(inputs) -%}
+    {%- if not is_incremental() -%}
+    select 1
+    {%- else -%}
+    {%- set since = rv_watermarks(inputs) -%}
+    {%- if since['everything_changed'] -%}
+    {{ rv_temp_table('rv_opportunities_changed', 'select source_system, opportunity_id from ' ~ ref('int_opportunities')) }}
+    {%- else -%}
+    {%- set touched_opportunities -%}
+        select {{ rv_salesforce_id('whatid') }} as opportunity_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
+        union
+        select {{ rv_salesforce_id('whatid') }} from ({{ rv_changed_versions('event', since['events']) }}) as e
+        union
+        select {{ rv_salesforce_id('opportunityid') }} from ({{ rv_changed_versions('opportunity_history', since['history']) }}) as h
+        union
+        select {{ rv_salesforce_id('convertedopportunityid') }} from ({{ rv_changed_versions('lead', since['leads']) }}) as l
         union
         select {{ rv_salesforce_id('"id"') }} from {{ source('salesforce', 'opportunity') }}
-        where _loaded_at > {{ rv_loaded_since('opportunities') }}
+        where _loaded_at > {{ since['opportunities'] }}
         union
         select leads.converted_opportunity_id
         from {{ ref('int_leads') }} as leads
-        inner join touched_people on leads.lead_id = touched_people.person_id
+        inner join rv_opportunities_people as people on leads.lead_id = people.person_id
         union
         select leads.converted_opportunity_id
         from {{ ref('int_leads') }} as leads
-        inner join touched_people on leads.converted_contact_id = touched_people.person_id
-    )
-
-    select opportunities.source_system, opportunities.opportunity_id
-    from {{ ref('int_opportunities') }} as opportunities
-    where opportunities.source_system != 'salesforce' or {{ rv_everything_changed() }}
-    union
-    select opportunities.source_system, opportunities.opportunity_id
-    from {{ ref('int_opportunities') }} as opportunities
-    inner join touched_opportunities
-        on opportunities.opportunity_id = touched_opportunities.opportunity_id
-{% endmacro %}
+        inner join rv_opportunities_people as people on leads.converted_contact_id = people.person_id
+    {%- endset -%}
+    {%- set changed -%}
+        select opportunities.source_system, opportunities.opportunity_id
+        from {{ ref('int_opportunities') }} as opportunities
+        where opportunities.source_system != 'salesforce'
+        union
+        select opportunities.source_system, opportunities.opportunity_id
+        from {{ ref('int_opportunities') }} as opportunities
+        inner join rv_opportunities_touched as touched
+            on opportunities.opportunity_id = touched.opportunity_id
+    {%- endset -%}
+    {{ rv_temp_table('rv_opportunities_people', rv_changed_member_people(since)) }}
+    {{ rv_temp_table('rv_opportunities_touched', touched_opportunities) }}
+    {{ rv_temp_table('rv_opportunities_changed', changed) }}
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
 
 {#- Post-hook: rows whose record is no longer current (deleted at the source) leave. -#}
 {% macro rv_drop_missing(current, id_column) -%}

@@ -65,7 +65,7 @@
         {%- if is_incremental() %}
         where {{ key }} in (
             select {{ key }} from {{ relation }}
-            where _loaded_at > (select coalesce(max(_loaded_at), '-infinity') from {{ this }})
+            where _loaded_at > {{ rv_staged_through(relation) }}
         )
         {%- endif %}
     ),
@@ -138,6 +138,16 @@
     where not _is_deleted
     {%- endif %}
 {% endmacro %}
+
+{#- Incremental staging: the newest _loaded_at staged so far, as a literal, after
+    refreshing the raw table's statistics. With both, PostgreSQL sees that a delta is
+    a small share of raw (a subquery or stale statistics left it guessing a third of
+    the table, or one row) and plans the delta's lookup by its real size. -#}
+{% macro rv_staged_through(relation) -%}
+    {%- do run_query('analyze ' ~ relation) -%}
+    {%- set read = "select coalesce(max(_loaded_at), '-infinity')::text from " ~ this -%}
+    '{{ run_query(read).rows[0][0] }}'::timestamptz
+{%- endmacro %}
 
 {% macro rv_sql_type(kind) -%}
     {{ {'id': 'text', 'text': 'text', 'timestamp': 'timestamptz', 'date': 'date',

@@ -1,7 +1,7 @@
 {#- One row per current lead: its way through the funnel (METRICS.md, The funnel).
 
     Incremental: a build recomputes only the leads something new can have changed
-    (rv_changed_leads), the pending MQLs (their SLA status moves with as_of) and
+    (rv_stage_changed_leads), the pending MQLs (their SLA status moves with as_of) and
     drops deleted leads; any other lead's row is already right. _loaded_through
     records how far each input had been loaded when a row was computed. After
     changing a setting or seed, build once with --full-refresh. -#}
@@ -9,31 +9,21 @@
     materialized='incremental',
     unique_key=['source_system', 'lead_id'],
     incremental_strategy='delete+insert',
+    pre_hook="{{ rv_stage_changed_leads(rv_lead_funnel_inputs()) }}",
     post_hook="{{ rv_drop_missing(ref('int_leads'), 'lead_id') }}",
 ) }}
 
-{%- set inputs = {
-    'leads': ('lead', ref('stg_salesforce__leads')),
-    'tasks': ('task', ref('stg_salesforce__tasks')),
-    'events': ('event', ref('stg_salesforce__events')),
-    'members': ('campaign_member', ref('stg_salesforce__campaign_members')),
-    'opportunities': ('opportunity', ref('stg_salesforce__opportunities')),
-    'users': ('user', ref('stg_salesforce__users')),
-} %}
+{%- set inputs = rv_lead_funnel_inputs() %}
 
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),
 
 {% if is_incremental() %}
-    changed as (
-        {{ rv_changed_leads(inputs) }}
-    ),
-
     leads as (
         select all_leads.*
         from {{ ref('int_leads') }} as all_leads
-        inner join changed
+        inner join rv_lead_funnel_changed as changed
             on
                 all_leads.source_system = changed.source_system
                 and all_leads.lead_id = changed.lead_id

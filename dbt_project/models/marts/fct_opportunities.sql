@@ -1,34 +1,23 @@
 {#- One row per current opportunity (METRICS.md): sourcing, influence, cycle, the
     last time anyone touched it. Incremental like fct_lead_funnel: a build
     recomputes the opportunities something new can have changed
-    (rv_changed_opportunities) and drops deleted ones. -#}
+    (rv_stage_changed_opportunities) and drops deleted ones. -#}
 {{ config(
     materialized='incremental',
     unique_key=['source_system', 'opportunity_id'],
     incremental_strategy='delete+insert',
+    pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_inputs()) }}",
     post_hook="{{ rv_drop_missing(ref('int_opportunities'), 'opportunity_id') }}",
 ) }}
 
-{%- set inputs = {
-    'opportunities': ('opportunity', ref('stg_salesforce__opportunities')),
-    'history': ('opportunity_history', ref('stg_salesforce__opportunity_history')),
-    'tasks': ('task', ref('stg_salesforce__tasks')),
-    'events': ('event', ref('stg_salesforce__events')),
-    'leads': ('lead', ref('stg_salesforce__leads')),
-    'members': ('campaign_member', ref('stg_salesforce__campaign_members')),
-    'users': ('user', ref('stg_salesforce__users')),
-} %}
+{%- set inputs = rv_opportunity_inputs() %}
 
 with
 {% if is_incremental() %}
-    changed as (
-        {{ rv_changed_opportunities(inputs) }}
-    ),
-
     opportunities as (
         select all_opportunities.*
         from {{ ref('int_opportunities') }} as all_opportunities
-        inner join changed
+        inner join rv_opportunities_changed as changed
             on
                 all_opportunities.source_system = changed.source_system
                 and all_opportunities.opportunity_id = changed.opportunity_id
