@@ -10,7 +10,10 @@
     The watermarks are read before the build's statement and written into it as
     literals (rv_watermarks): PostgreSQL estimates `_loaded_at > '2026-...'` from the
     raw table's statistics, where a subquery left it guessing a third of the table,
-    and at a million leads those guesses chose plans that sorted every table. -#}
+    and at a million leads those guesses chose plans that sorted every table. The
+    staging tables index the ids the marts look records up by (lead_id, who_id,
+    what_id, ...), so a few hundred changed leads are read by index, not by scanning
+    millions of activities. -#}
 
 {#- The inputs of each incremental mart. -#}
 {% macro rv_lead_funnel_inputs() -%}
@@ -81,17 +84,21 @@
     {{ return(since) }}
 {%- endmacro %}
 
+{#- The record keys (15-character ids) of the raw rows of `table` loaded after `since`
+    (a literal): new, changed and deleted records. -#}
+{% macro rv_delivered_keys(table, since) -%}
+    select distinct {{ rv_salesforce_id_15('"id"') }} as record_key
+    from {{ source('salesforce', table) }}
+    where _loaded_at > {{ since }}
+{%- endmacro %}
+
 {#- Every version of the raw records of `table` that have a row loaded after `since`
     (a literal): old values matter too (an activity moved to another lead changes
     both leads). -#}
 {% macro rv_changed_versions(table, since) -%}
     select versions.*
     from {{ source('salesforce', table) }} as versions
-    inner join (
-        select distinct {{ rv_salesforce_id_15('"id"') }} as record_key
-        from {{ source('salesforce', table) }}
-        where _loaded_at > {{ since }}
-    ) as changed
+    inner join ({{ rv_delivered_keys(table, since) }}) as changed
         on {{ rv_salesforce_id_15('versions."id"') }} = changed.record_key
 {%- endmacro %}
 
@@ -127,6 +134,7 @@
     {%- set since = rv_watermarks(inputs) -%}
     {%- if since['everything_changed'] -%}
     {{ rv_temp_table('rv_lead_funnel_changed', 'select source_system, lead_id from ' ~ ref('int_leads')) }}
+    {{ rv_temp_table('rv_lead_funnel_delivered', 'select left(lead_id, 15) as record_key from ' ~ this) }}
     {%- else -%}
     {%- set touched_people -%}
         select {{ rv_salesforce_id('whoid') }} as person_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
@@ -143,11 +151,8 @@
         union
         select leads.source_system, leads.lead_id
         from {{ ref('int_leads') }} as leads
-        inner join (
-            select {{ rv_salesforce_id_15('"id"') }} as lead_key
-            from {{ source('salesforce', 'lead') }}
-            where _loaded_at > {{ since['leads'] }}
-        ) as changed_leads on left(leads.lead_id, 15) = changed_leads.lead_key
+        inner join ({{ rv_delivered_keys('lead', since['leads']) }}) as changed_leads
+            on left(leads.lead_id, 15) = changed_leads.record_key
         union
         select leads.source_system, leads.lead_id
         from {{ ref('int_leads') }} as leads
@@ -171,6 +176,7 @@
     {%- endset -%}
     {{ rv_temp_table('rv_lead_funnel_people', touched_people) }}
     {{ rv_temp_table('rv_lead_funnel_changed', changed) }}
+    {{ rv_temp_table('rv_lead_funnel_delivered', rv_delivered_keys('lead', since['leads'])) }}
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
@@ -186,6 +192,7 @@
     {%- set since = rv_watermarks(inputs) -%}
     {%- if since['everything_changed'] -%}
     {{ rv_temp_table('rv_opportunities_changed', 'select source_system, opportunity_id from ' ~ ref('int_opportunities')) }}
+    {{ rv_temp_table('rv_opportunities_delivered', 'select left(opportunity_id, 15) as record_key from ' ~ this) }}
     {%- else -%}
     {%- set touched_opportunities -%}
         select {{ rv_salesforce_id('whatid') }} as opportunity_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
@@ -220,18 +227,23 @@
     {{ rv_temp_table('rv_opportunities_people', rv_changed_member_people(since)) }}
     {{ rv_temp_table('rv_opportunities_touched', touched_opportunities) }}
     {{ rv_temp_table('rv_opportunities_changed', changed) }}
+    {{ rv_temp_table('rv_opportunities_delivered', rv_delivered_keys('opportunity', since['opportunities'])) }}
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hook: rows whose record is no longer current (deleted at the source) leave. -#}
-{% macro rv_drop_missing(current, id_column) -%}
+{#- Post-hook: rows whose record is no longer current (deleted at the source) leave.
+    Only records delivered since the last build can have been deleted: the ones in
+    the pre-hook's temporary table `delivered`, and every Olist record. -#}
+{% macro rv_drop_missing(current, id_column, delivered) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as mart
-    where not exists (
-        select 1 from {{ current }} as records
-        where records.source_system = mart.source_system and records.{{ id_column }} = mart.{{ id_column }}
-    )
+    where
+        (mart.source_system != 'salesforce' or left(mart.{{ id_column }}, 15) in (select record_key from {{ delivered }}))
+        and not exists (
+            select 1 from {{ current }} as records
+            where records.source_system = mart.source_system and records.{{ id_column }} = mart.{{ id_column }}
+        )
     {%- else -%}
     select 1
     {%- endif -%}

@@ -10,7 +10,7 @@
     unique_key=['source_system', 'lead_id'],
     incremental_strategy='delete+insert',
     pre_hook="{{ rv_stage_changed_leads(rv_lead_funnel_inputs()) }}",
-    post_hook="{{ rv_drop_missing(ref('int_leads'), 'lead_id') }}",
+    post_hook="{{ rv_drop_missing(ref('int_leads'), 'lead_id', 'rv_lead_funnel_delivered') }}",
 ) }}
 
 {%- set inputs = rv_lead_funnel_inputs() %}

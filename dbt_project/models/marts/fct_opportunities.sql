@@ -7,7 +7,7 @@
     unique_key=['source_system', 'opportunity_id'],
     incremental_strategy='delete+insert',
     pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_inputs()) }}",
-    post_hook="{{ rv_drop_missing(ref('int_opportunities'), 'opportunity_id') }}",
+    post_hook="{{ rv_drop_missing(ref('int_opportunities'), 'opportunity_id', 'rv_opportunities_delivered') }}",
 ) }}
 
 {%- set inputs = rv_opportunity_inputs() %}

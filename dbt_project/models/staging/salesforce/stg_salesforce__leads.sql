@@ -1,5 +1,8 @@
 {{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
-    indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']}],
+    indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']},
+        {'columns': ['lead_id']},
+        {'columns': ['converted_contact_id']},
+        {'columns': ['converted_opportunity_id']}],
     post_hook=rv_drop_deleted()) }}
 
 with leads as ({{ rv_newest_records('salesforce', 'lead') }})

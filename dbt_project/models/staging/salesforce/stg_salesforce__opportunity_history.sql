@@ -1,5 +1,6 @@
 {{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
-    indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']}],
+    indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']},
+        {'columns': ['opportunity_id']}],
     post_hook=rv_drop_deleted()) }}
 
 with history as ({{ rv_newest_records('salesforce', 'opportunity_history') }})

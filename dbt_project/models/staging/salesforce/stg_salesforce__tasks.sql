@@ -1,5 +1,7 @@
 {{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
-    indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']}],
+    indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']},
+        {'columns': ['who_id']},
+        {'columns': ['what_id']}],
     post_hook=rv_drop_deleted()) }}
 
 with tasks as ({{ rv_newest_records('salesforce', 'task') }})
