@@ -85,6 +85,16 @@ comment on table ops.check_results is
     'Every expectation of every hygiene checkpoint run: observed value (for a hygiene rule, '
     'its failing records), threshold and status.';
 
+create table if not exists ops.mart_watermarks (
+    mart text not null,
+    input text not null,
+    loaded_through timestamptz,
+    primary key (mart, input)
+);
+comment on table ops.mart_watermarks is
+    'How far each incremental mart had read each input (the newest _loaded_at of a staging '
+    'model, and the as_of) when it was last built; its next build recomputes what came after.';
+
 create table if not exists ops.alerted_issues (
     channel text not null,
     rule text not null,

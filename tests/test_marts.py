@@ -34,9 +34,8 @@ def _fingerprints(conn) -> dict[str, tuple]:
     return {
         mart: query(
             conn,
-            # _loaded_through is the incremental build's bookkeeping, not content
             f"select count(*), md5(coalesce(string_agg(r, '|' order by r), '')) from ("
-            f"select (to_jsonb(m) - '_loaded_through')::text as r from marts.{mart} as m) as t",
+            f"select to_jsonb(m)::text as r from marts.{mart} as m) as t",
         )[0]
         for mart in MARTS
     }
@@ -61,6 +60,17 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     assert _compare(warehouse_db, truth) == []
     after_batches = _fingerprints(warehouse_db)
     assert after_batches["fct_lead_funnel"][0] == truth["records"]["leads"]
+    # each incremental mart recorded how far it read its inputs, as of the last build
+    marks = query(
+        warehouse_db,
+        "select w.mart, count(*), bool_and(w.loaded_through is not null),"
+        " max(w.loaded_through) filter (where w.input = 'as_of') = (select as_of from"
+        " intermediate.int_as_of) from ops.mart_watermarks as w group by w.mart order by 1",
+    )
+    assert marks == [
+        ("marts.fct_lead_funnel", 7, True, True),
+        ("marts.fct_opportunities", 8, True, True),
+    ]
 
     transform.build(warehouse_db)  # nothing new arrived: nothing changes
     assert _fingerprints(warehouse_db) == after_batches

@@ -1,11 +1,11 @@
 {#- Helpers of the incremental marts (fct_lead_funnel, fct_opportunities).
 
-    inputs: {name: (declared Salesforce table, its staging model)}. A mart row keeps,
-    in _loaded_through, the newest _loaded_at of each staging model when it was
-    computed, and the as_of. The next build looks for raw rows loaded after that
-    (new, changed and deleted records: raw keeps every version), so loads that land
-    while a build runs are picked up by the next one. Olist is small and always
-    recomputed.
+    inputs: {name: (declared Salesforce table, its staging model)}. When a mart is
+    built, ops.mart_watermarks records the newest _loaded_at of each of its staging
+    models, and the as_of (rv_record_watermarks). The next build looks for raw rows
+    loaded after that (new, changed and deleted records: raw keeps every version), so
+    loads that land while a build runs are picked up by the next one. Olist is small
+    and always recomputed.
 
     The watermarks are read before the build's statement and written into it as
     literals (rv_watermarks): PostgreSQL estimates `_loaded_at > '2026-...'` from the
@@ -39,38 +39,35 @@
     }) }}
 {%- endmacro %}
 
-{% macro rv_loaded_through(inputs) -%}
-    jsonb_build_object(
-        'as_of', (select as_of from {{ ref('int_as_of') }})
+{#- Post-hook: the watermarks of this build, in its transaction. -#}
+{% macro rv_record_watermarks(inputs) -%}
+    insert into ops.mart_watermarks (mart, input, loaded_through)
+    values
+        ('{{ this.schema }}.{{ this.identifier }}', 'as_of', (select as_of from {{ ref('int_as_of') }}))
         {%- for name, input in inputs.items() %},
-        '{{ name }}', (select max(_loaded_at) from {{ input[1] }})
+        ('{{ this.schema }}.{{ this.identifier }}', '{{ name }}', (select max(_loaded_at) from {{ input[1] }}))
         {%- endfor %}
-    )
+    on conflict (mart, input) do update set loaded_through = excluded.loaded_through
 {%- endmacro %}
 
-{#- {name: SQL timestamptz literal} of when this mart last saw each input (and as_of),
-    read from the mart in one scan; '-infinity' when never. Also everything_changed:
-    whether as_of moved back or users changed (teams, departments, active), when every
-    row is recomputed. Only in an incremental run. -#}
+{#- {name: SQL timestamptz literal} of how far this mart had read each input (and
+    as_of) when it was last built; '-infinity' when unknown (everything is then
+    recomputed). Also everything_changed: whether as_of moved back or users changed
+    (teams, departments, active), when every row is recomputed. -#}
 {% macro rv_watermarks(inputs) -%}
     {%- set names = ['as_of'] + (inputs.keys() | list) -%}
     {%- set since = {} -%}
+    {%- for name in names -%}{%- do since.update({name: "'-infinity'::timestamptz"}) -%}{%- endfor -%}
     {%- if not execute -%}
-        {%- for name in names -%}{%- do since.update({name: "'-infinity'::timestamptz"}) -%}{%- endfor -%}
         {%- do since.update({'everything_changed': false}) -%}
         {{ return(since) }}
     {%- endif -%}
     {%- set read -%}
-        select
-        {%- for name in names %}
-            coalesce(max((_loaded_through ->> '{{ name }}')::timestamptz), '-infinity')::text
-                as {{ adapter.quote(name) }}{{ ',' if not loop.last }}
-        {%- endfor %}
-        from {{ this }}
+        select input, loaded_through::text from ops.mart_watermarks
+        where mart = '{{ this.schema }}.{{ this.identifier }}' and loaded_through is not null
     {%- endset -%}
-    {%- set row = run_query(read).rows[0] -%}
-    {%- for name in names -%}
-        {%- do since.update({name: "'" ~ row[loop.index0] ~ "'::timestamptz"}) -%}
+    {%- for row in run_query(read).rows -%}
+        {%- if row[0] in since -%}{%- do since.update({row[0]: "'" ~ row[1] ~ "'::timestamptz"}) -%}{%- endif -%}
     {%- endfor -%}
     {%- set check -%}
         select

@@ -2,18 +2,22 @@
 
     Incremental: a build recomputes only the leads something new can have changed
     (rv_stage_changed_leads), the pending MQLs (their SLA status moves with as_of) and
-    drops deleted leads; any other lead's row is already right. _loaded_through
-    records how far each input had been loaded when a row was computed. After
+    drops deleted leads; any other lead's row is already right.
+    ops.mart_watermarks records how far each input had been loaded. After
     changing a setting or seed, build once with --full-refresh. -#}
 {{ config(
     materialized='incremental',
     unique_key=['source_system', 'lead_id'],
     incremental_strategy='delete+insert',
     pre_hook="{{ rv_stage_changed_leads(rv_lead_funnel_inputs()) }}",
-    post_hook="{{ rv_drop_missing(ref('int_leads'), 'lead_id', 'rv_lead_funnel_delivered') }}",
+    post_hook=[
+        "{{ rv_drop_missing(ref('int_leads'), 'lead_id', 'rv_lead_funnel_delivered') }}",
+        "{{ rv_record_watermarks(rv_lead_funnel_inputs()) }}",
+    ],
 ) }}
 
-{%- set inputs = rv_lead_funnel_inputs() %}
+{#- the staging models whose watermarks the hooks read and record -#}
+{%- do rv_lead_funnel_inputs() %}
 
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
@@ -98,8 +102,7 @@ select
     leads.email_key,
     leads.email_is_valid,
     leads.email_delivered,
-    leads.owner_delivered,
-    {{ rv_loaded_through(inputs) }} as _loaded_through
+    leads.owner_delivered
 from leads
 cross join as_of
 left join personas

@@ -7,10 +7,14 @@
     unique_key=['source_system', 'opportunity_id'],
     incremental_strategy='delete+insert',
     pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_inputs()) }}",
-    post_hook="{{ rv_drop_missing(ref('int_opportunities'), 'opportunity_id', 'rv_opportunities_delivered') }}",
+    post_hook=[
+        "{{ rv_drop_missing(ref('int_opportunities'), 'opportunity_id', 'rv_opportunities_delivered') }}",
+        "{{ rv_record_watermarks(rv_opportunity_inputs()) }}",
+    ],
 ) }}
 
-{%- set inputs = rv_opportunity_inputs() %}
+{#- the staging models whose watermarks the hooks read and record -#}
+{%- do rv_opportunity_inputs() %}
 
 with
 {% if is_incremental() %}
@@ -104,8 +108,7 @@ select
     opportunities.reason_delivered,
     greatest(
         opportunities.created_at, opportunities.last_activity_at, last_touches.touched_at
-    ) as last_touched_at,
-    {{ rv_loaded_through(inputs) }} as _loaded_through
+    ) as last_touched_at
 from opportunities
 left join origin_leads
     on
