@@ -89,6 +89,13 @@
     where _loaded_at > {{ since }}
 {%- endmacro %}
 
+{#- The ids of those records, as staging and the marts spell them (18 characters). -#}
+{% macro rv_delivered_ids(table, since) -%}
+    select distinct {{ rv_salesforce_id('"id"') }} as record_id
+    from {{ source('salesforce', table) }}
+    where _loaded_at > {{ since }}
+{%- endmacro %}
+
 {#- Every version of the raw records of `table` that have a row loaded after `since`
     (a literal): old values matter too (an activity moved to another lead changes
     both leads). -#}
@@ -123,15 +130,18 @@
 {%- endmacro %}
 
 {#- Pre-hook of fct_lead_funnel: the temporary table rv_lead_funnel_changed of
-    (source_system, lead_id) of the leads an incremental build recomputes. -#}
+    (source_system, lead_id) of the leads an incremental build recomputes, and
+    rv_lead_funnel_delivered of the ids of the leads delivered since the last build
+    (rv_drop_missing). Salesforce leads are found in their staging table, by index. -#}
 {% macro rv_stage_changed_leads(inputs) -%}
     {%- if not is_incremental() -%}
     select 1
     {%- else -%}
     {%- set since = rv_watermarks(inputs) -%}
+    {%- set leads = ref('stg_salesforce__leads') -%}
     {%- if since['everything_changed'] -%}
     {{ rv_temp_table('rv_lead_funnel_changed', 'select source_system, lead_id from ' ~ ref('int_leads')) }}
-    {{ rv_temp_table('rv_lead_funnel_delivered', 'select left(lead_id, 15) as record_key from ' ~ this) }}
+    {{ rv_temp_table('rv_lead_funnel_delivered', 'select lead_id as record_id from ' ~ this) }}
     {%- else -%}
     {%- set touched_people -%}
         select {{ rv_salesforce_id('whoid') }} as person_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
@@ -142,38 +152,33 @@
     {%- endset -%}
     {%- set changed -%}
         -- one join per reason: a plan of ORed IN-lists cannot hash millions of ids
-        select leads.source_system, leads.lead_id
-        from {{ ref('int_leads') }} as leads
-        where leads.source_system != 'salesforce'
+        select source_system, lead_id
+        from {{ ref('int_leads') }}
+        where source_system != 'salesforce'
         union
-        select leads.source_system, leads.lead_id
-        from {{ ref('int_leads') }} as leads
-        inner join ({{ rv_delivered_keys('lead', since['leads']) }}) as changed_leads
-            on left(leads.lead_id, 15) = changed_leads.record_key
+        select 'salesforce', leads.lead_id
+        from {{ leads }} as leads
+        inner join rv_lead_funnel_delivered as delivered on leads.lead_id = delivered.record_id
         union
-        select leads.source_system, leads.lead_id
-        from {{ ref('int_leads') }} as leads
+        select 'salesforce', leads.lead_id
+        from {{ leads }} as leads
         inner join rv_lead_funnel_people as people on leads.lead_id = people.person_id
         union
-        select leads.source_system, leads.lead_id
-        from {{ ref('int_leads') }} as leads
+        select 'salesforce', leads.lead_id
+        from {{ leads }} as leads
         inner join rv_lead_funnel_people as people on leads.converted_contact_id = people.person_id
         union
-        select leads.source_system, leads.lead_id
-        from {{ ref('int_leads') }} as leads
-        inner join (
-            select {{ rv_salesforce_id('"id"') }} as opportunity_id
-            from {{ source('salesforce', 'opportunity') }}
-            where _loaded_at > {{ since['opportunities'] }}
-        ) as changed_opportunities
-            on leads.converted_opportunity_id = changed_opportunities.opportunity_id
+        select 'salesforce', leads.lead_id
+        from {{ leads }} as leads
+        inner join ({{ rv_delivered_ids('opportunity', since['opportunities']) }}) as opportunities
+            on leads.converted_opportunity_id = opportunities.record_id
         union
         -- their SLA status moves with as_of
         select source_system, lead_id from {{ this }} where sla_status = 'pending'
     {%- endset -%}
+    {{ rv_temp_table('rv_lead_funnel_delivered', rv_delivered_ids('lead', since['leads'])) }}
     {{ rv_temp_table('rv_lead_funnel_people', touched_people) }}
     {{ rv_temp_table('rv_lead_funnel_changed', changed) }}
-    {{ rv_temp_table('rv_lead_funnel_delivered', rv_delivered_keys('lead', since['leads'])) }}
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
@@ -181,15 +186,17 @@
 {#- Pre-hook of fct_opportunities: the temporary table rv_opportunities_changed of
     (source_system, opportunity_id) of the opportunities an incremental build
     recomputes: the opportunity, its activities or history changed, or its origin
-    lead (sourcing) or that lead's campaign touches (influence). -#}
+    lead (sourcing) or that lead's campaign touches (influence); and
+    rv_opportunities_delivered (rv_drop_missing). -#}
 {% macro rv_stage_changed_opportunities(inputs) -%}
     {%- if not is_incremental() -%}
     select 1
     {%- else -%}
     {%- set since = rv_watermarks(inputs) -%}
+    {%- set leads = ref('stg_salesforce__leads') -%}
     {%- if since['everything_changed'] -%}
     {{ rv_temp_table('rv_opportunities_changed', 'select source_system, opportunity_id from ' ~ ref('int_opportunities')) }}
-    {{ rv_temp_table('rv_opportunities_delivered', 'select left(opportunity_id, 15) as record_key from ' ~ this) }}
+    {{ rv_temp_table('rv_opportunities_delivered', 'select opportunity_id as record_id from ' ~ this) }}
     {%- else -%}
     {%- set touched_opportunities -%}
         select {{ rv_salesforce_id('whatid') }} as opportunity_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
@@ -200,46 +207,56 @@
         union
         select {{ rv_salesforce_id('convertedopportunityid') }} from ({{ rv_changed_versions('lead', since['leads']) }}) as l
         union
-        select {{ rv_salesforce_id('"id"') }} from {{ source('salesforce', 'opportunity') }}
-        where _loaded_at > {{ since['opportunities'] }}
+        select record_id from rv_opportunities_delivered
         union
         select leads.converted_opportunity_id
-        from {{ ref('int_leads') }} as leads
+        from {{ leads }} as leads
         inner join rv_opportunities_people as people on leads.lead_id = people.person_id
         union
         select leads.converted_opportunity_id
-        from {{ ref('int_leads') }} as leads
+        from {{ leads }} as leads
         inner join rv_opportunities_people as people on leads.converted_contact_id = people.person_id
     {%- endset -%}
     {%- set changed -%}
-        select opportunities.source_system, opportunities.opportunity_id
-        from {{ ref('int_opportunities') }} as opportunities
-        where opportunities.source_system != 'salesforce'
+        select source_system, opportunity_id
+        from {{ ref('int_opportunities') }}
+        where source_system != 'salesforce'
         union
-        select opportunities.source_system, opportunities.opportunity_id
-        from {{ ref('int_opportunities') }} as opportunities
+        select 'salesforce', opportunities.opportunity_id
+        from {{ ref('stg_salesforce__opportunities') }} as opportunities
         inner join rv_opportunities_touched as touched
             on opportunities.opportunity_id = touched.opportunity_id
     {%- endset -%}
+    {{ rv_temp_table('rv_opportunities_delivered', rv_delivered_ids('opportunity', since['opportunities'])) }}
     {{ rv_temp_table('rv_opportunities_people', rv_changed_member_people(since)) }}
     {{ rv_temp_table('rv_opportunities_touched', touched_opportunities) }}
     {{ rv_temp_table('rv_opportunities_changed', changed) }}
-    {{ rv_temp_table('rv_opportunities_delivered', rv_delivered_keys('opportunity', since['opportunities'])) }}
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
 {#- Post-hook: rows whose record is no longer current (deleted at the source) leave.
-    Only records delivered since the last build can have been deleted: the ones in
-    the pre-hook's temporary table `delivered`, and every Olist record. -#}
-{% macro rv_drop_missing(current, id_column, delivered) -%}
+    Only records delivered since the last build can have been deleted: the Salesforce
+    ones in the pre-hook's temporary table `delivered` (looked up in `staged`, their
+    staging model, by index), and every record of the other sources (in `current`). -#}
+{% macro rv_drop_missing(current, staged, id_column, delivered) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as mart
     where
-        (mart.source_system != 'salesforce' or left(mart.{{ id_column }}, 15) in (select record_key from {{ delivered }}))
+        mart.source_system = 'salesforce'
+        and mart.{{ id_column }} in (select record_id from {{ delivered }})
+        and not exists (
+            select 1 from {{ staged }} as records where records.{{ id_column }} = mart.{{ id_column }}
+        );
+    delete from {{ this }} as mart
+    where
+        mart.source_system != 'salesforce'
         and not exists (
             select 1 from {{ current }} as records
-            where records.source_system = mart.source_system and records.{{ id_column }} = mart.{{ id_column }}
+            where
+                records.source_system != 'salesforce'
+                and records.source_system = mart.source_system
+                and records.{{ id_column }} = mart.{{ id_column }}
         )
     {%- else -%}
     select 1

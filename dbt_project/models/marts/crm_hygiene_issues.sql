@@ -7,22 +7,48 @@ with as_of as (
 
 leads as (
     select
-        funnel.*,
+        funnel.lead_id,
+        funnel.source_system,
+        funnel.owner_id,
+        funnel.owner_delivered,
+        funnel.lead_source,
+        funnel.email_delivered,
+        funnel.email_is_valid,
+        funnel.sla_status,
+        funnel.first_touch_at,
+        funnel.acceptance_status,
+        funnel.has_disqualified_reason,
         owners.is_active as owner_is_active
     from {{ ref('fct_lead_funnel') }} as funnel
     left join {{ ref('int_users') }} as owners
         on funnel.source_system = owners.source_system and funnel.owner_id = owners.user_id
 ),
 
+-- Only an email two leads share can make a duplicate: a few thousand of a million
+-- leads to number, not all of them.
+shared_emails as (
+    select
+        source_system,
+        email_key
+    from {{ ref('fct_lead_funnel') }}
+    where email_key is not null
+    group by source_system, email_key
+    having count(*) > 1
+),
+
 earlier_same_email as (
     select
-        lead_id,
-        source_system,
+        funnel.lead_id,
+        funnel.source_system,
         row_number() over (
-            partition by source_system, email_key order by created_at, lead_id
+            partition by funnel.source_system, funnel.email_key
+            order by funnel.created_at, funnel.lead_id
         ) > 1 as is_duplicate
-    from leads
-    where email_key is not null
+    from {{ ref('fct_lead_funnel') }} as funnel
+    inner join shared_emails
+        on
+            funnel.source_system = shared_emails.source_system
+            and funnel.email_key = shared_emails.email_key
 ),
 
 opportunities as (
@@ -38,6 +64,8 @@ amount_required_from as (
     where stage_name = '{{ var("amount_required_from_stage") }}'
 ),
 
+-- The rules a lead breaks, as an array of their names: a lead yields a row per rule
+-- it breaks, not one per rule to filter (six million rows at a million leads).
 lead_issues as (
     select
         leads.lead_id as record_id,
@@ -48,27 +76,30 @@ lead_issues as (
     left join earlier_same_email as duplicates
         on leads.source_system = duplicates.source_system and leads.lead_id = duplicates.lead_id
     cross join
-        lateral (
-            values
-            (
-                'lead_missing_owner',
-                leads.owner_delivered and (leads.owner_id is null or leads.owner_is_active is false)
-            ),
-            ('lead_missing_source', leads.lead_source is null),
-            ('lead_invalid_email', leads.email_delivered and not leads.email_is_valid),
-            ('lead_duplicate_email', coalesce(duplicates.is_duplicate, false)),
-            (
-                'mql_not_followed_up',
-                leads.sla_status = 'breached'
-                and leads.first_touch_at is null
-                and leads.acceptance_status != 'rejected'
-            ),
-            (
-                'rejected_without_reason',
-                leads.acceptance_status = 'rejected' and not leads.has_disqualified_reason
-            )
-        ) as rule (rule, fires)
-    where rule.fires
+        lateral unnest(array_remove(array[
+            case
+                when
+                    leads.owner_delivered
+                    and (leads.owner_id is null or leads.owner_is_active is false)
+                    then 'lead_missing_owner'
+            end,
+            case when leads.lead_source is null then 'lead_missing_source' end,
+            case
+                when leads.email_delivered and not leads.email_is_valid then 'lead_invalid_email'
+            end,
+            case when duplicates.is_duplicate then 'lead_duplicate_email' end,
+            case
+                when
+                    leads.sla_status = 'breached'
+                    and leads.first_touch_at is null
+                    and leads.acceptance_status != 'rejected'
+                    then 'mql_not_followed_up'
+            end,
+            case
+                when leads.acceptance_status = 'rejected' and not leads.has_disqualified_reason
+                    then 'rejected_without_reason'
+            end
+        ], null)) as rule (rule)
 ),
 
 opportunity_issues as (

@@ -9,9 +9,10 @@
     materialized='incremental',
     unique_key=['source_system', 'lead_id'],
     incremental_strategy='delete+insert',
+    indexes=[{'columns': ['lead_id']}],
     pre_hook="{{ rv_stage_changed_leads(rv_lead_funnel_inputs()) }}",
     post_hook=[
-        "{{ rv_drop_missing(ref('int_leads'), 'lead_id', 'rv_lead_funnel_delivered') }}",
+        "{{ rv_drop_missing(ref('int_leads'), ref('stg_salesforce__leads'), 'lead_id', 'rv_lead_funnel_delivered') }}",
         "{{ rv_record_watermarks(rv_lead_funnel_inputs()) }}",
     ],
 ) }}

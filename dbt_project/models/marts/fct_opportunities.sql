@@ -6,9 +6,10 @@
     materialized='incremental',
     unique_key=['source_system', 'opportunity_id'],
     incremental_strategy='delete+insert',
+    indexes=[{'columns': ['opportunity_id']}],
     pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_inputs()) }}",
     post_hook=[
-        "{{ rv_drop_missing(ref('int_opportunities'), 'opportunity_id', 'rv_opportunities_delivered') }}",
+        "{{ rv_drop_missing(ref('int_opportunities'), ref('stg_salesforce__opportunities'), 'opportunity_id', 'rv_opportunities_delivered') }}",
         "{{ rv_record_watermarks(rv_opportunity_inputs()) }}",
     ],
 ) }}
