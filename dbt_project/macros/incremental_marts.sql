@@ -129,6 +129,13 @@
     analyze {{ name }};
 {%- endmacro %}
 
+{#- When everything changed: every current record is recomputed (`prefix`_changed) and
+    every row of the mart checked for deletion (`prefix`_delivered). -#}
+{% macro rv_stage_every_record(prefix, current, id_column) -%}
+    {{ rv_temp_table(prefix ~ '_changed', 'select source_system, ' ~ id_column ~ ' from ' ~ current) }}
+    {{ rv_temp_table(prefix ~ '_delivered', 'select ' ~ id_column ~ ' as record_id from ' ~ this) }}
+{%- endmacro %}
+
 {#- Pre-hook of fct_lead_funnel: the temporary table rv_lead_funnel_changed of
     (source_system, lead_id) of the leads an incremental build recomputes, and
     rv_lead_funnel_delivered of the ids of the leads delivered since the last build
@@ -140,8 +147,7 @@
     {%- set since = rv_watermarks(inputs) -%}
     {%- set leads = ref('stg_salesforce__leads') -%}
     {%- if since['everything_changed'] -%}
-    {{ rv_temp_table('rv_lead_funnel_changed', 'select source_system, lead_id from ' ~ ref('int_leads')) }}
-    {{ rv_temp_table('rv_lead_funnel_delivered', 'select lead_id as record_id from ' ~ this) }}
+    {{ rv_stage_every_record('rv_lead_funnel', ref('int_leads'), 'lead_id') }}
     {%- else -%}
     {%- set touched_people -%}
         select {{ rv_salesforce_id('whoid') }} as person_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
@@ -195,8 +201,7 @@
     {%- set since = rv_watermarks(inputs) -%}
     {%- set leads = ref('stg_salesforce__leads') -%}
     {%- if since['everything_changed'] -%}
-    {{ rv_temp_table('rv_opportunities_changed', 'select source_system, opportunity_id from ' ~ ref('int_opportunities')) }}
-    {{ rv_temp_table('rv_opportunities_delivered', 'select opportunity_id as record_id from ' ~ this) }}
+    {{ rv_stage_every_record('rv_opportunities', ref('int_opportunities'), 'opportunity_id') }}
     {%- else -%}
     {%- set touched_opportunities -%}
         select {{ rv_salesforce_id('whatid') }} as opportunity_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
