@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,15 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     assert _fingerprints(warehouse_db) == after_batches
     transform.build(warehouse_db, full_refresh=True)
     assert _fingerprints(warehouse_db) == after_batches
+
+    # as_of moved back: an incremental build recomputes every row, as a full one would
+    ((as_of,),) = query(warehouse_db, "select as_of from intermediate.int_as_of")
+    earlier = as_of - timedelta(days=45)
+    transform.build(warehouse_db, as_of=earlier)
+    moved_back = _fingerprints(warehouse_db)
+    assert moved_back != after_batches
+    transform.build(warehouse_db, as_of=earlier, full_refresh=True)
+    assert _fingerprints(warehouse_db) == moved_back
 
 
 @pytest.mark.parametrize("seed", [12, 13])
