@@ -1,7 +1,8 @@
 """`make airflow`: ``airflow standalone`` (every component in one process tree,
 revalign's LocalExecutor) parses the three DAGs without an import error, runs a batch's
-ingest when its marker lands, and stops cleanly on SIGINT, leaving no process behind. The build and
-the checks under a real Airflow are test_flow_airflow.py's, on Celery workers."""
+ingest when its marker lands, and stops cleanly on SIGINT, leaving no process behind.
+The build and the checks under a real Airflow are test_flow_airflow.py's, on Celery
+workers."""
 
 from datetime import UTC, datetime
 

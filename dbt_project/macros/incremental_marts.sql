@@ -1,8 +1,8 @@
 {#- Helpers of the incremental marts (fct_lead_funnel, fct_opportunities).
 
-    inputs: {name: (declared Salesforce table, its staging model)}. When a mart is
-    built, ops.mart_watermarks records the newest _loaded_at of each of its staging
-    models, and the as_of (rv_record_watermarks). The next build looks for raw rows
+    inputs: {name: its staging model}. When a mart is built, ops.mart_watermarks
+    records the newest _loaded_at of each of its staging models, and the as_of
+    (rv_record_watermarks). The next build looks for raw rows
     loaded after that (new, changed and deleted records: raw keeps every version), so
     loads that land while a build runs are picked up by the next one. Olist is small
     and always recomputed.
@@ -18,24 +18,24 @@
 {#- The inputs of each incremental mart. -#}
 {% macro rv_lead_funnel_inputs() -%}
     {{ return({
-        'leads': ('lead', ref('stg_salesforce__leads')),
-        'tasks': ('task', ref('stg_salesforce__tasks')),
-        'events': ('event', ref('stg_salesforce__events')),
-        'members': ('campaign_member', ref('stg_salesforce__campaign_members')),
-        'opportunities': ('opportunity', ref('stg_salesforce__opportunities')),
-        'users': ('user', ref('stg_salesforce__users')),
+        'leads': ref('stg_salesforce__leads'),
+        'tasks': ref('stg_salesforce__tasks'),
+        'events': ref('stg_salesforce__events'),
+        'members': ref('stg_salesforce__campaign_members'),
+        'opportunities': ref('stg_salesforce__opportunities'),
+        'users': ref('stg_salesforce__users'),
     }) }}
 {%- endmacro %}
 
 {% macro rv_opportunity_inputs() -%}
     {{ return({
-        'opportunities': ('opportunity', ref('stg_salesforce__opportunities')),
-        'history': ('opportunity_history', ref('stg_salesforce__opportunity_history')),
-        'tasks': ('task', ref('stg_salesforce__tasks')),
-        'events': ('event', ref('stg_salesforce__events')),
-        'leads': ('lead', ref('stg_salesforce__leads')),
-        'members': ('campaign_member', ref('stg_salesforce__campaign_members')),
-        'users': ('user', ref('stg_salesforce__users')),
+        'opportunities': ref('stg_salesforce__opportunities'),
+        'history': ref('stg_salesforce__opportunity_history'),
+        'tasks': ref('stg_salesforce__tasks'),
+        'events': ref('stg_salesforce__events'),
+        'leads': ref('stg_salesforce__leads'),
+        'members': ref('stg_salesforce__campaign_members'),
+        'users': ref('stg_salesforce__users'),
     }) }}
 {%- endmacro %}
 
@@ -44,8 +44,8 @@
     insert into ops.mart_watermarks (mart, input, loaded_through)
     values
         ('{{ this.schema }}.{{ this.identifier }}', 'as_of', (select as_of from {{ ref('int_as_of') }}))
-        {%- for name, input in inputs.items() %},
-        ('{{ this.schema }}.{{ this.identifier }}', '{{ name }}', (select max(_loaded_at) from {{ input[1] }}))
+        {%- for name, staged in inputs.items() %},
+        ('{{ this.schema }}.{{ this.identifier }}', '{{ name }}', (select max(_loaded_at) from {{ staged }}))
         {%- endfor %}
     on conflict (mart, input) do update set loaded_through = excluded.loaded_through
 {%- endmacro %}
