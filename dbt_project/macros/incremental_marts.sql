@@ -129,6 +129,78 @@
     analyze {{ name }};
 {%- endmacro %}
 
+{#- The relations fct_lead_funnel reads: in an incremental build, temporary tables of
+    only the rows of the leads it recomputes (rv_stage_lead_funnel_rows). -#}
+{% macro rv_lead_funnel_rows() -%}
+    {%- if is_incremental() -%}
+    {{ return({
+        'leads': 'rv_lead_funnel_leads',
+        'activities': 'rv_lead_funnel_activities',
+        'touches': 'rv_lead_funnel_touches',
+        'opportunities': 'rv_lead_funnel_opportunities',
+    }) }}
+    {%- endif -%}
+    {{ return({
+        'leads': ref('int_leads'),
+        'activities': ref('int_activities'),
+        'touches': ref('int_campaign_touches'),
+        'opportunities': ref('int_opportunities'),
+    }) }}
+{%- endmacro %}
+
+{#- The relations fct_opportunities reads, likewise (rv_stage_opportunity_rows). -#}
+{% macro rv_opportunity_rows() -%}
+    {%- if is_incremental() -%}
+    {{ return({
+        'opportunities': 'rv_opportunities_rows',
+        'leads': 'rv_opportunities_origin_leads',
+        'touches': 'rv_opportunities_touches',
+        'activities': 'rv_opportunities_activities',
+        'changes': 'rv_opportunities_changes',
+    }) }}
+    {%- endif -%}
+    {{ return({
+        'opportunities': ref('int_opportunities'),
+        'leads': ref('int_leads'),
+        'touches': ref('int_campaign_touches'),
+        'activities': ref('int_activities'),
+        'changes': ref('int_opportunity_changes'),
+    }) }}
+{%- endmacro %}
+
+{#- Statements staging the rows of the leads in rv_lead_funnel_changed, and the
+    activities, campaign touches and opportunities of their people (every row of
+    each when every_row). -#}
+{% macro rv_stage_lead_funnel_rows(every_row) -%}
+    {%- set people -%}
+        select source_system, person_id as key from ({{ rv_lead_people('rv_lead_funnel_leads') }}) as people
+    {%- endset -%}
+    {%- set opportunities -%}
+        select source_system, converted_opportunity_id as key from rv_lead_funnel_leads
+    {%- endset -%}
+    {{ rv_temp_table('rv_lead_funnel_leads', rv_rows_by_key(ref('int_leads'), 'lead_id',
+        'select source_system, lead_id as key from rv_lead_funnel_changed', every_row)) }}
+    {{ rv_temp_table('rv_lead_funnel_activities', rv_rows_by_key(ref('int_activities'), 'who_id', people, every_row)) }}
+    {{ rv_temp_table('rv_lead_funnel_touches', rv_touches_of_leads('rv_lead_funnel_leads', every_row)) }}
+    {{ rv_temp_table('rv_lead_funnel_opportunities', rv_rows_by_key(ref('int_opportunities'), 'opportunity_id', opportunities, every_row)) }}
+{%- endmacro %}
+
+{#- Statements staging the rows of the opportunities in rv_opportunities_changed: the
+    opportunity, its origin lead and that lead's campaign touches, its activities
+    and its history (every row of each when every_row). -#}
+{% macro rv_stage_opportunity_rows(every_row) -%}
+    {%- set ids -%}
+        select source_system, opportunity_id as key from rv_opportunities_rows
+    {%- endset -%}
+    {{ rv_temp_table('rv_opportunities_rows', rv_rows_by_key(ref('int_opportunities'), 'opportunity_id',
+        'select source_system, opportunity_id as key from rv_opportunities_changed', every_row)) }}
+    {{ rv_temp_table('rv_opportunities_origin_leads', rv_rows_by_key(ref('int_leads'), 'lead_id',
+        'select source_system, origin_lead_id as key from rv_opportunities_rows', every_row)) }}
+    {{ rv_temp_table('rv_opportunities_touches', rv_touches_of_leads('rv_opportunities_origin_leads', every_row)) }}
+    {{ rv_temp_table('rv_opportunities_activities', rv_rows_by_key(ref('int_activities'), 'what_id', ids, every_row)) }}
+    {{ rv_temp_table('rv_opportunities_changes', rv_rows_by_key(ref('int_opportunity_changes'), 'opportunity_id', ids, every_row)) }}
+{%- endmacro %}
+
 {#- When everything changed: every current record is recomputed (`prefix`_changed) and
     every row of the mart checked for deletion (`prefix`_delivered). -#}
 {% macro rv_stage_every_record(prefix, current, id_column) -%}
@@ -145,7 +217,6 @@
     select 1
     {%- else -%}
     {%- set since = rv_watermarks(inputs) -%}
-    {%- set leads = ref('stg_salesforce__leads') -%}
     {%- if since['everything_changed'] -%}
     {{ rv_stage_every_record('rv_lead_funnel', ref('int_leads'), 'lead_id') }}
     {%- else -%}
@@ -156,28 +227,30 @@
         union
         {{ rv_changed_member_people(since) }}
     {%- endset -%}
+    {%- set changed_ids -%}
+        select 'salesforce' as source_system, record_id as key from rv_lead_funnel_delivered
+        union all
+        select 'salesforce', person_id from rv_lead_funnel_people
+    {%- endset -%}
+    {%- set contacts -%}
+        select 'salesforce' as source_system, person_id as key from rv_lead_funnel_people
+    {%- endset -%}
+    {%- set opportunities -%}
+        select 'salesforce' as source_system, record_id as key
+        from ({{ rv_delivered_ids('opportunity', since['opportunities']) }}) as opportunities
+    {%- endset -%}
     {%- set changed -%}
-        -- one join per reason: a plan of ORed IN-lists cannot hash millions of ids
         select source_system, lead_id
         from {{ ref('int_leads') }}
         where source_system != 'salesforce'
         union
-        select 'salesforce', leads.lead_id
-        from {{ leads }} as leads
-        inner join rv_lead_funnel_delivered as delivered on leads.lead_id = delivered.record_id
+        select source_system, lead_id from ({{ rv_rows_by_key(ref('int_leads'), 'lead_id', changed_ids) }}) as leads
         union
-        select 'salesforce', leads.lead_id
-        from {{ leads }} as leads
-        inner join rv_lead_funnel_people as people on leads.lead_id = people.person_id
+        select source_system, lead_id
+        from ({{ rv_rows_by_key(ref('int_leads'), 'converted_contact_id', contacts) }}) as leads
         union
-        select 'salesforce', leads.lead_id
-        from {{ leads }} as leads
-        inner join rv_lead_funnel_people as people on leads.converted_contact_id = people.person_id
-        union
-        select 'salesforce', leads.lead_id
-        from {{ leads }} as leads
-        inner join ({{ rv_delivered_ids('opportunity', since['opportunities']) }}) as opportunities
-            on leads.converted_opportunity_id = opportunities.record_id
+        select source_system, lead_id
+        from ({{ rv_rows_by_key(ref('int_leads'), 'converted_opportunity_id', opportunities) }}) as leads
         union
         -- their SLA status moves with as_of
         select source_system, lead_id from {{ this }} where sla_status = 'pending'
@@ -185,7 +258,8 @@
     {{ rv_temp_table('rv_lead_funnel_delivered', rv_delivered_ids('lead', since['leads'])) }}
     {{ rv_temp_table('rv_lead_funnel_people', touched_people) }}
     {{ rv_temp_table('rv_lead_funnel_changed', changed) }}
-    {%- endif -%}
+    {%- endif %}
+    {{ rv_stage_lead_funnel_rows(since['everything_changed']) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -199,10 +273,12 @@
     select 1
     {%- else -%}
     {%- set since = rv_watermarks(inputs) -%}
-    {%- set leads = ref('stg_salesforce__leads') -%}
     {%- if since['everything_changed'] -%}
     {{ rv_stage_every_record('rv_opportunities', ref('int_opportunities'), 'opportunity_id') }}
     {%- else -%}
+    {%- set people -%}
+        select 'salesforce' as source_system, person_id as key from rv_opportunities_people
+    {%- endset -%}
     {%- set touched_opportunities -%}
         select {{ rv_salesforce_id('whatid') }} as opportunity_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
         union
@@ -214,13 +290,11 @@
         union
         select record_id from rv_opportunities_delivered
         union
-        select leads.converted_opportunity_id
-        from {{ leads }} as leads
-        inner join rv_opportunities_people as people on leads.lead_id = people.person_id
+        select converted_opportunity_id
+        from ({{ rv_rows_by_key(ref('int_leads'), 'lead_id', people) }}) as leads
         union
-        select leads.converted_opportunity_id
-        from {{ leads }} as leads
-        inner join rv_opportunities_people as people on leads.converted_contact_id = people.person_id
+        select converted_opportunity_id
+        from ({{ rv_rows_by_key(ref('int_leads'), 'converted_contact_id', people) }}) as leads
     {%- endset -%}
     {%- set changed -%}
         select source_system, opportunity_id
@@ -236,7 +310,8 @@
     {{ rv_temp_table('rv_opportunities_people', rv_changed_member_people(since)) }}
     {{ rv_temp_table('rv_opportunities_touched', touched_opportunities) }}
     {{ rv_temp_table('rv_opportunities_changed', changed) }}
-    {%- endif -%}
+    {%- endif %}
+    {{ rv_stage_opportunity_rows(since['everything_changed']) }}
     {%- endif -%}
 {%- endmacro %}
 

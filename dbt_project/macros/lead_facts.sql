@@ -1,7 +1,9 @@
 {#- What is known about a set of leads, each as a query over `leads`: a relation or CTE
     with lead_id, source_system, converted_contact_id, mql_at, persona_field and title.
     The int_lead_* views apply them to every lead; fct_lead_funnel applies them to the
-    leads an incremental build recomputes, so one definition serves both. -#}
+    leads an incremental build recomputes, so one definition serves both. There,
+    `activities` and `touches` are the rows of just those leads (staged like
+    int_activities and int_campaign_touches by the mart's pre-hook). -#}
 
 {#- The people a lead is known as: the lead itself and, once converted, its contact. -#}
 {% macro rv_lead_people(leads) %}
@@ -22,7 +24,7 @@
 {#- First sales touch of each MQL: the earliest activity on the lead or its converted
     contact, at or after mql_at, owned by a user whose department is in
     sales_departments (METRICS.md). -#}
-{% macro rv_first_sales_touches(leads) %}
+{% macro rv_first_sales_touches(leads, activities=none) %}
     select
         people.lead_id,
         people.source_system,
@@ -30,7 +32,7 @@
     from ({{ rv_lead_people(leads) }}) as people
     inner join {{ leads }} as mqls
         on people.source_system = mqls.source_system and people.lead_id = mqls.lead_id
-    inner join {{ ref('int_activities') }} as activities
+    inner join {{ activities or ref('int_activities') }} as activities
         on people.source_system = activities.source_system and people.person_id = activities.who_id
     inner join {{ ref('int_users') }} as users
         on activities.source_system = users.source_system and activities.owner_id = users.user_id
@@ -44,7 +46,7 @@
 {#- Campaign touches of each lead or its converted contact, numbered in time order
     (ties: campaign id, then touch id). A membership naming both the lead and its
     contact counts once. -#}
-{% macro rv_lead_campaign_touches(leads) %}
+{% macro rv_lead_campaign_touches(leads, touches=none) %}
     select
         lead_id,
         source_system,
@@ -66,11 +68,11 @@
         from ({{ rv_lead_people(leads) }}) as people
         inner join (
             select touch_id, source_system, campaign_id, touched_at, lead_id as person_id
-            from {{ ref('int_campaign_touches') }}
+            from {{ touches or ref('int_campaign_touches') }}
             where lead_id is not null
             union all
             select touch_id, source_system, campaign_id, touched_at, contact_id as person_id
-            from {{ ref('int_campaign_touches') }}
+            from {{ touches or ref('int_campaign_touches') }}
             where contact_id is not null
         ) as touches
             on people.source_system = touches.source_system and people.person_id = touches.person_id

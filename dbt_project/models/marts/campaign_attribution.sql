@@ -14,14 +14,17 @@ with won as (
     where is_won and origin_lead_id is not null
 ),
 
+-- looked up by key (macros/lookups.sql): the won leads are a small share of all
 won_leads as (
-    select leads.*
-    from {{ ref('int_leads') }} as leads
-    where leads.lead_id in (select won.origin_lead_id from won)
+    {{ rv_rows_by_key(ref('int_leads'), 'lead_id', 'select source_system, origin_lead_id as key from won') }}
+),
+
+won_leads_touches as (
+    {{ rv_touches_of_leads('won_leads') }}
 ),
 
 won_lead_touches as (
-    {{ rv_lead_campaign_touches('won_leads') }}
+    {{ rv_lead_campaign_touches('won_leads', 'won_leads_touches') }}
 ),
 
 touches as (

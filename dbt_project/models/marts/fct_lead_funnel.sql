@@ -19,28 +19,19 @@
 
 {#- the staging models whose watermarks the hooks read and record -#}
 {%- do rv_lead_funnel_inputs() %}
+{#- int_* views, or in an incremental build the pre-hook's rows of the changed leads -#}
+{%- set rows = rv_lead_funnel_rows() %}
 
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),
 
-{% if is_incremental() %}
-    leads as (
-        select all_leads.*
-        from {{ ref('int_leads') }} as all_leads
-        inner join rv_lead_funnel_changed as changed
-            on
-                all_leads.source_system = changed.source_system
-                and all_leads.lead_id = changed.lead_id
-    ),
-{% else %}
-    leads as (
-        select * from {{ ref('int_leads') }}
-    ),
-{% endif %}
+leads as (
+    select * from {{ rows.leads }}
+),
 
 sales as (
-    {{ rv_first_sales_touches('leads') }}
+    {{ rv_first_sales_touches('leads', rows.activities) }}
 ),
 
 personas as (
@@ -53,7 +44,7 @@ first_touches as (
         source_system,
         max(case when touch_number = 1 then campaign_id end) as first_campaign_id,
         max(case when touch_number = touches then campaign_id end) as last_campaign_id
-    from ({{ rv_lead_campaign_touches('leads') }}) as touches
+    from ({{ rv_lead_campaign_touches('leads', rows.touches) }}) as touches
     group by lead_id, source_system
 )
 
@@ -112,7 +103,7 @@ left join {{ ref('int_users') }} as owners
     on leads.source_system = owners.source_system and leads.owner_id = owners.user_id
 left join sales
     on leads.source_system = sales.source_system and leads.lead_id = sales.lead_id
-left join {{ ref('int_opportunities') }} as opportunities
+left join {{ rows.opportunities }} as opportunities
     on
         leads.source_system = opportunities.source_system
         and leads.converted_opportunity_id = opportunities.opportunity_id

@@ -16,31 +16,22 @@
 
 {#- the staging models whose watermarks the hooks read and record -#}
 {%- do rv_opportunity_inputs() %}
+{#- int_* views, or in an incremental build the pre-hook's rows of the changed
+    opportunities -#}
+{%- set rows = rv_opportunity_rows() %}
 
-with
-{% if is_incremental() %}
-    opportunities as (
-        select all_opportunities.*
-        from {{ ref('int_opportunities') }} as all_opportunities
-        inner join rv_opportunities_changed as changed
-            on
-                all_opportunities.source_system = changed.source_system
-                and all_opportunities.opportunity_id = changed.opportunity_id
-    ),
-{% else %}
-    opportunities as (
-        select * from {{ ref('int_opportunities') }}
-    ),
-{% endif %}
+with opportunities as (
+    select * from {{ rows.opportunities }}
+),
 
 origin_leads as (
     select leads.*
-    from {{ ref('int_leads') }} as leads
+    from {{ rows.leads }} as leads
     where leads.lead_id in (select opportunities.origin_lead_id from opportunities)
 ),
 
 origin_lead_touches as (
-    {{ rv_lead_campaign_touches('origin_leads') }}
+    {{ rv_lead_campaign_touches('origin_leads', rows.touches) }}
 ),
 
 influence as (
@@ -62,14 +53,14 @@ touch_moments as (
         activities.source_system,
         activities.what_id as opportunity_id,
         activities.created_at as touched_at
-    from {{ ref('int_activities') }} as activities
+    from {{ rows.activities }} as activities
     where activities.what_id in (select opportunities.opportunity_id from opportunities)
     union all
     select
         changes.source_system,
         changes.opportunity_id,
         changes.changed_at as touched_at
-    from {{ ref('int_opportunity_changes') }} as changes
+    from {{ rows.changes }} as changes
     where changes.opportunity_id in (select opportunities.opportunity_id from opportunities)
 ),
 

@@ -1,3 +1,5 @@
+{{ config(indexes=[{'columns': ['mql_id']}]) }}
+
 with deals as ({{ rv_newest_records('olist', 'closed_deals') }})
 
 select

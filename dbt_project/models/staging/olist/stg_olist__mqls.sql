@@ -1,3 +1,5 @@
+{{ config(indexes=[{'columns': ['mql_id']}]) }}
+
 {#- Olist delivers full snapshots: no cursor, the latest load of a record wins. -#}
 with mqls as ({{ rv_newest_records('olist', 'mqls') }})
 

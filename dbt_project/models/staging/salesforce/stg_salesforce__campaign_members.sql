@@ -2,6 +2,7 @@
     indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']},
         {'columns': ['lead_id']},
         {'columns': ['contact_id']}],
+    pre_hook="{{ rv_index_raw('salesforce', 'campaign_member') }}",
     post_hook=rv_drop_deleted()) }}
 
 with members as ({{ rv_newest_records('salesforce', 'campaign_member') }})

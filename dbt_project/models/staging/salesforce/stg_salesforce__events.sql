@@ -2,6 +2,7 @@
     indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']},
         {'columns': ['who_id']},
         {'columns': ['what_id']}],
+    pre_hook="{{ rv_index_raw('salesforce', 'event') }}",
     post_hook=rv_drop_deleted()) }}
 
 with events as ({{ rv_newest_records('salesforce', 'event') }})

@@ -3,6 +3,7 @@
         {'columns': ['lead_id']},
         {'columns': ['converted_contact_id']},
         {'columns': ['converted_opportunity_id']}],
+    pre_hook="{{ rv_index_raw('salesforce', 'lead') }}",
     post_hook=rv_drop_deleted()) }}
 
 with leads as ({{ rv_newest_records('salesforce', 'lead') }})

@@ -1,6 +1,7 @@
 {{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
     indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']},
         {'columns': ['opportunity_id']}],
+    pre_hook="{{ rv_index_raw('salesforce', 'opportunity_history') }}",
     post_hook=rv_drop_deleted()) }}
 
 with history as ({{ rv_newest_records('salesforce', 'opportunity_history') }})

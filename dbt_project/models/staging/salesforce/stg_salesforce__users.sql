@@ -1,5 +1,6 @@
 {{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
-    indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']}]) }}
+    indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']}],
+    pre_hook="{{ rv_index_raw('salesforce', 'user') }}") }}
 
 with users as ({{ rv_newest_records('salesforce', 'user') }})
 

@@ -1,0 +1,44 @@
+{#- Looking up a few records in the int_* views by key.
+
+    The int_* views are UNION ALL views with one branch per source. Joined to a
+    small set of keys, PostgreSQL scans every branch whole: the views have no column
+    statistics, and a branch that is a join or has a WHERE cannot take the join key.
+    Looked up one key at a time (LATERAL ... OFFSET 0), each key reaches the
+    staging tables' indexes, and a branch of another source is skipped by its
+    one-time filter. The incremental marts and campaign_attribution read what they
+    need this way: at a million leads, 40,000 lead ids took 0.96 s, against 2.78 s as
+    a join. -#}
+
+{#- Query: the rows of `relation` (an int_* view) whose source_system and `column`
+    equal a row (source_system, key) of the query `keys`, each key looked up on its
+    own (OFFSET 0 keeps PostgreSQL from flattening the lookup back into a join);
+    every row of `relation` when every_row. -#}
+{% macro rv_rows_by_key(relation, column, keys, every_row=false) -%}
+    {%- if every_row -%}
+    select * from {{ relation }}
+    {%- else -%}
+    select found.*
+    from (select distinct source_system, key from ({{ keys }}) as wanted) as keys
+    cross join lateral (
+        select * from {{ relation }} as candidates
+        where candidates.source_system = keys.source_system and candidates.{{ column }} = keys.key
+        offset 0
+    ) as found
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Query: the campaign touches of `leads` (a relation or CTE, as in lead_facts.sql):
+    those naming one of their people as lead or contact; every touch when
+    every_row. -#}
+{% macro rv_touches_of_leads(leads, every_row=false) -%}
+    {%- if every_row -%}
+    select * from {{ ref('int_campaign_touches') }}
+    {%- else -%}
+    {%- set people -%}
+        select source_system, person_id as key from ({{ rv_lead_people(leads) }}) as people
+    {%- endset -%}
+    {{ rv_rows_by_key(ref('int_campaign_touches'), 'lead_id', people) }}
+    union
+    {{ rv_rows_by_key(ref('int_campaign_touches'), 'contact_id', people) }}
+    {%- endif -%}
+{%- endmacro %}
