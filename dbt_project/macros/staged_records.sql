@@ -164,9 +164,11 @@
 {#- Pre-hook of incremental staging models: index the raw table this model reads by
     load time and by record key, so that an incremental build reads the delta and
     every version of its records by index rather than scanning every version ever
-    loaded (so do the incremental marts' pre-hooks, rv_changed_versions); then
-    refresh its statistics for the plan. The indexes are built once, by the first
-    build; loads keep them up to date. -#}
+    loaded (so do the incremental marts' pre-hooks, rv_changed_versions). The
+    indexes are built once, by the first build, and analysed then (statistics of the
+    key expression); loads keep them up to date. Later statistics are autovacuum's:
+    with the index on _loaded_at, PostgreSQL reads the newest load time from the
+    index when it estimates a delta, so stale statistics do not mislead it. -#}
 {% macro rv_index_raw(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
     {%- if not execute -%}
@@ -178,13 +180,19 @@
         {%- do types.update({column.name | lower: column.config.meta.revalign.type}) -%}
     {%- endfor -%}
     {%- set key = rv_record_key(node.config.meta.revalign, types) -%}
+    {%- set missing = [] -%}
     {%- for suffix, expression in [('loaded_at', '_loaded_at'), ('record_key', '(' ~ key ~ ')')] -%}
     {%- set index = relation.identifier ~ '__' ~ suffix -%}
-    {%- if run_query("select to_regclass('" ~ relation.schema ~ "." ~ index ~ "')").rows[0][0] is none %}
-    create index if not exists {{ index }} on {{ relation }} ({{ expression }});
+    {%- if run_query("select to_regclass('" ~ relation.schema ~ "." ~ index ~ "')").rows[0][0] is none -%}
+    {%- do missing.append('create index if not exists ' ~ index ~ ' on ' ~ relation ~ ' (' ~ expression ~ ')') -%}
     {%- endif -%}
-    {%- endfor %}
+    {%- endfor -%}
+    {%- if missing %}
+    {{ missing | join(';\n    ') }};
     analyze {{ relation }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
