@@ -11,7 +11,8 @@ with as_of as (
     from {{ ref('int_as_of') }}
 ),
 
-leads as (
+-- read where used: materialized, a million wide rows cost seconds
+leads as not materialized (
     select
         *,
         {{ rv_month_of('mql_at') }} as mql_month
@@ -41,9 +42,10 @@ teams as (
 
 months as (
     select generate_series(
+        -- the month of the first is the first month
         least(
-            (select min({{ rv_month_of('created_at') }}) from leads),
-            (select min(created_month) from opportunities)
+            {{ rv_month_of('(select min(created_at) from ' ~ ref('fct_lead_funnel') ~ ')') }},
+            {{ rv_month_of('(select min(created_at) from ' ~ ref('fct_opportunities') ~ ')') }}
         ),
         (select as_of_month from as_of),
         interval '1 month'
