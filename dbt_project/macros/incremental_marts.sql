@@ -10,10 +10,16 @@
     The watermarks are read before the build's statement and written into it as
     literals (rv_watermarks): PostgreSQL estimates `_loaded_at > '2026-...'` from the
     raw table's statistics, where a subquery left it guessing a third of the table,
-    and at a million leads those guesses chose plans that sorted every table. The
-    staging tables index the ids the marts look records up by (lead_id, who_id,
-    what_id, ...), so a few hundred changed leads are read by index, not by scanning
-    millions of activities. -#}
+    and at a million leads those guesses chose plans that sorted every table.
+
+    The pre-hook then stages, in analysed temporary tables, the rows of only the
+    records the build recomputes: the leads (or opportunities), their activities,
+    campaign touches, opportunities and history, each looked up by key in the int_*
+    views (macros/lookups.sql) through the staging tables' indexes (lead_id, who_id,
+    what_id, ...). The mart's select reads those tables in place of the views
+    (rv_lead_funnel_rows, rv_opportunity_rows), with the same SQL as a full build:
+    at a million leads it took 1.5 s for 40,000 leads, against 14.7 s reading the
+    views. -#}
 
 {#- The inputs of each incremental mart. -#}
 {% macro rv_lead_funnel_inputs() -%}
@@ -211,7 +217,7 @@
 {#- Pre-hook of fct_lead_funnel: the temporary table rv_lead_funnel_changed of
     (source_system, lead_id) of the leads an incremental build recomputes, and
     rv_lead_funnel_delivered of the ids of the leads delivered since the last build
-    (rv_drop_missing). Salesforce leads are found in their staging table, by index. -#}
+    (rv_drop_missing); then the rows of those leads (rv_stage_lead_funnel_rows). -#}
 {% macro rv_stage_changed_leads(inputs) -%}
     {%- if not is_incremental() -%}
     select 1
@@ -267,7 +273,8 @@
     (source_system, opportunity_id) of the opportunities an incremental build
     recomputes: the opportunity, its activities or history changed, or its origin
     lead (sourcing) or that lead's campaign touches (influence); and
-    rv_opportunities_delivered (rv_drop_missing). -#}
+    rv_opportunities_delivered (rv_drop_missing); then the rows of those
+    opportunities (rv_stage_opportunity_rows). -#}
 {% macro rv_stage_changed_opportunities(inputs) -%}
     {%- if not is_incremental() -%}
     select 1

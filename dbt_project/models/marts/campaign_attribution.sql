@@ -16,7 +16,9 @@ with won as (
 
 -- looked up by key (macros/lookups.sql): the won leads are a small share of all
 won_leads as (
-    {{ rv_rows_by_key(ref('int_leads'), 'lead_id', 'select source_system, origin_lead_id as key from won') }}
+    {{ rv_rows_by_key(
+        ref('int_leads'), 'lead_id', 'select source_system, origin_lead_id as key from won'
+    ) }}
 ),
 
 won_leads_touches as (
