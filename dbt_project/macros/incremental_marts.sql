@@ -178,53 +178,51 @@
     activities, campaign touches and opportunities of their people (every row of
     each when every_row). -#}
 {% macro rv_stage_lead_funnel_rows(every_row) -%}
+    {%- set rows = rv_lead_funnel_rows() -%}
     {%- set people -%}
-        select source_system, person_id as key from ({{ rv_lead_people('rv_lead_funnel_leads') }}) as people
+        select source_system, person_id as key from ({{ rv_lead_people(rows.leads) }}) as people
     {%- endset -%}
     {%- set opportunities -%}
-        select source_system, converted_opportunity_id as key from rv_lead_funnel_leads
+        select source_system, converted_opportunity_id as key from {{ rows.leads }}
     {%- endset -%}
-    {{ rv_temp_table('rv_lead_funnel_leads', rv_rows_by_key(ref('int_leads'), 'lead_id',
+    {{ rv_temp_table(rows.leads, rv_rows_by_key(ref('int_leads'), 'lead_id',
         'select source_system, lead_id as key from rv_lead_funnel_changed', every_row)) }}
-    {{ rv_temp_table('rv_lead_funnel_activities', rv_rows_by_key(ref('int_activities'), 'who_id', people, every_row)) }}
-    {{ rv_temp_table('rv_lead_funnel_touches', rv_touches_of_leads('rv_lead_funnel_leads', every_row)) }}
-    {{ rv_temp_table('rv_lead_funnel_opportunities', rv_rows_by_key(ref('int_opportunities'), 'opportunity_id', opportunities, every_row)) }}
+    {{ rv_temp_table(rows.activities, rv_rows_by_key(ref('int_activities'), 'who_id', people, every_row)) }}
+    {{ rv_temp_table(rows.touches, rv_touches_of_leads(rows.leads, every_row)) }}
+    {{ rv_temp_table(rows.opportunities, rv_rows_by_key(ref('int_opportunities'), 'opportunity_id', opportunities, every_row)) }}
 {%- endmacro %}
 
 {#- Statements staging the rows of the opportunities in rv_opportunities_changed: the
     opportunity, its origin lead and that lead's campaign touches, its activities
     and its history (every row of each when every_row). -#}
 {% macro rv_stage_opportunity_rows(every_row) -%}
+    {%- set rows = rv_opportunity_rows() -%}
     {%- set ids -%}
-        select source_system, opportunity_id as key from rv_opportunities_rows
+        select source_system, opportunity_id as key from {{ rows.opportunities }}
     {%- endset -%}
-    {{ rv_temp_table('rv_opportunities_rows', rv_rows_by_key(ref('int_opportunities'), 'opportunity_id',
+    {{ rv_temp_table(rows.opportunities, rv_rows_by_key(ref('int_opportunities'), 'opportunity_id',
         'select source_system, opportunity_id as key from rv_opportunities_changed', every_row)) }}
-    {{ rv_temp_table('rv_opportunities_origin_leads', rv_rows_by_key(ref('int_leads'), 'lead_id',
-        'select source_system, origin_lead_id as key from rv_opportunities_rows', every_row)) }}
-    {{ rv_temp_table('rv_opportunities_touches', rv_touches_of_leads('rv_opportunities_origin_leads', every_row)) }}
-    {{ rv_temp_table('rv_opportunities_activities', rv_rows_by_key(ref('int_activities'), 'what_id', ids, every_row)) }}
-    {{ rv_temp_table('rv_opportunities_changes', rv_rows_by_key(ref('int_opportunity_changes'), 'opportunity_id', ids, every_row)) }}
-{%- endmacro %}
-
-{#- When everything changed: every current record is recomputed (`prefix`_changed) and
-    every row of the mart checked for deletion (`prefix`_delivered). -#}
-{% macro rv_stage_every_record(prefix, current, id_column) -%}
-    {{ rv_temp_table(prefix ~ '_changed', 'select source_system, ' ~ id_column ~ ' from ' ~ current) }}
-    {{ rv_temp_table(prefix ~ '_delivered', 'select ' ~ id_column ~ ' as record_id from ' ~ this) }}
+    {{ rv_temp_table(rows.leads, rv_rows_by_key(ref('int_leads'), 'lead_id',
+        'select source_system, origin_lead_id as key from ' ~ rows.opportunities, every_row)) }}
+    {{ rv_temp_table(rows.touches, rv_touches_of_leads(rows.leads, every_row)) }}
+    {{ rv_temp_table(rows.activities, rv_rows_by_key(ref('int_activities'), 'what_id', ids, every_row)) }}
+    {{ rv_temp_table(rows.changes, rv_rows_by_key(ref('int_opportunity_changes'), 'opportunity_id', ids, every_row)) }}
 {%- endmacro %}
 
 {#- Pre-hook of fct_lead_funnel: the temporary table rv_lead_funnel_changed of
     (source_system, lead_id) of the leads an incremental build recomputes, and
     rv_lead_funnel_delivered of the ids of the leads delivered since the last build
-    (rv_drop_missing); then the rows of those leads (rv_stage_lead_funnel_rows). -#}
+    (rv_drop_missing); then the rows of those leads (rv_stage_lead_funnel_rows).
+    When everything changed, every row of the mart counts as delivered and every
+    lead's rows are staged. -#}
 {% macro rv_stage_changed_leads(inputs) -%}
     {%- if not is_incremental() -%}
     select 1
     {%- else -%}
     {%- set since = rv_watermarks(inputs) -%}
     {%- if since['everything_changed'] -%}
-    {{ rv_stage_every_record('rv_lead_funnel', ref('int_leads'), 'lead_id') }}
+    {#- every row is recomputed (rv_stage_lead_funnel_rows) and checked for deletion -#}
+    {{ rv_temp_table('rv_lead_funnel_delivered', 'select lead_id as record_id from ' ~ this) }}
     {%- else -%}
     {%- set touched_people -%}
         select {{ rv_salesforce_id('whoid') }} as person_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
@@ -274,14 +272,16 @@
     recomputes: the opportunity, its activities or history changed, or its origin
     lead (sourcing) or that lead's campaign touches (influence); and
     rv_opportunities_delivered (rv_drop_missing); then the rows of those
-    opportunities (rv_stage_opportunity_rows). -#}
+    opportunities (rv_stage_opportunity_rows). When everything changed, as for
+    fct_lead_funnel. -#}
 {% macro rv_stage_changed_opportunities(inputs) -%}
     {%- if not is_incremental() -%}
     select 1
     {%- else -%}
     {%- set since = rv_watermarks(inputs) -%}
     {%- if since['everything_changed'] -%}
-    {{ rv_stage_every_record('rv_opportunities', ref('int_opportunities'), 'opportunity_id') }}
+    {#- every row is recomputed (rv_stage_opportunity_rows) and checked for deletion -#}
+    {{ rv_temp_table('rv_opportunities_delivered', 'select opportunity_id as record_id from ' ~ this) }}
     {%- else -%}
     {%- set people -%}
         select 'salesforce' as source_system, person_id as key from rv_opportunities_people

@@ -37,9 +37,7 @@
             'raw': raw_name, 'name': role or (column.name | lower), 'type': decl.type,
             'present': raw_name in present}) -%}
     {%- endfor -%}
-    {%- set types = {} -%}
-    {%- for field in fields -%}{%- do types.update({field.raw: field.type}) -%}{%- endfor -%}
-    {%- set key = rv_record_key(meta, types) -%}
+    {%- set key = rv_record_key(node) -%}
     {%- set cursor = rv_cast(adapter.quote(meta.cursor | lower), 'timestamp') if meta.get('cursor') else 'null::timestamptz' -%}
     {%- set deleted = "coalesce(" ~ rv_boolean(adapter.quote(meta.deleted_flag | lower)) ~ ", false)" if meta.get('deleted_flag') else 'false' -%}
     {%- set delivered_fields = fields | selectattr('present') | list %}
@@ -55,7 +53,7 @@
         {%- if is_incremental() %}
         where {{ key }} in (
             select {{ key }} from {{ relation }}
-            where _loaded_at > {{ rv_staged_through(relation) }}
+            where _loaded_at > {{ rv_staged_through() }}
         )
         {%- endif %}
     ),
@@ -136,9 +134,15 @@
     {%- endif %}
 {% endmacro %}
 
-{#- The SQL expression of a record's identity (_key) in its raw table: each key
-    column trimmed, an id column cut to its 15-character core. -#}
-{% macro rv_record_key(meta, types) -%}
+{#- The SQL expression of a record's identity (_key) in the raw table of the source
+    `node` (its graph entry): each key column trimmed, an id column cut to its
+    15-character core. -#}
+{% macro rv_record_key(node) -%}
+    {%- set meta = node.config.meta.revalign -%}
+    {%- set types = {} -%}
+    {%- for column in node.columns.values() -%}
+        {%- do types.update({column.name | lower: column.config.meta.revalign.type}) -%}
+    {%- endfor -%}
     {%- set keys = meta.key if meta.key is not string else [meta.key] -%}
     {%- set key_parts = [] -%}
     {%- for key in keys -%}
@@ -153,10 +157,10 @@
 {%- endmacro %}
 
 {#- Incremental staging: the newest _loaded_at staged so far, as a literal. With it
-    (and the statistics rv_index_raw refreshes) PostgreSQL sees that a delta is a
+    (and the index on raw _loaded_at, rv_index_raw) PostgreSQL sees that a delta is a
     small share of raw (a subquery or stale statistics left it guessing a third of
     the table, or one row) and plans the delta's lookup by its real size. -#}
-{% macro rv_staged_through(relation) -%}
+{% macro rv_staged_through() -%}
     {%- set read = "select coalesce(max(_loaded_at), '-infinity')::text from " ~ this -%}
     '{{ run_query(read).rows[0][0] }}'::timestamptz
 {%- endmacro %}
@@ -175,11 +179,7 @@
     select 1
     {%- else -%}
     {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
-    {%- set types = {} -%}
-    {%- for column in node.columns.values() -%}
-        {%- do types.update({column.name | lower: column.config.meta.revalign.type}) -%}
-    {%- endfor -%}
-    {%- set key = rv_record_key(node.config.meta.revalign, types) -%}
+    {%- set key = rv_record_key(node) -%}
     {%- set missing = [] -%}
     {%- for suffix, expression in [('loaded_at', '_loaded_at'), ('record_key', '(' ~ key ~ ')')] -%}
     {%- set index = relation.identifier ~ '__' ~ suffix -%}

@@ -21,12 +21,12 @@ won_leads as (
     ) }}
 ),
 
-won_leads_touches as (
+campaign_touches_of_won_leads as (
     {{ rv_touches_of_leads('won_leads') }}
 ),
 
 won_lead_touches as (
-    {{ rv_lead_campaign_touches('won_leads', 'won_leads_touches') }}
+    {{ rv_lead_campaign_touches('won_leads', 'campaign_touches_of_won_leads') }}
 ),
 
 touches as (
