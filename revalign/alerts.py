@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 
 from psycopg2.extras import execute_values
 
-from revalign import db, settings
+from revalign import db, redaction, settings
 from revalign.settings import ConnectionInfo
 
 log = logging.getLogger(__name__)
@@ -199,6 +199,7 @@ def configured_channels() -> list[Channel]:
     channels: list[Channel] = []
     if settings.alert_smtp_url() or settings.alert_slack_webhook_url():
         settings.use_alert_connections()
+        redaction.guard_logs()  # Airflow's notifiers log the URLs they post to
     if settings.alert_smtp_url():
         channels.append(EmailChannel())
     if settings.alert_slack_webhook_url():
@@ -344,7 +345,7 @@ def deliver(
         try:
             channel.deliver(digest)
         except Exception as exc:  # a channel's failure must not fail the run
-            error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            error = redaction.redact(f"{type(exc).__name__}: {exc}".splitlines()[0])
             log.warning(
                 "alert %s to %s via %s failed (attempt %d of %d): %s",
                 digest.kind,

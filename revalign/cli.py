@@ -113,9 +113,10 @@ def _generate(args: argparse.Namespace) -> int:
             raise RevalignError(
                 f"--rate {item!r}: write RULE=SHARE, e.g. lead_missing_source=0.05"
             ) from None
+    out = _writable_folder(Path(args.out), "--out")
     try:
         truth = generator.generate(
-            Path(args.out),
+            out,
             leads=args.leads,
             seed=args.seed,
             batches=args.batches,
@@ -131,6 +132,21 @@ def _generate(args: argparse.Namespace) -> int:
         f"expected figures in {Path(args.out) / 'truth.json'}"
     )
     return 0
+
+
+def _writable_folder(path: Path, option: str) -> Path:
+    """``path`` as a folder this user may write into (created if missing), else one line why."""
+    if path.exists() and not path.is_dir():
+        raise RevalignError(f"{option} {path} is a file: name a folder (created if missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RevalignError(
+            f"{option} {path}: cannot create it ({exc.strerror}): name a folder you may write to"
+        ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise RevalignError(f"{option} {path}: not writable by you: name a folder you may write to")
+    return path
 
 
 def _load(args: argparse.Namespace) -> int:
@@ -232,10 +248,12 @@ def _write_airflow_admin_password(airflow_home: Path) -> None:
 
 
 def _settings(args: argparse.Namespace) -> int:
+    from revalign import redaction
+
     width = max(len(s.env) for s in settings.SETTINGS)
     for item in settings.SETTINGS:
         current = settings.current_value(item)
-        shown = "(set)" if current and "PASSWORD" in item.env else current
+        shown = current if args.show_secrets else redaction.shown_value(item, current)
         print(f"{item.env:<{width}}  {shown or '-'}  [default: {item.default or 'unset'}]")
         print(f"{'':<{width}}  {item.help}")
     return 0
@@ -344,21 +362,56 @@ def parser() -> argparse.ArgumentParser:
     )
     bi.set_defaults(func=_bi)
 
-    show = sub.add_parser("settings", help="list the settings, their values and defaults")
+    show = sub.add_parser(
+        "settings", help="list the settings, their values (secrets masked) and defaults"
+    )
+    show.add_argument(
+        "--show-secrets", action="store_true", help="print passwords and tokens in clear"
+    )
     show.set_defaults(func=_settings)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
+    from revalign import redaction
+
     args = parser().parse_args(argv)
+    _log_to_stderr()
     try:
         return args.func(args)
     except RevalignError as exc:
-        print(f"revalign {args.command}: {exc}", file=sys.stderr)
-        return 1
+        message = str(exc)
+    except OSError as exc:  # a path the user gave: one line, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        message = f"{exc.strerror or type(exc).__name__}{where}"
     except KeyboardInterrupt:
         print(f"revalign {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not type(exc).__module__.startswith("psycopg2"):
+            raise
+        # The warehouse's own words, first line only: DETAIL and CONTEXT quote data.
+        from revalign.loader import _message
+
+        message = f"the warehouse reported: {_message(exc)}"
+    print(f"revalign {args.command}: {redaction.redact(message)}", file=sys.stderr)
+    return 1
+
+
+def _log_to_stderr() -> None:
+    """Warnings of revalign and the libraries it drives go to stderr, secrets masked."""
+    import logging
+
+    from revalign.redaction import RedactingFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    if not any(isinstance(f, RedactingFilter) for h in root.handlers for f in h.filters):
+        root.addHandler(handler)
+    if root.level > logging.WARNING or root.level == logging.NOTSET:
+        root.setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":

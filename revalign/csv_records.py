@@ -84,7 +84,13 @@ def careful_records(
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Rejected(start, f"malformed CSV: {exc}", _text(consumed))
+            reason = f"malformed CSV: {exc}"
+            if str(exc).startswith("field larger than field limit"):
+                reason = (
+                    f"a field has {max_chars * HARD_LIMIT_FACTOR} characters or more, over "
+                    f"the limit of {max_chars} (REVALIGN_MAX_FIELD_CHARS)"
+                )
+            yield Rejected(start, reason, _text(consumed))
             consumed.clear()
             continue
         raw = "".join(consumed)

@@ -12,12 +12,17 @@ remote batches are copied to a local temporary folder to be loaded.
 from __future__ import annotations
 
 import contextlib
+import logging
+import posixpath
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from revalign.errors import RevalignError
 from revalign.settings import ConnectionInfo
+
+log = logging.getLogger(__name__)
 
 MARKER = "_SUCCESS"
 CLAIMED = "_SUCCESS.queued"
@@ -35,15 +40,82 @@ def storage_path(location: str):
     return ObjectStoragePath(location)
 
 
+class OutsideLandingZone(RevalignError):
+    """A batch path that is not a ``<source>/<batch_id>/`` folder of the landing zone."""
+
+
+RULE = "a batch must be a folder <landing>/<source>/<batch_id>/, not a symbolic link"
+
+
+def confined_batch(batch: str, landing: str) -> str:
+    """``batch`` if it is a batch folder of the landing zone; else OutsideLandingZone.
+
+    Whoever names the batch (the watcher, an asset event posted through Airflow's REST
+    API, a DAG), the path is resolved first, symbolic links and ``..`` included: it must
+    then be ``<landing>/<source>/<batch_id>`` exactly, outside ``archive/`` and
+    ``quarantine/``, and neither it nor its source folder may be a symbolic link. Nothing
+    is read or moved before this check passes.
+    """
+    if ("://" in batch) != ("://" in landing):
+        raise OutsideLandingZone(f"batch {batch!r} refused: {RULE} (landing zone {landing})")
+    if "://" in landing:
+        relative = _relative_url(batch, landing)
+    else:
+        relative = _relative_folder(Path(batch), Path(landing))
+    if relative is None or len(relative) != 2 or relative[0] in (ARCHIVE, QUARANTINE):
+        raise OutsideLandingZone(f"batch {batch!r} refused: {RULE} (landing zone {landing})")
+    return batch
+
+
+def _relative_folder(folder: Path, root: Path) -> tuple[str, ...] | None:
+    if not folder.is_absolute():
+        return None
+    if folder.is_symlink() or folder.parent.is_symlink() or not folder.is_dir():
+        return None
+    try:
+        relative = folder.resolve(strict=True).relative_to(root.resolve(strict=True))
+    except (OSError, ValueError):
+        return None
+    return relative.parts
+
+
+def _relative_url(batch: str, landing: str) -> tuple[str, ...] | None:
+    scheme, _, path = batch.partition("://")
+    root_scheme, _, root = landing.partition("://")
+    if scheme != root_scheme or ".." in path.split("/"):
+        return None
+    path, root = posixpath.normpath(path), posixpath.normpath(root)
+    if not path.startswith(root.rstrip("/") + "/"):
+        return None
+    return tuple(path[len(root.rstrip("/")) + 1 :].split("/"))
+
+
+def _is_batch_folder(folder, landing: str) -> bool:
+    try:
+        confined_batch(str(folder), landing)
+    except OutsideLandingZone as refused:
+        log.warning("%s", refused)
+        return False
+    return True
+
+
 def ready_markers(landing: str) -> list:
-    """Markers of batches ready to load, oldest batch first."""
+    """Markers of batches ready to load, oldest batch first (never through a symbolic link)."""
     root = storage_path(landing)
     if not root.exists():
         return []
     found = [
-        p for p in root.glob(f"*/*/{MARKER}") if p.parent.parent.name not in (ARCHIVE, QUARANTINE)
+        p
+        for p in root.glob(f"*/*/{MARKER}")
+        if p.parent.parent.name not in (ARCHIVE, QUARANTINE)
+        and not _is_link(p)
+        and _is_batch_folder(p.parent, landing)
     ]
     return sorted(found, key=lambda p: (p.parent.parent.name, p.parent.name))
+
+
+def _is_link(path) -> bool:
+    return isinstance(path, Path) and path.is_symlink()
 
 
 def claim(marker) -> str | None:
@@ -60,8 +132,12 @@ def claimed_batches(landing: str) -> list[str]:
     root = storage_path(landing)
     if not root.exists():
         return []
-    found = [p.parent for p in root.glob(f"*/*/{CLAIMED}")]
-    found = [p for p in found if p.parent.name not in (ARCHIVE, QUARANTINE)]
+    found = [p.parent for p in root.glob(f"*/*/{CLAIMED}") if not _is_link(p)]
+    found = [
+        p
+        for p in found
+        if p.parent.name not in (ARCHIVE, QUARANTINE) and _is_batch_folder(p, landing)
+    ]
     return [str(p) for p in sorted(found, key=lambda p: (p.parent.name, p.name))]
 
 
@@ -76,10 +152,13 @@ class BatchOutcome:
 
 
 def process_batch(conn: ConnectionInfo, batch: str, landing: str) -> BatchOutcome:
-    """Load one claimed batch, then archive it (quarantining what could not be loaded)."""
+    """Load one claimed batch, then archive it (quarantining what could not be loaded).
+
+    Refuses (OutsideLandingZone) a path that is not a batch folder of ``landing``.
+    """
     from revalign import loader
 
-    folder = storage_path(batch)
+    folder = storage_path(confined_batch(batch, landing))
     local, temporary = _local_copy(folder)
     try:
         results = loader.load(conn, [local])

@@ -7,8 +7,13 @@ metadata), its bad records into ``ops.rejected_rows`` and a row in
 ledger is skipped, whatever its name; two loaders given the same file at once
 serialise on an advisory lock and the second skips it. A crash at any point
 rolls the transaction back: no rows, no ledger entry. A file that cannot be
-loaded at all (unknown object, unreadable header, missing required column, no
-readable record) is recorded in ``ops.quarantined_files``.
+loaded at all (unknown object, unreadable header, missing required column,
+records none of which can be read, anything the warehouse refuses) is recorded
+in ``ops.quarantined_files``, whatever the error: one file never fails its batch.
+Only a warehouse that went away fails the load, to be run again.
+
+No message of this module quotes a record's values: they name the file, the line
+and the field (records set aside are kept whole in ``ops.rejected_rows``).
 """
 
 from __future__ import annotations
@@ -28,10 +33,13 @@ from psycopg2 import sql
 
 from revalign import csv_records, db, ops_tables, settings, sources
 from revalign.csv_records import HeaderError, Rejected
+from revalign.errors import RevalignError
 from revalign.settings import ConnectionInfo
 
 METADATA_COLUMNS = ("_batch_id", "_file", "_extracted_at", "_row_number")
 MAX_IDENTIFIER_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1
+MAX_TABLE_COLUMNS = 1600  # PostgreSQL's MaxHeapAttributeNumber; dropped columns count too
+ROW_TOO_BIG = "54000"  # program_limit_exceeded: "row is too big" (a page holds one row)
 COPY_CHUNK = 1 << 18
 MARKER_FILES = {"_SUCCESS", "_manifest.json"}
 _BATCH_TIME = re.compile(r"(\d{8}T\d{6}Z)$")
@@ -49,6 +57,7 @@ class FileResult:
     rows_rejected: int = 0
     reason: str | None = None
     columns_added: list[str] = field(default_factory=list)
+    columns_dropped: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -62,12 +71,53 @@ class FileResult:
                 f"loaded      {name} -> raw.{self.raw_table}: {self.rows_loaded} rows"
                 f" of {self.rows_in}, {self.rows_rejected} rejected"
             )
+            if self.rows_in == 0:
+                line += " (header only: the file delivers no records)"
             if self.columns_added:
                 line += f"; new columns: {', '.join(self.columns_added)}"
+            if self.columns_dropped:
+                line += (
+                    f"; {len(self.columns_dropped)} unknown column(s) not loaded "
+                    f"({_shorten(self.columns_dropped)}): {self.drop_reason}"
+                )
             return line
         if self.status == "skipped":
             return f"skipped     {name}: {self.reason}"
         return f"quarantined {name}: {self.reason}"
+
+    @property
+    def drop_reason(self) -> str:
+        return "past PostgreSQL's limits on a table's columns or a row's size"
+
+
+def _shorten(names: list[str], shown: int = 5) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+class WarehouseUnavailable(RevalignError):
+    """The warehouse went away during a load: nothing of the file was kept; load it again."""
+
+
+def _message(exc: BaseException) -> str:
+    """One line about a database error, without its DETAIL or CONTEXT (which quote data)."""
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    text = primary or str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0].strip()
+
+
+def _is_transient(exc: psycopg2.Error) -> bool:
+    """The connection broke, or the server ran out of resources or stopped: not the file's fault."""
+    code = exc.pgcode or ""
+    if isinstance(exc, psycopg2.InterfaceError):
+        return True
+    return isinstance(exc, psycopg2.OperationalError) and (not code or code[:2] in _TRANSIENT)
+
+
+#: SQLSTATE classes of a warehouse that went away: connection exception, insufficient
+#: resources, operator intervention (shutdown, terminated backend), system error.
+_TRANSIENT = ("08", "53", "57", "58")
 
 
 @dataclass(frozen=True)
@@ -131,8 +181,13 @@ def _check_header(header: list[str], decl: sources.SourceObject) -> list[str]:
 
 def _ensure_table(
     conn: ConnectionInfo, decl: sources.SourceObject, columns: list[str]
-) -> list[str]:
-    """Create the raw table (declared columns) and add delivered ones it lacks; return those."""
+) -> tuple[list[str], list[str]]:
+    """Create the raw table (declared columns) and add delivered ones it lacks.
+
+    Returns the unknown columns added, and those left out: a table holds at most 1,600
+    columns (dropped ones included), so past that the file's further unknown columns
+    are not loaded. Declared columns always are.
+    """
     table = sql.Identifier("raw", decl.raw_table)
     sequence = sql.Identifier("raw", f"{decl.raw_table}_row_number_seq")
     with db.connect(conn) as pg, pg.cursor() as cur:
@@ -153,15 +208,24 @@ def _ensure_table(
             (decl.raw_table,),
         )
         existing = {row[0] for row in cur.fetchall()}
+        cur.execute(
+            "select count(*) from pg_attribute where attrelid = %s::regclass and attnum > 0",
+            (f"raw.{decl.raw_table}",),
+        )
+        room = MAX_TABLE_COLUMNS - cur.fetchone()[0]
         declared = [raw_column(f.name) for f in decl.fields]
         wanted = [c for c in dict.fromkeys([*declared, *columns]) if c not in existing]
-        for column in wanted:
+        missing_declared = [c for c in wanted if c in declared]
+        unknown = [c for c in wanted if c not in declared]
+        fits = max(room - len(missing_declared), 0)
+        added, dropped = unknown[:fits], unknown[fits:]
+        for column in [*missing_declared, *added]:
             cur.execute(
                 sql.SQL("alter table {} add column if not exists {} text").format(
                     table, sql.Identifier(column)
                 )
             )
-    return [c for c in wanted if c not in declared]
+    return added, dropped
 
 
 def ensure_raw_tables(conn: ConnectionInfo) -> None:
@@ -191,8 +255,9 @@ def _stamp_loaded_at(cur, decl: sources.SourceObject) -> None:
 class _CopyFeed:
     """A file-like object COPY reads: CSV records with the load metadata in front."""
 
-    def __init__(self, records: Iterator, prefix: list[str]):
+    def __init__(self, records: Iterator, prefix: list[str], keep: list[int] | None = None):
         self.records = records
+        self.keep = keep  # the positions of the columns loaded (None: all)
         self.buffer = io.StringIO()
         self.writer = csv.writer(self.buffer, lineterminator="\n")
         prefix_buffer = io.StringIO()
@@ -219,6 +284,8 @@ class _CopyFeed:
                 continue
             self.loaded += 1
             buffer.write(prefix)
+            if self.keep is not None:
+                record = [record[i] for i in self.keep]
             record.insert(0, str(self.rows_in))
             writer.writerow(record)
         data = buffer.getvalue()
@@ -327,7 +394,9 @@ def _server_parsed_copy(
         watched = _WatchedBytes(handle, limit)
         try:
             cur.copy_expert(statement, watched, size=COPY_CHUNK)
-        except psycopg2.DataError:
+        except (psycopg2.DataError, psycopg2.OperationalError) as exc:
+            if isinstance(exc, psycopg2.OperationalError) and exc.pgcode != ROW_TOO_BIG:
+                raise
             cur.execute("rollback to savepoint fast_path")
             return None
     if watched.suspicious:
@@ -375,8 +444,38 @@ def load_file(
 ) -> FileResult:
     """Load one file of ``source`` into raw; see the module docstring for the guarantees.
 
+    Whatever goes wrong with the file itself quarantines it (the result says why); a
+    warehouse that goes away raises WarehouseUnavailable, with nothing of the file kept.
     The ops tables must exist (``load`` and ``revalign warehouse init`` create them).
     """
+    try:
+        return _load_file(conn, path, source, batch)
+    except psycopg2.Error as exc:
+        if _is_transient(exc):
+            raise WarehouseUnavailable(
+                f"{path}: the warehouse went away while loading it ({_message(exc)}); "
+                "nothing of the file was kept: load it again once the warehouse is back"
+            ) from None
+        reason = f"the warehouse refused it: {_message(exc)}"
+    except OSError as exc:
+        reason = f"it could not be read: {exc.strerror or type(exc).__name__}"
+    except Exception as exc:  # any other failure is this file's alone: the batch goes on
+        reason = f"it could not be loaded: {type(exc).__name__}: {_message(exc)}"
+    result = FileResult(path=path, status="quarantined", source=source.name, reason=reason)
+    decl = source.object_for_file(path.name)
+    if decl is not None:
+        result.object, result.raw_table = decl.object, decl.raw_table
+    try:
+        sha = file_sha256(path)
+    except OSError:
+        sha = None
+    _quarantine(conn, result, sha, batch or Batch.of(path))
+    return result
+
+
+def _load_file(
+    conn: ConnectionInfo, path: Path, source: sources.Source, batch: Batch | None
+) -> FileResult:
     batch = batch or Batch.of(path)
     result = FileResult(path=path, status="quarantined", source=source.name)
     decl = source.object_for_file(path.name)
@@ -400,7 +499,7 @@ def load_file(
         result.reason = str(exc)
         _quarantine(conn, result, sha, batch)
         return result
-    added = _ensure_table(conn, decl, columns)
+    added, dropped = _ensure_table(conn, decl, columns)
     prefix = [
         batch.batch_id or "",
         path.name,
@@ -414,25 +513,22 @@ def load_file(
             return result
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"raw.{decl.raw_table}",))
         _stamp_loaded_at(cur, decl)
-        loaded = _server_parsed_copy(cur, decl, columns, path, prefix)
+        loaded = None if dropped else _server_parsed_copy(cur, decl, columns, path, prefix)
         if loaded is not None:
             result.rows_in = result.rows_loaded = loaded
         else:
-            records = csv_records.careful_records(path, header, settings.max_field_chars())
-            feed = _CopyFeed(records, prefix)
-            try:
-                _copy(cur, decl, columns, feed)
-            except psycopg2.DataError as exc:
+            feed = _careful_copy(cur, decl, header, columns, dropped, path, prefix)
+            if isinstance(feed, str):
                 pg.rollback()
-                reason = str(exc).strip().splitlines()[0]
-                result.reason = f"PostgreSQL refused its data: {reason}"
+                result.reason = feed
                 _quarantine(conn, result, sha, batch)
                 return result
             result.rows_in, result.rows_loaded = feed.rows_in, feed.loaded
             result.rows_rejected, result.rejected = len(feed.rejected), feed.rejected
+            added = [c for c in added if c not in dropped]
         if result.rows_loaded == 0 and result.rows_rejected > 0:
             pg.rollback()
-            first = feed.rejected[0]
+            first = result.rejected[0]
             result.reason = (
                 f"none of its {result.rows_in} records could be read "
                 f"(line {first.line}: {first.reason})"
@@ -448,7 +544,8 @@ def load_file(
         cur.execute(
             "insert into ops.load_ledger (file_sha256, source, object, raw_table, batch_id, "
             "file_name, file_path, extracted_at, rows_in, rows_loaded, rows_rejected, "
-            "columns_added) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "columns_added, columns_dropped) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 sha,
                 source.name,
@@ -462,10 +559,47 @@ def load_file(
                 result.rows_loaded,
                 result.rows_rejected,
                 added,
+                dropped,
             ),
         )
-    result.status, result.columns_added = "loaded", added
+    result.status, result.columns_added, result.columns_dropped = "loaded", added, dropped
     return result
+
+
+def _careful_copy(
+    cur,
+    decl: sources.SourceObject,
+    header: list[str],
+    columns: list[str],
+    dropped: list[str],
+    path: Path,
+    prefix: list[str],
+) -> _CopyFeed | str:
+    """COPY the file record by record (rejects set aside); a str says why nothing could be.
+
+    Columns in ``dropped`` are left out. When rows are too big for a page with every
+    unknown column, the file is loaded again with its declared columns only, and the
+    unknown ones join ``dropped``.
+    """
+    declared = {raw_column(f.name) for f in decl.fields}
+    for attempt in ("every column that fits", "declared columns only"):
+        keep = [i for i, c in enumerate(columns) if c not in dropped]
+        records = csv_records.careful_records(path, header, settings.max_field_chars())
+        feed = _CopyFeed(records, prefix, keep if dropped else None)
+        cur.execute("savepoint careful_path")
+        try:
+            _copy(cur, decl, [columns[i] for i in keep], feed)
+        except psycopg2.DataError as exc:
+            cur.execute("rollback to savepoint careful_path")
+            return f"PostgreSQL refused its data: {_message(exc)}"
+        except psycopg2.OperationalError as exc:
+            if exc.pgcode != ROW_TOO_BIG or attempt == "declared columns only":
+                raise
+            cur.execute("rollback to savepoint careful_path")
+            dropped.extend(c for c in columns if c not in declared and c not in dropped)
+            continue
+        return feed
+    raise AssertionError("not reached")
 
 
 def _ledger_entry(conn: ConnectionInfo, sha: str) -> str | None:
@@ -498,7 +632,9 @@ def data_files(path: Path) -> list[Path]:
     for child in sorted(path.iterdir()):
         if child.name.startswith(".") or child.name in MARKER_FILES:
             continue
-        if child.is_dir():
+        if child.is_symlink() and (child.is_dir() or child.suffix.lower() == ".csv"):
+            found.append(child)  # never followed: load() quarantines it
+        elif child.is_dir():
             if child.name in ("archive", "quarantine"):
                 continue
             found.extend(data_files(child))
@@ -525,6 +661,14 @@ def load(conn: ConnectionInfo, paths: list[Path], source: str | None = None) -> 
     results = []
     for root in paths:
         for path in data_files(Path(root)):
+            if path != Path(root) and path.is_symlink():
+                result = FileResult(path=path, status="quarantined")
+                result.reason = (
+                    "it is a symbolic link: revalign loads only files delivered in the folder"
+                )
+                _quarantine(conn, result, None, Batch(path.parent.name or None, None))
+                results.append(result)
+                continue
             chosen = declared[source] if source else source_of(path, declared)
             if chosen is None:
                 result = FileResult(path=path, status="quarantined")

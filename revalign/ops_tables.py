@@ -1,8 +1,12 @@
-"""Tables of the ``ops`` schema: the load ledger, rejected rows and quarantined files."""
+"""Tables of the ``ops`` schema: the load ledger, rejected rows and quarantined files, check
+results, alerts, mart watermarks and the email key's secret."""
 
 from __future__ import annotations
 
-from revalign import db
+import hashlib
+import secrets
+
+from revalign import db, settings
 from revalign.settings import ConnectionInfo
 
 DDL = """
@@ -24,6 +28,10 @@ create table if not exists ops.load_ledger (
 );
 comment on table ops.load_ledger is
     'One row per extract file loaded into raw, keyed by its content: a file is loaded once.';
+alter table ops.load_ledger add column if not exists columns_dropped text[] not null default '{}';
+comment on column ops.load_ledger.columns_dropped is
+    'Unknown columns of the file that were not loaded: past PostgreSQL''s 1,600 columns a '
+    'table, or rows too big for a page with them.';
 
 create table if not exists ops.rejected_rows (
     file_sha256 text not null,
@@ -123,6 +131,17 @@ create table if not exists ops.alert_deliveries (
 );
 comment on table ops.alert_deliveries is
     'Each alert revalign tried to deliver: owner digests and data-team summaries.';
+
+create table if not exists ops.email_key_secret (
+    installation boolean primary key default true check (installation),
+    inner_pad bytea not null,
+    outer_pad bytea not null,
+    created_at timestamptz not null default now()
+);
+revoke all on ops.email_key_secret from public;
+comment on table ops.email_key_secret is
+    'The key of the marts'' email_key (HMAC-SHA-256, METRICS.md "Privacy"), as its two '
+    'padded halves: REVALIGN_EMAIL_KEY_SECRET, or generated once. Only revalign reads it.';
 """
 
 
@@ -130,3 +149,37 @@ def ensure(conn: ConnectionInfo) -> None:
     with db.connect(conn) as pg, pg.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(hashtext('revalign.ops_tables'))")
         cur.execute(DDL)
+        _ensure_email_key_secret(cur)
+
+
+def hmac_pads(secret: bytes) -> tuple[bytes, bytes]:
+    """HMAC's inner and outer padded keys (RFC 2104) for SHA-256, whose block is 64 bytes."""
+    key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def _ensure_email_key_secret(cur) -> None:
+    """Store the email key's secret: the setting's when set (it wins), else a random one once.
+
+    dbt's ``rv_email_key`` computes HMAC-SHA-256 from these pads with PostgreSQL's own
+    sha256(), so no extension is needed; changing the secret changes every email_key
+    (run ``revalign build --full-refresh`` after).
+    """
+    configured = settings.email_key_secret()
+    if configured is None:
+        inner, outer = hmac_pads(secrets.token_bytes(32))
+        cur.execute(
+            "insert into ops.email_key_secret (inner_pad, outer_pad) values (%s, %s) "
+            "on conflict (installation) do nothing",
+            (inner, outer),
+        )
+        return
+    inner, outer = hmac_pads(configured.encode())
+    cur.execute(
+        "insert into ops.email_key_secret (inner_pad, outer_pad) values (%s, %s) "
+        "on conflict (installation) do update set inner_pad = excluded.inner_pad, "
+        "outer_pad = excluded.outer_pad, created_at = now() "
+        "where ops.email_key_secret.inner_pad <> excluded.inner_pad",
+        (inner, outer),
+    )

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from revalign import settings, transform
 from revalign.settings import ConnectionInfo
+
+log = logging.getLogger(__name__)
 
 
 def warehouse_from_airflow(conn_id: str = settings.WAREHOUSE_CONN_ID) -> ConnectionInfo:
     """The warehouse as Airflow knows it (``AIRFLOW_CONN_REVALIGN_WAREHOUSE``, from settings)."""
     from airflow.sdk import Connection
 
+    from revalign import redaction
+
+    redaction.mask_in_airflow()  # the task's log masks every secret of revalign's settings
     conn = Connection.get(conn_id)
     return ConnectionInfo(
         host=conn.host or "localhost",
@@ -25,16 +32,25 @@ def ingest_claimed_batches(events_batches: list[str]) -> dict:
 
     Returns what was loaded: the raw tables that received rows, and per batch the
     files loaded, skipped and quarantined. Quarantined files are kept in the landing
-    zone's quarantine/ and in ops.quarantined_files; they do not fail the run.
+    zone's quarantine/ and in ops.quarantined_files; they do not fail the run. A batch
+    an event names outside the landing zone (or through a symbolic link) is refused,
+    logged and listed under ``refused``: nothing of it is read or moved.
     """
     from revalign import landing, schemas
 
+    root = settings.landing_dir()
+    summary: dict = {"batches": {}, "raw_tables": [], "refused": []}
+    confined = []
+    for batch in events_batches:
+        try:
+            confined.append(landing.confined_batch(str(batch), root))
+        except landing.OutsideLandingZone as refused:
+            log.error("%s", refused)
+            summary["refused"].append(str(batch))
     conn = warehouse_from_airflow()
     schemas.ensure_schemas(conn)
-    root = settings.landing_dir()
-    pending = [*events_batches, *landing.claimed_batches(root)]
+    pending = [*confined, *landing.claimed_batches(root)]
     batches = list(dict.fromkeys(b for b in pending if landing.storage_path(b).exists()))
-    summary: dict = {"batches": {}, "raw_tables": []}
     tables: set[str] = set()
     for batch in batches:
         outcome = landing.process_batch(conn, batch, root)
