@@ -18,11 +18,13 @@ and the field (records set aside are kept whole in ``ops.rejected_rows``).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -300,7 +302,26 @@ def _copy(cur, decl: sources.SourceObject, columns: list[str], feed: _CopyFeed) 
         sql.Identifier("raw", decl.raw_table),
         sql.SQL(", ").join(sql.Identifier(c) for c in target),
     )
-    cur.copy_expert(statement, feed, size=COPY_CHUNK)
+    with _no_stray_tracebacks():
+        cur.copy_expert(statement, feed, size=COPY_CHUNK)
+
+
+@contextlib.contextmanager
+def _no_stray_tracebacks():
+    """Keep psycopg2 from printing a server error's CONTEXT (which quotes the record COPY
+    was reading) when the connection breaks mid-COPY: its C code prints the error through
+    ``sys.excepthook`` before it raises another. Here that prints nothing; the error
+    raised is reported by the caller, in one line."""
+    previous = sys.excepthook
+
+    def silent(kind, exc, traceback) -> None:
+        return None
+
+    sys.excepthook = silent
+    try:
+        yield
+    finally:
+        sys.excepthook = previous
 
 
 class _WatchedBytes:
@@ -390,7 +411,7 @@ def _server_parsed_copy(
         sql.Identifier("raw", decl.raw_table),
         sql.SQL(", ").join(sql.Identifier(c) for c in columns),
     )
-    with open(path, "rb") as handle:
+    with open(path, "rb") as handle, _no_stray_tracebacks():
         watched = _WatchedBytes(handle, limit)
         try:
             cur.copy_expert(statement, watched, size=COPY_CHUNK)
@@ -596,7 +617,8 @@ def _careful_copy(
             if exc.pgcode != ROW_TOO_BIG or attempt == "declared columns only":
                 raise
             cur.execute("rollback to savepoint careful_path")
-            dropped.extend(c for c in columns if c not in declared and c not in dropped)
+            left_out = {*dropped, *(c for c in columns if c not in declared)}
+            dropped[:] = [c for c in columns if c in left_out]  # in the file's order
             continue
         return feed
     raise AssertionError("not reached")

@@ -136,7 +136,7 @@ create table if not exists ops.email_key_secret (
     installation boolean primary key default true check (installation),
     inner_pad bytea not null,
     outer_pad bytea not null,
-    created_at timestamptz not null default now()
+    secret_set_at timestamptz not null default now()
 );
 revoke all on ops.email_key_secret from public;
 comment on table ops.email_key_secret is
@@ -179,7 +179,7 @@ def _ensure_email_key_secret(cur) -> None:
     cur.execute(
         "insert into ops.email_key_secret (inner_pad, outer_pad) values (%s, %s) "
         "on conflict (installation) do update set inner_pad = excluded.inner_pad, "
-        "outer_pad = excluded.outer_pad, created_at = now() "
+        "outer_pad = excluded.outer_pad, secret_set_at = now() "
         "where ops.email_key_secret.inner_pad <> excluded.inner_pad",
         (inner, outer),
     )

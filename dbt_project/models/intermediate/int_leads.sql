@@ -1,5 +1,6 @@
-{#- Leads of every source in one shape. Emails stay out of it: email_key is a hash
-    of the trimmed, lower-cased address, email_is_valid the METRICS.md form check.
+{#- Leads of every source in one shape. Emails stay out of it: email_key is a keyed
+    hash of the trimmed, lower-cased address (rv_email_key), email_is_valid the
+    METRICS.md form check.
     The *_delivered flags say whether the source delivers a field at all: a rule
     about a field a source never sends (Olist has no emails) does not fire. -#}
 with salesforce as (
@@ -17,12 +18,13 @@ with salesforce as (
         nullif(trim(persona), '') as persona_field,
         title,
         nullif(trim(disqualified_reason), '') as disqualified_reason,
-        md5(lower(trim(email))) as email_key,
+        {{ rv_email_key('leads.email') }} as email_key,
         coalesce(email ~ '^[^[:space:]@]+@[^[:space:]@]+\.[^[:space:]@]+$', false)
             as email_is_valid,
         true as email_delivered,
         true as owner_delivered
-    from {{ ref('stg_salesforce__leads') }}
+    from {{ ref('stg_salesforce__leads') }} as leads
+    cross join {{ source('ops', 'email_key_secret') }} as email_key_secret
 ),
 
 -- Each MQL row is a lead; its closed deal, if any, is the opportunity it became
