@@ -190,8 +190,13 @@ def _manifest(args: argparse.Namespace) -> int:
 
 
 def _airflow(args: argparse.Namespace) -> int:
-    """Run Airflow's own command line with revalign's derived configuration."""
-    from revalign import dbt_airflow, warehouse
+    """Run Airflow's own command line with revalign's derived configuration.
+
+    ``standalone`` runs through ``revalign.airflow_standalone`` (nothing listens beyond
+    this machine unless REVALIGN_AIRFLOW_HOST says so); the admin password is written
+    where Airflow reads it before Airflow starts, so Airflow never prints one.
+    """
+    from revalign import airflow_standalone, dbt_airflow, warehouse
 
     conn = _ready_warehouse()
     dbt_airflow.ensure_manifest()  # build_marts is rendered from it
@@ -203,7 +208,11 @@ def _airflow(args: argparse.Namespace) -> int:
         raise RevalignError("Airflow's command line is not installed here: run `make install`")
     settings.airflow_home().mkdir(parents=True, exist_ok=True)
     _write_airflow_admin_password(settings.airflow_home())
-    argv = [airflow_bin, *args.airflow_args]
+    loopback = settings.airflow_host_is_loopback()
+    if args.airflow_args[:1] == ["standalone"]:
+        argv = [sys.executable, "-m", "revalign.airflow_standalone", *args.airflow_args[1:]]
+    else:
+        argv = [airflow_bin, *airflow_standalone.component_command(args.airflow_args, loopback)]
     # `airflow standalone` stops cleanly only on SIGINT; a shell's background job
     # starts with SIGINT ignored, which exec would pass on.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -238,13 +247,24 @@ def _bi(args: argparse.Namespace) -> int:
 
 
 def _write_airflow_admin_password(airflow_home: Path) -> None:
-    """The admin password, where Airflow's simple auth manager reads (and keeps) it."""
+    """The admin password, where Airflow's simple auth manager reads (and keeps) it.
+
+    REVALIGN_AIRFLOW_ADMIN_PASSWORD when set; else one generated here the first time, so
+    that Airflow, which prints the passwords it generates, finds one and prints nothing.
+    """
+    import secrets
+
+    path = airflow_home / AIRFLOW_PASSWORD_FILE
     password = settings.airflow_admin_password()
-    if password:
-        path = airflow_home / "simple_auth_manager_passwords.json.generated"
-        path.touch(mode=0o600)
-        path.chmod(0o600)  # touch's mode applies only to a file it creates
-        path.write_text(json.dumps({"admin": password}) + "\n")
+    if not password and path.exists() and path.stat().st_size:
+        return
+    path.touch(mode=0o600)
+    path.chmod(0o600)  # touch's mode applies only to a file it creates
+    path.write_text(json.dumps({"admin": password or secrets.token_urlsafe(16)}) + "\n")
+
+
+#: Where Airflow's simple auth manager keeps its users' passwords, in AIRFLOW_HOME.
+AIRFLOW_PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
 
 
 def _settings(args: argparse.Namespace) -> int:

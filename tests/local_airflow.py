@@ -42,6 +42,8 @@ class LocalAirflow:
 
     #: How each component stops cleanly.
     stop_signal = signal.SIGTERM
+    #: The program each component's arguments are given to.
+    program = (str(BIN / "airflow"),)
 
     def __init__(
         self,
@@ -59,6 +61,7 @@ class LocalAirflow:
         self.env = {
             **base_env,
             **settings.airflow_environment(warehouse, ConnectionInfo.from_url(metadata)),
+            "REVALIGN_AIRFLOW_DB_URL": metadata,  # for `revalign airflow`, which derives the rest
             "REVALIGN_LANDING_DIR": str(landing),
             "REVALIGN_LANDING_POKE_SECONDS": "1",
             "AIRFLOW__API__PORT": str(port),
@@ -82,7 +85,7 @@ class LocalAirflow:
             log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 - closed in stop()
             self._logs.append(log)
             self.procs[name] = subprocess.Popen(
-                [str(BIN / "airflow"), *args],
+                [*self.program, *args],
                 env={**self.env, **env},
                 cwd=settings.PROJECT_ROOT,
                 stdout=log,
@@ -161,9 +164,11 @@ class LocalAirflow:
 
 
 class StandaloneAirflow(LocalAirflow):
-    """``airflow standalone``: every component under one process, with the LocalExecutor."""
+    """``revalign airflow standalone``, as ``make airflow`` runs it: Airflow's standalone
+    (every component under one process, revalign's LocalExecutor) on 127.0.0.1 only."""
 
     stop_signal = signal.SIGINT  # standalone stops its components cleanly only on SIGINT
+    program = (str(BIN / "revalign"), "airflow")
 
     def components(self):
         return {"standalone": (["standalone"], {})}
@@ -219,6 +224,39 @@ class CeleryAirflow(LocalAirflow):
         assert migrate.returncode == 0, migrate.stderr[-2000:]
         super().start()
         return self
+
+
+def listening_addresses(pgid: int) -> set[tuple[str, int]]:
+    """The (address, port) pairs on which the processes of a process group accept TCP."""
+    import ipaddress
+
+    inodes = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if os.getpgid(int(proc.name)) != pgid:
+                continue
+            for fd in (proc / "fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = str(fd.readlink())
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+    found = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state != "0A" or inode not in inodes:  # 0A: LISTEN
+                continue
+            address, port = local.split(":")
+            raw = bytes.fromhex(address)
+            if table == "tcp":
+                ip = ipaddress.IPv4Address(raw[::-1])
+            else:  # four little-endian 32-bit words
+                ip = ipaddress.IPv6Address(b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4)))
+            found.add((str(ip), int(port, 16)))
+    return found
 
 
 def _alive_in_group(pgid: int) -> list[str]:

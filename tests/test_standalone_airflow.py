@@ -4,13 +4,18 @@ ingest when its marker lands, and stops cleanly on SIGINT, leaving no process be
 The build and the checks under a real Airflow are test_flow_airflow.py's, on Celery
 workers."""
 
+import ipaddress
+import json
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from conftest import free_port, query, reachable_dir
-from local_airflow import StandaloneAirflow, drop_batch
+from local_airflow import StandaloneAirflow, drop_batch, listening_addresses
 
 from revalign import schemas
+from revalign.cli import AIRFLOW_PASSWORD_FILE
 from revalign.generator import generate
 
 DAGS = {"ingest_extracts", "build_marts", "check_hygiene", "refresh_marts"}
@@ -19,6 +24,8 @@ DAGS = {"ingest_extracts", "build_marts", "check_hygiene", "refresh_marts"}
 @pytest.fixture
 def airflow(airflow_env, warehouse_db, tmp_path):
     schemas.set_up(warehouse_db, "revalign_bi_test", "x")
+    # as on a first start: Airflow prints the admin password it generates, if it does
+    (Path(airflow_env["AIRFLOW_HOME"]) / AIRFLOW_PASSWORD_FILE).unlink(missing_ok=True)
     with (
         reachable_dir("revalign-landing-") as landing,
         StandaloneAirflow(
@@ -40,6 +47,7 @@ def test_standalone_parses_the_dags_and_ingests_a_batch(airflow, warehouse_db, t
 
     airflow.wait_for("the DAGs parsed", parsed, 300)
     assert api.get("/api/v2/importErrors")["import_errors"] == []
+    _listens_on_loopback_only_and_printed_no_password(airflow)
 
     api.patch("/api/v2/dags/build_marts", {"is_paused": True})  # the ingest alone, here
     dropped_at = datetime.now(UTC)
@@ -61,3 +69,22 @@ def test_standalone_parses_the_dags_and_ingests_a_batch(airflow, warehouse_db, t
     # the executor is revalign's, which imported the tasks' modules before forking
     standalone_log = (airflow.logs / "standalone.log").read_text(errors="replace")
     assert "Imported what revalign's tasks need" in standalone_log
+
+
+def _loopback(address: str) -> bool:
+    return ipaddress.ip_address(address).is_loopback
+
+
+def _listens_on_loopback_only_and_printed_no_password(airflow) -> None:
+    """No API server or task-log server on every interface (Airflow's defaults), and the
+    admin password stays in its file (mode 0600), where the README says it is."""
+    (proc,) = airflow.procs.values()
+    time.sleep(3)  # the scheduler and triggerer are running: a log server would be bound
+    listening = listening_addresses(proc.pid)
+    assert any(port == airflow.port for _, port in listening), listening
+    assert all(ipaddress.ip_address(address).is_loopback for address, _ in listening), listening
+    assert not {port for _, port in listening} & {8793, 8794}
+    passwords = Path(airflow.env["AIRFLOW_HOME"]) / AIRFLOW_PASSWORD_FILE
+    assert passwords.stat().st_mode & 0o077 == 0
+    password = json.loads(passwords.read_text())["admin"]
+    assert password not in (airflow.logs / "standalone.log").read_text(errors="replace")

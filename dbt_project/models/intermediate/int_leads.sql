@@ -5,21 +5,21 @@
     about a field a source never sends (Olist has no emails) does not fire. -#}
 with salesforce as (
     select
-        lead_id,
+        leads.lead_id,
         'salesforce' as source_system,
-        nullif(trim(lead_source), '') as lead_source,
-        owner_id,
-        status,
-        created_at,
-        mql_at,
-        is_converted,
-        converted_contact_id,
-        converted_opportunity_id,
-        nullif(trim(persona), '') as persona_field,
-        title,
-        nullif(trim(disqualified_reason), '') as disqualified_reason,
+        nullif(trim(leads.lead_source), '') as lead_source,
+        leads.owner_id,
+        leads.status,
+        leads.created_at,
+        leads.mql_at,
+        leads.is_converted,
+        leads.converted_contact_id,
+        leads.converted_opportunity_id,
+        nullif(trim(leads.persona), '') as persona_field,
+        leads.title,
+        nullif(trim(leads.disqualified_reason), '') as disqualified_reason,
         {{ rv_email_key('leads.email') }} as email_key,
-        coalesce(email ~ '^[^[:space:]@]+@[^[:space:]@]+\.[^[:space:]@]+$', false)
+        coalesce(leads.email ~ '^[^[:space:]@]+@[^[:space:]@]+\.[^[:space:]@]+$', false)
             as email_is_valid,
         true as email_delivered,
         true as owner_delivered
