@@ -126,19 +126,42 @@ SYSTEM_PYTHON = Path("/usr/bin/python3.11")
 @pytest.mark.skipif(os.geteuid() != 0, reason="this run is already an ordinary user's")
 @pytest.mark.skipif(not SYSTEM_PYTHON.exists(), reason="needs a Python 3.11 every user may run")
 def test_works_as_an_ordinary_user():
-    """As root the cluster runs as `postgres`; here an unprivileged user runs it directly."""
-    with reachable_dir("revalign-test-nobody-") as home:
+    """As root the cluster runs as `postgres`; here an unprivileged user runs it directly.
+
+    The checkout may sit where `nobody` cannot enter (a home folder, ``mktemp -d``), and so
+    may the virtualenv in it: `nobody` runs a copy of what ``revalign warehouse`` needs."""
+    with (
+        reachable_dir("revalign-test-nobody-") as home,
+        reachable_dir("revalign-test-code-") as code,
+    ):
         shutil.chown(home, "nobody")
-        _run_as_nobody(home)
+        _run_as_nobody(home, _copy_for_everyone(code))
 
 
-def _run_as_nobody(home: Path) -> None:
+#: What `revalign warehouse start|status|stop` imports beyond the standard library.
+WAREHOUSE_PACKAGES = ("psycopg2", "psycopg2_binary.libs", "yaml", "_yaml")
+
+
+def _copy_for_everyone(code: Path) -> str:
+    """revalign, its source declarations and the packages it imports, readable by anyone;
+    returns the PYTHONPATH that finds them."""
+    repo = Path(__file__).resolve().parent.parent
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(repo / "revalign", code / "revalign", ignore=skip)
+    for declaration in (repo / "dbt_project" / "models" / "staging").glob("*/_*__sources.yml"):
+        target = code / declaration.relative_to(repo)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(declaration, target)
     site = next(Path(sys.prefix).glob("lib/python3.11/site-packages"))
-    env = {
-        "PATH": os.environ["PATH"],
-        "REVALIGN_HOME": str(home),
-        "PYTHONPATH": f"{Path(__file__).resolve().parent.parent}{os.pathsep}{site}",
-    }
+    for name in WAREHOUSE_PACKAGES:
+        if (site / name).exists():
+            shutil.copytree(site / name, code / "site" / name, ignore=skip)
+    subprocess.run(["chmod", "-R", "a+rX", str(code)], check=True)
+    return f"{code}{os.pathsep}{code / 'site'}"
+
+
+def _run_as_nobody(home: Path, pythonpath: str) -> None:
+    env = {"PATH": os.environ["PATH"], "REVALIGN_HOME": str(home), "PYTHONPATH": pythonpath}
 
     def as_nobody(*args):
         argv = ["runuser", "-u", "nobody", "--", str(SYSTEM_PYTHON), "-m", "revalign", *args]
