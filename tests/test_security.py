@@ -332,3 +332,16 @@ def test_email_key_is_a_keyed_hash_bi_users_cannot_recompute(wh, tmp_path, monke
         expected = hmac.new(b"per-installation-secret", email.encode(), hashlib.sha256)
         assert key == expected.hexdigest()
         assert key != hashlib.md5(email.encode()).hexdigest()
+
+
+def test_airflow_tasks_mask_every_secret_of_the_settings(monkeypatch):
+    """What a task's log would show: Airflow's own masker knows revalign's secrets."""
+    from airflow.sdk._shared.secrets_masker import redact
+
+    from revalign import redaction
+
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    redaction.mask_in_airflow()
+    logged = redact(f"posting to {SECRETS['REVALIGN_ALERT_SLACK_WEBHOOK_URL']} as wh-Pa55word")
+    assert "slackTOKEN42" not in logged and "wh-Pa55word" not in logged
