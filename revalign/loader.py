@@ -486,12 +486,16 @@ def load_file(
     decl = source.object_for_file(path.name)
     if decl is not None:
         result.object, result.raw_table = decl.object, decl.raw_table
-    try:
-        sha = file_sha256(path)
-    except OSError:
-        sha = None
-    _quarantine(conn, result, sha, batch or Batch.of(path))
+    _quarantine(conn, result, _sha_or_none(path), batch or Batch(path.parent.name or None, None))
     return result
+
+
+def _sha_or_none(path: Path) -> str | None:
+    """The file's SHA-256 for the quarantine, or None when it cannot be read."""
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
 
 
 def _load_file(
@@ -698,7 +702,7 @@ def load(conn: ConnectionInfo, paths: list[Path], source: str | None = None) -> 
                     "cannot tell its source: put it under <landing>/<source>/<batch>/ "
                     "or pass --source"
                 )
-                _quarantine(conn, result, file_sha256(path), Batch.of(path))
+                _quarantine(conn, result, _sha_or_none(path), Batch.of(path))
                 results.append(result)
                 continue
             results.append(load_file(conn, path, chosen))

@@ -204,8 +204,9 @@ def test_a_warehouse_crash_mid_load_prints_one_line_without_record_content(wh, t
 # --- files that must not block their batch ----------------------------------------------
 
 
-def test_a_file_wider_than_postgresql_loads_its_declared_columns(wh, tmp_path):
-    folder = _batch(tmp_path)
+def test_a_file_wider_than_postgresql_loads_its_declared_columns(airflow_task_env, wh):
+    """Through the function ingest_extracts' task calls: the batch loads and is archived."""
+    folder = _batch(airflow_task_env)
     extra = [f"Extra_{n}__c" for n in range(2000)]
     values = [f"value number {n}" for n in range(2000)]  # rows too big for a page, too
     (folder / "Lead.csv").write_text(
@@ -217,12 +218,13 @@ def test_a_file_wider_than_postgresql_loads_its_declared_columns(wh, tmp_path):
     (folder / "User.csv").write_text(
         "Id,Name,IsActive,SystemModstamp\n005Ec0000000001MAA,Ana,true,2026-01-01T00:00:00Z\n"
     )
-    results = {r.path.name: r for r in loader.load(wh, [folder])}
-    lead = results["Lead.csv"]
-    assert lead.status == "loaded" and lead.rows_loaded == 3
-    assert len(lead.columns_dropped) == 2000
-    assert "2000 unknown column(s) not loaded (extra_0__c" in lead.summary()
-    assert results["User.csv"].status == "loaded"
+    summary = orchestration.ingest_claimed_batches([str(folder)])
+    assert summary["raw_tables"] == ["salesforce__lead", "salesforce__user"]
+    (lead, user) = summary["batches"][str(folder)]
+    assert lead.startswith("loaded") and "3 rows of 3, 0 rejected" in lead
+    assert "2000 unknown column(s) not loaded (extra_0__c, extra_1__c" in lead
+    assert user.startswith("loaded")
+    assert (airflow_task_env / "archive" / "salesforce" / folder.name / "Lead.csv").exists()
     assert query(wh, "select count(*), min(status) from raw.salesforce__lead") == [(3, "Open")]
     (dropped,) = query(wh, "select columns_dropped from ops.load_ledger where object = 'Lead'")
     assert len(dropped[0]) == 2000
