@@ -67,9 +67,9 @@ def _ready_warehouse() -> settings.ConnectionInfo:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from revalign import transform
+    from revalign import moment, transform
 
-    as_of = transform.parse_as_of(args.as_of) if args.as_of else None
+    as_of = moment.parse(args.as_of) if args.as_of else None
     conn = _ready_warehouse()
     nodes = transform.build(conn, as_of=as_of, full_refresh=args.full_refresh)
     print(f"build ok: {len(nodes)} nodes")
@@ -81,9 +81,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from revalign import hygiene, transform
+    from revalign import hygiene, moment
 
-    as_of = transform.parse_as_of(args.as_of) if args.as_of else None
+    as_of = moment.parse(args.as_of) if args.as_of else None
     report = hygiene.check(_ready_warehouse(), as_of=as_of)
     print(hygiene.format_report(report))
     if args.strict and report.summary()["failed"]:
@@ -274,7 +274,7 @@ def _settings(args: argparse.Namespace) -> int:
     for item in settings.SETTINGS:
         current = settings.current_value(item)
         shown = current if args.show_secrets else redaction.shown_value(item, current)
-        print(f"{item.env:<{width}}  {shown or '-'}  [default: {item.default or 'unset'}]")
+        print(f"{item.env:<{width}}  {shown or '-'}  [default: {item.shown_default}]")
         print(f"{'':<{width}}  {item.help}")
     return 0
 

@@ -12,7 +12,6 @@ The dbt profile is rendered from the Airflow connection derived from settings.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from datetime import timedelta
@@ -81,48 +80,19 @@ MAX_ACTIVE_TASKS = 2
 #: (Cosmos gives those a priority weight of 2, the build 20).
 PUBLISH_PRIORITY = {"priority_weight": 100, "weight_rule": "absolute"}
 
-#: How much a model's task lowers its CPU priority (``nice``): it only reports on the build.
-MODEL_TASK_NICENESS = 10
-
-
-def prepare_task_process(group_id: str) -> None:
-    """Fit the process of one of the group's tasks to its part: build, or report.
-
-    The DAG file is parsed again in each task's process, so this runs at its start.
-    A model's task (one per model and one per model's tests) only watches the one
-    ``dbt build`` of the producer task: it lowers its CPU priority. On a small machine
-    a dozen of them starting while the build ran took most of the CPU (the build of a
-    10,000-lead batch ran 6 times slower than alone); niced, they use what the build
-    and the checks leave idle. The producer's build is fitted by
-    ``watcher_build.fit_producer``. Parsed for no task (the dag-processor), the process
-    is left alone.
-    """
-    from airflow.sdk import get_parsing_context
-    from cosmos.constants import PRODUCER_WATCHER_DONE_TASK_ID, PRODUCER_WATCHER_TASK_ID
-
-    task_id = get_parsing_context().task_id or ""
-    producer, producer_done = (
-        f"{group_id}.{PRODUCER_WATCHER_TASK_ID}",
-        f"{group_id}.{PRODUCER_WATCHER_DONE_TASK_ID}",
-    )
-    if task_id == producer:
-        from revalign import watcher_build
-
-        watcher_build.fit_producer()
-    elif task_id.startswith(f"{group_id}.") and task_id != producer_done:
-        os.nice(MODEL_TASK_NICENESS)
-
 
 def task_group_args(group_id: str, as_of: str, manifest: Path | None = None) -> dict[str, Any]:
     """Arguments of the ``DbtTaskGroup`` ``group_id`` that builds the marts.
 
-    ``as_of`` is a template (rendered per task) for the dbt var of the same name. In the
-    process of one of the group's tasks, this also fits the process to the task
-    (``prepare_task_process``).
+    ``as_of`` is a template (rendered per task) for the dbt var of the same name. Each
+    task fits its process to its part just before it runs (a ``pre_execute`` hook,
+    ``watcher_build.fit_task_process``), never while the DAG file is parsed.
     """
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode
     from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    from revalign import watcher_build
 
     manifest = manifest or manifest_path()
     if not manifest.exists():
@@ -136,7 +106,6 @@ def task_group_args(group_id: str, as_of: str, manifest: Path | None = None) -> 
     # Cosmos wraps the path in an ObjectStoragePath, whose first read loads every Airflow
     # plugin (Cosmos's own imports FastAPI): 0.7 s per parse. The manifest is a local file.
     project.manifest_path = manifest
-    prepare_task_process(group_id)
     return {
         "group_id": group_id,
         "project_config": project,
@@ -160,6 +129,7 @@ def task_group_args(group_id: str, as_of: str, manifest: Path | None = None) -> 
         ),
         "operator_args": {
             "vars": {"as_of": as_of},
+            "pre_execute": watcher_build.task_process_fitter(group_id),
             "retries": 2,
             "retry_delay": timedelta(seconds=15),
             # A model's task waits for the build by polling every 2 s in its worker slot

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from psycopg2.extras import execute_values
 
-from revalign import alerts, db, gx_checks, ops_tables
-from revalign.errors import RevalignError
+from revalign import alerts, db, gx_checks, moment, ops_tables
 from revalign.settings import ConnectionInfo
 
 log = logging.getLogger(__name__)
@@ -44,19 +43,6 @@ class CheckReport:
         }
 
 
-def built_as_of(conn: ConnectionInfo) -> datetime:
-    """The as_of of the last build (intermediate.int_as_of)."""
-    with db.connect(conn) as pg, pg.cursor() as cur:
-        cur.execute("select to_regclass('intermediate.int_as_of') is not null")
-        if not cur.fetchone()[0]:
-            raise RevalignError("the marts are not built yet: run revalign build first")
-        cur.execute("select as_of from intermediate.int_as_of")
-        row = cur.fetchone()
-    if not row or row[0] is None:
-        raise RevalignError("nothing is loaded yet: run revalign load, then revalign build")
-    return row[0]
-
-
 def checked_at(conn: ConnectionInfo, as_of: datetime | str) -> datetime | None:
     """When the first check run of the marts built as of ``as_of`` was stored, if one was."""
     with db.connect(conn) as pg, pg.cursor() as cur:
@@ -75,7 +61,7 @@ def check(
 ) -> CheckReport:
     """Validate, store every result in ops.check_results, build Data Docs, send alerts."""
     ops_tables.ensure(conn)
-    as_of = as_of or built_as_of(conn)
+    as_of = as_of or moment.built(conn)
     started = datetime.now(UTC)
     run_id = f"check-{as_of.astimezone(UTC):%Y%m%dT%H%M%SZ}-{started:%Y%m%dT%H%M%S%fZ}"
     checkpoint = gx_checks.run(conn, as_of, run_id, docs_dir=docs_dir)

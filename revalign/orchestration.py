@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from revalign import settings, transform
+from revalign import moment, settings, transform
 from revalign.settings import ConnectionInfo
 
 log = logging.getLogger(__name__)
@@ -57,33 +57,16 @@ def ingest_claimed_batches(events_batches: list[str]) -> dict:
         tables |= outcome.raw_tables
         summary["batches"][batch] = [r.summary() for r in outcome.results]
     summary["raw_tables"] = sorted(tables)
-    summary["as_of"] = _latest_extraction(conn)
+    summary["as_of"] = moment.text(moment.latest_extraction(conn))  # what the build is as of
     return summary
 
 
-def _latest_extraction(conn: ConnectionInfo) -> str | None:
-    """The newest extraction time loaded (ISO 8601): what the marts are as of once built."""
-    from revalign import db
-
-    with db.connect(conn) as pg, pg.cursor() as cur:
-        cur.execute("select max(extracted_at) from ops.load_ledger")
-        (moment,) = cur.fetchone()
-    return moment.isoformat() if moment else None
-
-
 def resolve_as_of(requested: str | None, event_extras: list[dict]) -> str | None:
-    """The as_of of a run: the one asked for, else the newest one the triggering events carry.
-
-    Raw asset events carry the newest extraction time loaded, mart asset events the
-    as_of the marts were built at; so ingest, build and check agree on one moment.
-    Without either (a run started by hand), the newest extraction time loaded.
-    """
-    if requested:
-        return transform.parse_as_of(requested).isoformat()
-    carried = [transform.parse_as_of(e["as_of"]) for e in event_extras if e and e.get("as_of")]
-    if carried:
-        return max(carried).isoformat()
-    return _latest_extraction(warehouse_from_airflow())
+    """The as_of of a run (``revalign.moment.of_run``), ISO 8601: the one asked for, else
+    the newest one the triggering events carry, else the newest extraction time loaded."""
+    carried = [e for e in event_extras if e and e.get("as_of")]
+    conn = None if requested or carried else warehouse_from_airflow()
+    return moment.text(moment.of_run(requested, carried, conn))
 
 
 def event_extras(triggering_asset_events) -> list[dict]:
@@ -101,17 +84,15 @@ def build_marts(as_of: str | None = None, full_refresh: bool = False) -> dict:
     Returns the number of nodes built and the as_of the marts were built at (ISO 8601),
     which the mart asset events carry to check_hygiene.
     """
-    from revalign import hygiene
-
     conn = warehouse_from_airflow()
-    moment = transform.parse_as_of(as_of) if as_of else None
-    nodes = transform.build(conn, as_of=moment, full_refresh=full_refresh)
-    return {"nodes": len(nodes), "as_of": hygiene.built_as_of(conn).isoformat()}
+    requested = moment.parse(as_of) if as_of else None
+    nodes = transform.build(conn, as_of=requested, full_refresh=full_refresh)
+    return {"nodes": len(nodes), "as_of": moment.text(moment.built(conn))}
 
 
 def check_hygiene(as_of: str | None = None) -> dict:
     """The hygiene checkpoint, its results and alerts, against Airflow's warehouse connection."""
     from revalign import hygiene
 
-    moment = transform.parse_as_of(as_of) if as_of else None
-    return hygiene.check(warehouse_from_airflow(), as_of=moment).summary()
+    requested = moment.parse(as_of) if as_of else None
+    return hygiene.check(warehouse_from_airflow(), as_of=requested).summary()

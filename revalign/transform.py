@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from revalign import settings
@@ -34,19 +34,6 @@ class NodeResult:
     resource_type: str
     status: str
     message: str | None
-
-
-def parse_as_of(text: str) -> datetime:
-    """An ``--as-of`` value: ISO 8601; a time without zone is UTC."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise RevalignError(
-            f"--as-of {text!r} is not an ISO 8601 timestamp (e.g. 2026-11-01T00:00:00Z)"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 @contextmanager

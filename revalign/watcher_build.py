@@ -21,6 +21,7 @@ dbt node to the model tasks through XCom. Its costs below have no setting, and
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -41,6 +42,46 @@ REPORTED_DBT_EVENTS = frozenset({"NodeFinished", "SkippingDetails"})
 _PARSE_OPTIONS = ("--project-dir", "--profiles-dir", "--profile", "--target", "--target-path")
 #: ``dbt build`` flags (no value) that change how dbt parses.
 _PARSE_FLAGS = ("--no-static-parser", "--static-parser", "--no-partial-parse")
+
+
+#: How much a model's task lowers its CPU priority (``nice``): it only reports on the build.
+MODEL_TASK_NICENESS = 10
+
+
+def task_process_fitter(group_id: str) -> Callable[[Any], None]:
+    """The ``pre_execute`` hook of the tasks of the dbt group ``group_id``."""
+    return functools.partial(_fit_task, group_id)
+
+
+def _fit_task(group_id: str, context: Any) -> None:
+    fit_task_process(group_id, context["ti"].task_id)
+
+
+def fit_task_process(group_id: str, task_id: str) -> None:
+    """Fit the process of one of the group's tasks to its part, just before it runs.
+
+    The one switch of revalign's adjustments to Cosmos: ``REVALIGN_ADJUST_COSMOS``
+    (on by default; off, Cosmos runs as it ships). A model's task (one per model and
+    one per model's tests) only watches the one ``dbt build`` of the producer task: it
+    lowers its CPU priority. On a small machine a dozen of them starting while the build
+    ran took most of the CPU (the build of a 10,000-lead batch ran 6 times slower than
+    alone); niced, they use what the build and the checks leave idle. The producer's
+    build is fitted by ``fit_producer``.
+    """
+    import os
+
+    from cosmos.constants import PRODUCER_WATCHER_DONE_TASK_ID, PRODUCER_WATCHER_TASK_ID
+
+    from revalign import settings
+
+    if not settings.adjust_cosmos():
+        return
+    if task_id == f"{group_id}.{PRODUCER_WATCHER_TASK_ID}":
+        fit_producer()
+    elif task_id.startswith(f"{group_id}.") and task_id != (
+        f"{group_id}.{PRODUCER_WATCHER_DONE_TASK_ID}"
+    ):
+        os.nice(MODEL_TASK_NICENESS)
 
 
 def fit_producer() -> None:

@@ -1,12 +1,8 @@
 """A real dbt build against a real PostgreSQL, in-process and through the command line."""
 
-from datetime import UTC, datetime
-
-import pytest
 from conftest import query, run_cli
 
 from revalign import schemas, transform
-from revalign.errors import RevalignError
 
 
 def test_build_creates_the_reference_seeds_in_staging(warehouse_db):
@@ -30,14 +26,3 @@ def test_build_command_uses_the_configured_warehouse(warehouse_db):
     assert out.returncode == 0, out.stderr
     assert "build ok" in out.stdout
     assert query(warehouse_db, "select count(*) from staging.stage_order") == [(10,)]
-
-
-def test_as_of_parsing():
-    utc = UTC
-    assert transform.parse_as_of("2026-11-01T10:00:00Z") == datetime(2026, 11, 1, 10, tzinfo=utc)
-    assert transform.parse_as_of("2026-11-01") == datetime(2026, 11, 1, tzinfo=utc)
-    assert transform.parse_as_of("2026-11-01T12:00:00+02:00") == datetime(
-        2026, 11, 1, 10, tzinfo=utc
-    )
-    with pytest.raises(RevalignError, match="ISO 8601"):
-        transform.parse_as_of("yesterday")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import BIN, airflow_env_for, free_port, fresh_database, query
 
-from revalign import generator, hygiene, loader, schemas, settings, transform
+from revalign import generator, hygiene, loader, moment, schemas, settings, transform
 
 ALL_RULES = {
     "lead_missing_owner",
@@ -108,7 +108,7 @@ def test_every_check_passes_on_data_without_problems(warehouse_db, tmp_path):
 
 
 def test_freshness_fails_when_the_newest_extract_is_too_old(built_db, tmp_path):
-    late = hygiene.built_as_of(built_db) + timedelta(hours=settings.max_load_age_hours() + 1)
+    late = moment.built(built_db) + timedelta(hours=settings.max_load_age_hours() + 1)
     assert hygiene.checked_at(built_db, late) is None
     report = hygiene.check(built_db, as_of=late, channels=[], docs_dir=tmp_path / "docs")
     assert hygiene.checked_at(built_db, late) is not None

@@ -180,13 +180,18 @@ def test_manifest_goes_stale_when_the_dbt_project_changes(airflow_env):
 
 TASK_PROCESS = r"""
 import os, sys
+from types import SimpleNamespace
 from airflow.sdk.definitions._internal.dag_parsing_context import _airflow_parsing_context_manager
 from cosmos.dbt import runner
 from cosmos.operators import watcher
 from revalign import dbt_airflow, watcher_build
 
+base = os.nice(0)
 with _airflow_parsing_context_manager(dag_id="build_marts", task_id=sys.argv[1] or None):
-    dbt_airflow.prepare_task_process("dbt")
+    args = dbt_airflow.task_group_args("dbt", "{{ as_of }}")  # parsing fits nothing
+    assert runner.get_runner is not watcher_build.ProducerRunner and os.nice(0) == base
+if sys.argv[1]:  # the task runs: its pre_execute hook
+    args["operator_args"]["pre_execute"]({"ti": SimpleNamespace(task_id=sys.argv[1])})
 reports = getattr(watcher.store_dbt_resource_status_from_log, "revalign_fitted", False)
 parses_once = runner.get_runner is watcher_build.ProducerRunner
 print(os.nice(0), reports, parses_once)
@@ -219,3 +224,19 @@ def test_each_task_process_is_fitted_to_its_part(
     niceness, reports_finished_nodes, parses_once = out.stdout.split()[-3:]
     assert int(niceness) == os.nice(0) + niceness_added
     assert (reports_finished_nodes, parses_once) == (str(fitted_to_build),) * 2
+
+
+def test_one_switch_turns_the_cosmos_adjustments_off(airflow_env):
+    env = {**airflow_env, "REVALIGN_ADJUST_COSMOS": "false"}
+    for task_id in ("dbt.dbt_producer_watcher", "dbt.fct_lead_funnel.run"):
+        out = subprocess.run(
+            [str(BIN / "python"), "-c", TASK_PROCESS, task_id],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        niceness, reports_finished_nodes, parses_once = out.stdout.split()[-3:]
+        assert int(niceness) == os.nice(0)
+        assert (reports_finished_nodes, parses_once) == ("False", "False")

@@ -25,7 +25,7 @@ from conftest import free_port, fresh_database, query, reachable_dir
 from local_airflow import CeleryAirflow, drop_batch
 from marts_vs_truth import differences, marts_figures, truth_figures
 
-from revalign import hygiene, schemas
+from revalign import hygiene, moment, schemas
 from revalign.generator import generate
 
 WAIT_S = 420
@@ -165,7 +165,7 @@ def test_batches_flow_from_landing_to_checked_marts_on_celery_workers(
 
     # The last build ran at its own as_of, on a parse shared by every as_of, and posted
     # to XCom each model's finished event and status, and no test's own event.
-    assert hygiene.built_as_of(warehouse_db) == datetime.fromisoformat(newest)
+    assert moment.built(warehouse_db) == datetime.fromisoformat(newest)
     last_build = runs["build_marts"][-1]["dag_run_id"]
     posted = api.xcom_keys("build_marts", last_build, "dbt.dbt_producer_watcher")
     events = {key for key in posted if key.endswith("_dbt_event")}

@@ -15,7 +15,7 @@ import pytest
 from conftest import query
 from marts_vs_truth import differences, marts_figures, truth_figures
 
-from revalign import assets, generator, loader, schemas, transform
+from revalign import assets, generator, loader, moment, schemas, transform
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 OLIST = SHARED / "datasets" / "olist"
@@ -199,7 +199,7 @@ def test_olist_funnel_equals_an_independent_pandas_count(warehouse_db):
     _set_up(warehouse_db)
     results = loader.load(warehouse_db, [OLIST], source="olist")
     assert [r.status for r in results] == ["loaded", "loaded"]
-    transform.build(warehouse_db, as_of=transform.parse_as_of("2018-12-01T00:00:00Z"))
+    transform.build(warehouse_db, as_of=moment.parse("2018-12-01T00:00:00Z"))
 
     mqls = pd.read_csv(OLIST / "olist_marketing_qualified_leads_dataset.csv")
     deals = pd.read_csv(OLIST / "olist_closed_deals_dataset.csv")

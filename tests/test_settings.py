@@ -90,11 +90,38 @@ def test_only_the_settings_module_reads_the_environment():
     assert offenders == []
 
 
-def test_readme_documents_every_setting():
+def _readme_settings_table() -> dict[str, str]:
+    """The README's Configuration table: variable -> its default column."""
     readme = (settings.PROJECT_ROOT / "README.md").read_text()
     table = readme[readme.index("## Configuration") :]
-    missing = [s.env for s in settings.SETTINGS if f"| `{s.env}` |" not in table]
+    rows = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| `REVALIGN_") and len(cells) >= 3:
+            rows[cells[0].strip("`")] = cells[1]
+    return rows
+
+
+def test_readme_documents_every_setting_with_its_declared_default():
+    """One declaration per setting (settings.SETTINGS); the README's table follows it."""
+    table = _readme_settings_table()
+    missing = [s.env for s in settings.SETTINGS if s.env not in table]
     assert missing == [], "add these settings to the README's Configuration table"
+    assert sorted(table) == sorted(s.env for s in settings.SETTINGS), "settings no longer declared"
+    for setting in settings.SETTINGS:
+        documented = table[setting.env].replace("`", "")
+        assert documented == setting.shown_default, f"README's default of {setting.env}"
+
+
+def test_an_unset_setting_takes_its_declared_default(monkeypatch):
+    for setting in settings.SETTINGS:
+        monkeypatch.delenv(setting.env, raising=False)
+        if setting.default is not None:
+            assert settings.value(setting.env) == setting.parse(setting.env, setting.default)
+    assert settings.dbt_threads() == 2 and settings.hygiene_fail_share() == 0.05
+    assert settings.alert_data_team() == [] and settings.pg_os_user() == "postgres"
+    monkeypatch.setenv("REVALIGN_ALERT_DATA_TEAM", " a@x.io, b@x.io ,")
+    assert settings.alert_data_team() == ["a@x.io", "b@x.io"]
 
 
 def test_celery_workers_get_airflows_settings_and_preload_what_tasks_import():

@@ -24,7 +24,6 @@ with salesforce as (
         true as email_delivered,
         true as owner_delivered
     from {{ ref('stg_salesforce__leads') }} as leads
-    cross join {{ source('ops', 'email_key_secret') }} as email_key_secret
 ),
 
 -- Each MQL row is a lead; its closed deal, if any, is the opportunity it became

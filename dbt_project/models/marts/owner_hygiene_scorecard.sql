@@ -3,11 +3,11 @@
     rejected (status in rejected_statuses); an open opportunity is not closed. The
     per-rule columns count every issue of the owner's records, open or not. Records
     without an owner are not here: they are listed in crm_hygiene_issues with a
-    null owner_id and go to the data team. -#}
-{%- set rules = ['lead_missing_owner', 'lead_missing_source', 'lead_invalid_email',
-    'lead_duplicate_email', 'mql_not_followed_up', 'rejected_without_reason',
-    'opportunity_missing_amount', 'opportunity_past_close_date', 'opportunity_stale',
-    'closed_without_reason'] %}
+    null owner_id and go to the data team. One count column per rule of the
+    hygiene_rules seed, described from it (rv_comment_rule_columns). -#}
+{{ config(post_hook=["{{ rv_comment_rule_columns() }}"]) }}
+-- depends_on: {{ ref('hygiene_rules') }}
+{%- set rules = rv_hygiene_rules() | map(attribute='rule') | list %}
 with records as (
     select
         'lead' as record_type,
@@ -60,11 +60,8 @@ owned as (
 per_rule as (
     select
         source_system,
-        owner_id
-        {%- for rule in rules %}
-            ,
-            count(*) filter (where rule = '{{ rule }}') as {{ rule }}
-    
+        owner_id{% for rule in rules %},
+        count(*) filter (where rule = '{{ rule }}') as {{ rule }}
         {%- endfor %}
     from issues
     group by source_system, owner_id
@@ -78,14 +75,12 @@ select
     owned.records_owned,
     owned.records_with_issues,
     round(1 - owned.records_with_issues::numeric / nullif(owned.records_owned, 0), 4)
-        as hygiene_score
-    {%- for rule in rules %}
-        ,
-        coalesce(per_rule.{{ rule }}, 0) as {{ rule }}
-
+        as hygiene_score{% for rule in rules %},
+    coalesce(per_rule.{{ rule }}, 0) as {{ rule }}
     {%- endfor %}
 from owned
-left join per_rule
+-- read by each rule's column (sqlfluff renders the seed's rules as none)
+left join per_rule -- noqa: ST11
     on owned.source_system = per_rule.source_system and owned.owner_id = per_rule.owner_id
 left join {{ ref('int_users') }} as users
     on owned.source_system = users.source_system and owned.owner_id = users.user_id
