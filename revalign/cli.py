@@ -111,7 +111,8 @@ def _generate(args: argparse.Namespace) -> int:
             rates[rule] = float(value)
         except ValueError:
             raise RevalignError(
-                f"--rate {item!r}: write RULE=SHARE, e.g. lead_missing_source=0.05"
+                f"--rate {item!r}: write RULE=SHARE, e.g. "
+                f"{next(iter(generator.world.DEFAULT_RATES))}=0.05"
             ) from None
     out = _writable_folder(Path(args.out), "--out")
     try:
@@ -344,7 +345,8 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="RULE=SHARE",
-        help="share of records with a hygiene problem, e.g. lead_missing_source=0.1 (repeatable)",
+        help="share of records with the problem the hygiene rule RULE (an id of the "
+        "hygiene_rules seed) finds, e.g. 0.1 (repeatable)",
     )
     gen.add_argument("--clean", action="store_true", help="inject no hygiene problem at all")
     gen.add_argument(

@@ -332,7 +332,7 @@ def test_email_key_is_a_keyed_hash_bi_users_cannot_recompute(wh, tmp_path, monke
     assert pairs
     for email, key in pairs:
         expected = hmac.new(b"per-installation-secret", email.encode(), hashlib.sha256)
-        assert key == expected.hexdigest()
+        assert key == expected.hexdigest()[:32]  # its first 128 bits
         assert key != hashlib.md5(email.encode()).hexdigest()
 
 

@@ -130,9 +130,13 @@
     expressions over raw text, which have no statistics), and PostgreSQL sorted whole
     tables for merge joins: more than 8 minutes at a million leads. -#}
 {% macro rv_temp_table(name, query) -%}
+    {{ return(adapter.dispatch('rv_temp_table', 'revalign')(name, query)) }}
+{%- endmacro %}
+
+{% macro default__rv_temp_table(name, query) -%}
     drop table if exists {{ name }};
     create temporary table {{ name }} as {{ query }};
-    analyze {{ name }};
+    {{ rv_analyze(name) }};
 {%- endmacro %}
 
 {#- The relations fct_lead_funnel reads: in an incremental build, temporary tables of

@@ -14,16 +14,19 @@
     own (OFFSET 0 keeps PostgreSQL from flattening the lookup back into a join);
     every row of `relation` when every_row. -#}
 {% macro rv_rows_by_key(relation, column, keys, every_row=false) -%}
+    {{ return(adapter.dispatch('rv_rows_by_key', 'revalign')(relation, column, keys, every_row)) }}
+{%- endmacro %}
+
+{#- Elsewhere: a plain join of the keys, which a warehouse without indexes plans as
+    well as anything. -#}
+{% macro default__rv_rows_by_key(relation, column, keys, every_row=false) -%}
     {%- if every_row -%}
     select * from {{ relation }}
     {%- else -%}
     select found.*
-    from (select distinct source_system, key from ({{ keys }}) as wanted) as keys
-    cross join lateral (
-        select * from {{ relation }} as candidates
-        where candidates.source_system = keys.source_system and candidates.{{ column }} = keys.key
-        offset 0
-    ) as found
+    from {{ relation }} as found
+    inner join (select distinct source_system, key from ({{ keys }}) as wanted) as keys
+        on found.source_system = keys.source_system and found.{{ column }} = keys.key
     {%- endif -%}
 {%- endmacro %}
 

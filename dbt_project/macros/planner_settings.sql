@@ -5,7 +5,12 @@
     compiling took 0.2 to 2.6 s a statement, for nothing: a full staging build took
     the same time without it (36.7 and 38.2 s against 37.1 and 36.9 s). -#}
 {% macro rv_without_jit() -%}
-    set local jit = off
+    {{ return(adapter.dispatch('rv_without_jit', 'revalign')()) }}
+{%- endmacro %}
+
+{#- Elsewhere: nothing to turn off. -#}
+{% macro default__rv_without_jit() -%}
+    select 1
 {%- endmacro %}
 
 {#- Post-hook of staging and mart models: analyse the table just built when it has
@@ -14,18 +19,20 @@
     would bring them a minute later. An incremental build that changed a few rows
     skips it (about half a second a table at a million leads). -#}
 {% macro rv_analyze_when_stale() -%}
-    do $$
-    begin
-        if (
-            select
-                tables.last_analyze is null and tables.last_autoanalyze is null
-                or tables.n_mod_since_analyze > 0.1 * greatest(classes.reltuples, 0)
-            from pg_class as classes
-            inner join pg_stat_user_tables as tables on classes.oid = tables.relid
-            where classes.oid = '{{ this }}'::regclass
-        ) then
-            analyze {{ this }};
-        end if;
-    end
-    $$
+    {{ return(adapter.dispatch('rv_analyze_when_stale', 'revalign')()) }}
+{%- endmacro %}
+
+{#- Elsewhere: the warehouse keeps its own statistics. -#}
+{% macro default__rv_analyze_when_stale() -%}
+    select 1
+{%- endmacro %}
+
+{#- Statement: refresh the planner's statistics of `relation` (a table just built or
+    indexed). -#}
+{% macro rv_analyze(relation) -%}
+    {{ return(adapter.dispatch('rv_analyze', 'revalign')(relation)) }}
+{%- endmacro %}
+
+{% macro default__rv_analyze(relation) -%}
+    select 1
 {%- endmacro %}

@@ -44,7 +44,7 @@
     -- Versions of the records to (re)compute, narrow: sorting them stays cheap.
     with versions as (
         select
-            ctid as _row_ref,
+            {{ rv_row_address() }} as _row_ref,
             {{ key }} as _key,
             {{ cursor }} as _cursor,
             _loaded_at,
@@ -78,14 +78,7 @@
             delivered._file,
             delivered._row_number
         from winners
-        {%- if is_incremental() %}
-        -- one row each, by its address: a join would hash the whole raw table
-        cross join lateral (
-            select * from {{ relation }} as delivered where delivered.ctid = winners._row_ref offset 0
-        ) as delivered
-        {%- else %}
-        inner join {{ relation }} as delivered on delivered.ctid = winners._row_ref
-        {%- endif %}
+        {{ rv_join_by_address(relation, 'delivered', 'winners._row_ref', is_incremental()) }}
     ),
 
     -- Each field cast once (materialized: the select below reads each typed value
@@ -174,26 +167,25 @@
     with the index on _loaded_at, PostgreSQL reads the newest load time from the
     index when it estimates a delta, so stale statistics do not mislead it. -#}
 {% macro rv_index_raw(source_name, table_name) -%}
+    {{ return(adapter.dispatch('rv_index_raw', 'revalign')(source_name, table_name)) }}
+{%- endmacro %}
+
+{#- Elsewhere: no indexes to build (the call to source() keeps the dependency). -#}
+{% macro default__rv_index_raw(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
-    {%- if not execute -%}
     select 1
-    {%- else -%}
-    {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
-    {%- set key = rv_record_key(node) -%}
-    {%- set missing = [] -%}
-    {%- for suffix, expression in [('loaded_at', '_loaded_at'), ('record_key', '(' ~ key ~ ')')] -%}
-    {%- set index = relation.identifier ~ '__' ~ suffix -%}
-    {%- if run_query("select to_regclass('" ~ relation.schema ~ "." ~ index ~ "')").rows[0][0] is none -%}
-    {%- do missing.append('create index if not exists ' ~ index ~ ' on ' ~ relation ~ ' (' ~ expression ~ ')') -%}
-    {%- endif -%}
-    {%- endfor -%}
-    {%- if missing %}
-    {{ missing | join(';\n    ') }};
-    analyze {{ relation }}
-    {%- else -%}
-    select 1
-    {%- endif -%}
-    {%- endif -%}
+{%- endmacro %}
+
+{#- SQL: the physical address of a raw row, which rv_join_by_address finds it by. -#}
+{% macro rv_row_address() -%}
+    {{ return(adapter.dispatch('rv_row_address', 'revalign')()) }}
+{%- endmacro %}
+
+{#- SQL: join clause that fetches, for each row of the query so far, the row of
+    `relation` (as `alias`) at the address `address`; one lookup per row when few
+    (an incremental build), else a join. -#}
+{% macro rv_join_by_address(relation, alias, address, few) -%}
+    {{ return(adapter.dispatch('rv_join_by_address', 'revalign')(relation, alias, address, few)) }}
 {%- endmacro %}
 
 {% macro rv_sql_type(kind) -%}
