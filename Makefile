@@ -18,11 +18,12 @@ export UV_COMPILE_BYTECODE := 1
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: demo test lint format install postgres test-tools airflow clean help
+.PHONY: demo test test-fast lint format install postgres test-tools airflow clean help
 
 help:
 	@echo "make demo     install, start the embedded warehouse, run the pipeline on sample data"
 	@echo "make test     lint and the whole test suite (real PostgreSQL, dbt, Airflow)"
+	@echo "make test-fast  the tests that need no PostgreSQL (about 20 s)"
 	@echo "make airflow  Airflow's UI (airflow standalone) on http://localhost:8080"
 	@echo "make format   apply ruff's formatting and fixes"
 	@echo "make clean    stop the warehouse and remove local state (.revalign, .venv)"
@@ -34,6 +35,10 @@ demo: install postgres
 # worker takes tests from the busy one. `pytest tests/test_x.py` alone runs serially.
 test: install postgres test-tools lint
 	$(BIN)/pytest -n 2 --dist worksteal
+
+# The fast tier: every test that needs no warehouse (tests/conftest.py marks the others).
+test-fast: install
+	$(BIN)/pytest -m "not warehouse"
 
 lint: install
 	$(BIN)/ruff check .

@@ -27,6 +27,18 @@ from revalign.settings import ConnectionInfo
 REPO = settings.PROJECT_ROOT
 BIN = Path(sys.executable).parent
 
+#: Fixtures that start or need a PostgreSQL; a test using any is in the warehouse tier.
+WAREHOUSE_FIXTURES = {"warehouse_server", "revalign_home"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """The fast tier is every test that needs no warehouse: ``pytest -m "not warehouse"``
+    (README, Development). A test that starts one without these fixtures (through the
+    command line) is marked ``warehouse`` by hand."""
+    for item in items:
+        if WAREHOUSE_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.warehouse)
+
 
 @contextmanager
 def reachable_dir(prefix: str) -> Iterator[Path]:

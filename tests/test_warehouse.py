@@ -19,6 +19,8 @@ from conftest import reachable_dir, run_cli
 from revalign import db
 from revalign.settings import ConnectionInfo
 
+pytestmark = pytest.mark.warehouse  # each test starts an embedded PostgreSQL of its own
+
 
 @pytest.fixture
 def home(monkeypatch):
