@@ -4,7 +4,7 @@ its hygiene checks stored.
 Generates (B + 1) x N leads in B + 1 batches (cached under .revalign/bench/): each batch
 holds about N leads' worth of new records plus updates and deletes of earlier ones. The
 first batch is loaded and built directly into a fresh database (the base), then
-``airflow standalone`` (scheduler, triggerer, dag-processor, API server) runs the three
+``revalign airflow standalone`` (scheduler, triggerer, dag-processor, API server) runs the
 DAGs against it, and the other B batches are dropped into the landing zone one at a
 time. For each, the latency is the time from its ``_SUCCESS`` marker written to its row
 in ``ops.check_runs``; it is split into the time spent in the work itself (the ingest
@@ -192,7 +192,8 @@ def write_section(args, samples: list[dict], reference: dict, folder: Path) -> N
     body = (
         "```\n.venv/bin/python scripts/bench_freshness.py "
         f"--leads-per-batch {args.leads_per_batch} --batches {args.batches}\n```\n\n"
-        "`airflow standalone` (revalign's LocalExecutor, which imports Cosmos, dbt and GX "
+        "`revalign airflow standalone` (Airflow's standalone on 127.0.0.1, revalign's "
+        "LocalExecutor, which imports Cosmos, dbt and GX "
         "before it forks its workers; parallelism 4) on the embedded warehouse; "
         f"{truth['records']['leads']:,} leads in {args.batches + 1} batches of about "
         f"{args.leads_per_batch:,} leads, the first loaded and built beforehand. Each measured "

@@ -295,12 +295,17 @@ def test_a_field_over_the_csv_ceiling_names_the_configured_limit(wh, tmp_path, m
     assert "16000" in reason and "field larger than field limit" not in reason
 
 
-def test_generate_into_a_file_is_one_line():
+def test_generate_into_a_file_or_an_unwritable_place_is_one_line():
     out = run_cli("generate", "--out", "/etc/passwd")
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert out.stderr.strip() == (
         "revalign generate: --out /etc/passwd is a file: name a folder (created if missing)"
     )
+    out = run_cli("generate", "--out", "/proc/revalign/sample")  # no one may create it
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith("revalign generate: --out /proc/revalign/sample: cannot create it")
+    assert line.endswith("name a folder you may write to")
 
 
 # --- the email key ----------------------------------------------------------------------
