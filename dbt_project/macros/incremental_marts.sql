@@ -1,11 +1,15 @@
-{#- Helpers of the incremental marts (fct_lead_funnel, fct_opportunities).
+{#- Helpers of the incremental marts (fct_lead_funnel, fct_opportunities). They know
+    no CRM: what changed is read from the delivery views of the intermediate layer
+    (models/intermediate/deliveries: every version of every record each source
+    delivered, with its _loaded_at), and the rows to recompute from the int_* views.
+    A new source adds its branches there, and nothing here.
 
-    inputs: {name: its staging model}. When a mart is built, ops.mart_watermarks
-    records the newest _loaded_at of each of its staging models, and the as_of
-    (rv_record_watermarks). The next build looks for raw rows
-    loaded after that (new, changed and deleted records: raw keeps every version), so
-    loads that land while a build runs are picked up by the next one. Olist is small
-    and always recomputed.
+    inputs: {name: its delivery view}. When a mart is built, ops.mart_watermarks
+    records the newest _loaded_at of each of its inputs, and the as_of
+    (rv_record_watermarks). The next build looks for versions loaded after that (new,
+    changed and deleted records: raw keeps every version), so loads that land while a
+    build runs are picked up by the next one. A source that keeps no versions
+    delivers with a null _loaded_at: its records are recomputed in every build.
 
     The watermarks are read before the build's statement and written into it as
     literals (rv_watermarks): PostgreSQL estimates `_loaded_at > '2026-...'` from the
@@ -24,24 +28,22 @@
 {#- The inputs of each incremental mart. -#}
 {% macro rv_lead_funnel_inputs() -%}
     {{ return({
-        'leads': ref('stg_salesforce__leads'),
-        'tasks': ref('stg_salesforce__tasks'),
-        'events': ref('stg_salesforce__events'),
-        'members': ref('stg_salesforce__campaign_members'),
-        'opportunities': ref('stg_salesforce__opportunities'),
-        'users': ref('stg_salesforce__users'),
+        'leads': ref('int_lead_deliveries'),
+        'activities': ref('int_activity_deliveries'),
+        'touches': ref('int_campaign_touch_deliveries'),
+        'opportunities': ref('int_opportunity_deliveries'),
+        'users': ref('int_user_deliveries'),
     }) }}
 {%- endmacro %}
 
 {% macro rv_opportunity_inputs() -%}
     {{ return({
-        'opportunities': ref('stg_salesforce__opportunities'),
-        'history': ref('stg_salesforce__opportunity_history'),
-        'tasks': ref('stg_salesforce__tasks'),
-        'events': ref('stg_salesforce__events'),
-        'leads': ref('stg_salesforce__leads'),
-        'members': ref('stg_salesforce__campaign_members'),
-        'users': ref('stg_salesforce__users'),
+        'opportunities': ref('int_opportunity_deliveries'),
+        'changes': ref('int_opportunity_change_deliveries'),
+        'activities': ref('int_activity_deliveries'),
+        'leads': ref('int_lead_deliveries'),
+        'touches': ref('int_campaign_touch_deliveries'),
+        'users': ref('int_user_deliveries'),
     }) }}
 {%- endmacro %}
 
@@ -50,8 +52,8 @@
     insert into ops.mart_watermarks (mart, input, loaded_through)
     values
         ('{{ this.schema }}.{{ this.identifier }}', 'as_of', (select as_of from {{ ref('int_as_of') }}))
-        {%- for name, staged in inputs.items() %},
-        ('{{ this.schema }}.{{ this.identifier }}', '{{ name }}', (select max(_loaded_at) from {{ staged }}))
+        {%- for name, deliveries in inputs.items() %},
+        ('{{ this.schema }}.{{ this.identifier }}', '{{ name }}', (select max(_loaded_at) from {{ deliveries }}))
         {%- endfor %}
     on conflict (mart, input) do update set loaded_through = excluded.loaded_through
 {%- endmacro %}
@@ -79,7 +81,7 @@
         select
             (select as_of from {{ ref('int_as_of') }}) < {{ since['as_of'] }}
             or exists (
-                select 1 from {{ source('salesforce', 'user') }}
+                select 1 from {{ inputs['users'] }}
                 where _loaded_at > {{ since['users'] }}
             )
     {%- endset -%}
@@ -87,39 +89,32 @@
     {{ return(since) }}
 {%- endmacro %}
 
-{#- The record keys (15-character ids) of the raw rows of `table` loaded after `since`
-    (a literal): new, changed and deleted records. -#}
-{% macro rv_delivered_keys(table, since) -%}
-    select distinct {{ rv_salesforce_id_15('"id"') }} as record_key
-    from {{ source('salesforce', table) }}
-    where _loaded_at > {{ since }}
+{#- Query: `columns` of the versions in `deliveries` (a delivery view) loaded after
+    `since` (a literal), or delivered by a source that keeps no versions. -#}
+{% macro rv_delivered_since(deliveries, since, columns) -%}
+    select distinct {{ columns }}
+    from {{ deliveries }}
+    where _loaded_at > {{ since }} or _loaded_at is null
 {%- endmacro %}
 
-{#- The ids of those records, as staging and the marts spell them (18 characters). -#}
-{% macro rv_delivered_ids(table, since) -%}
-    select distinct {{ rv_salesforce_id('"id"') }} as record_id
-    from {{ source('salesforce', table) }}
-    where _loaded_at > {{ since }}
+{#- Query: every version in `deliveries` of the records that have one delivered since
+    `since`: old values matter too (an activity moved to another lead changes both
+    leads). Each record's versions are looked up by its key (rv_rows_by_key). -#}
+{% macro rv_changed_versions(deliveries, since) -%}
+    {%- set keys -%}
+        select source_system, record_key as key
+        from ({{ rv_delivered_since(deliveries, since, 'source_system, record_key') }}) as delivered
+    {%- endset -%}
+    {{ rv_rows_by_key(deliveries, 'record_key', keys) }}
 {%- endmacro %}
 
-{#- Every version of the raw records of `table` that have a row loaded after `since`
-    (a literal): old values matter too (an activity moved to another lead changes
-    both leads). -#}
-{% macro rv_changed_versions(table, since) -%}
-    select versions.*
-    from {{ source('salesforce', table) }} as versions
-    inner join ({{ rv_delivered_keys(table, since) }}) as changed
-        on {{ rv_salesforce_id_15('versions."id"') }} = changed.record_key
-{%- endmacro %}
-
-{#- The lead and the contact (person_id) of every version of the changed campaign
-    members. -#}
-{% macro rv_changed_member_people(since) -%}
-    select people.person_id
-    from ({{ rv_changed_versions('campaign_member', since['members']) }}) as m
-    cross join lateral (
-        values ({{ rv_salesforce_id('m.leadid') }}), ({{ rv_salesforce_id('m.contactid') }})
-    ) as people (person_id)
+{#- Query: (source_system, person_id) of the lead and the contact of every version of
+    the changed campaign touches. -#}
+{% macro rv_changed_touch_people(inputs, since) -%}
+    select touches.source_system, people.person_id
+    from ({{ rv_changed_versions(inputs['touches'], since['touches']) }}) as touches
+    cross join lateral (values (touches.lead_id), (touches.contact_id)) as people (person_id)
+    where people.person_id is not null
 {%- endmacro %}
 
 {#- Statements that (re)create the session's temporary table `name` from `query` and
@@ -215,7 +210,7 @@
 
 {#- Pre-hook of fct_lead_funnel: the temporary table rv_lead_funnel_changed of
     (source_system, lead_id) of the leads an incremental build recomputes, and
-    rv_lead_funnel_delivered of the ids of the leads delivered since the last build
+    rv_lead_funnel_delivered of the leads delivered since the last build
     (rv_drop_missing); then the rows of those leads (rv_stage_lead_funnel_rows).
     When everything changed, every row of the mart counts as delivered and every
     lead's rows are staged. -#}
@@ -226,32 +221,28 @@
     {%- set since = rv_watermarks(inputs) -%}
     {%- if since['everything_changed'] -%}
     {#- every row is recomputed (rv_stage_lead_funnel_rows) and checked for deletion -#}
-    {{ rv_temp_table('rv_lead_funnel_delivered', 'select lead_id as record_id from ' ~ this) }}
+    {{ rv_temp_table('rv_lead_funnel_delivered', 'select source_system, lead_id as record_id from ' ~ this) }}
     {%- else -%}
     {%- set touched_people -%}
-        select {{ rv_salesforce_id('whoid') }} as person_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
+        select activities.source_system, activities.who_id as person_id
+        from ({{ rv_changed_versions(inputs['activities'], since['activities']) }}) as activities
+        where activities.who_id is not null
         union
-        select {{ rv_salesforce_id('whoid') }} from ({{ rv_changed_versions('event', since['events']) }}) as e
-        union
-        {{ rv_changed_member_people(since) }}
+        {{ rv_changed_touch_people(inputs, since) }}
     {%- endset -%}
     {%- set changed_ids -%}
-        select 'salesforce' as source_system, record_id as key from rv_lead_funnel_delivered
+        select source_system, record_id as key from rv_lead_funnel_delivered
         union all
-        select 'salesforce', person_id from rv_lead_funnel_people
+        select source_system, person_id from rv_lead_funnel_people
     {%- endset -%}
     {%- set contacts -%}
-        select 'salesforce' as source_system, person_id as key from rv_lead_funnel_people
+        select source_system, person_id as key from rv_lead_funnel_people
     {%- endset -%}
     {%- set opportunities -%}
-        select 'salesforce' as source_system, record_id as key
-        from ({{ rv_delivered_ids('opportunity', since['opportunities']) }}) as opportunities
+        select source_system, opportunity_id as key
+        from ({{ rv_delivered_since(inputs['opportunities'], since['opportunities'], 'source_system, opportunity_id') }}) as opportunities
     {%- endset -%}
     {%- set changed -%}
-        select source_system, lead_id
-        from {{ ref('int_leads') }}
-        where source_system != 'salesforce'
-        union
         select source_system, lead_id from ({{ rv_rows_by_key(ref('int_leads'), 'lead_id', changed_ids) }}) as leads
         union
         select source_system, lead_id
@@ -263,7 +254,7 @@
         -- their SLA status moves with as_of
         select source_system, lead_id from {{ this }} where sla_status = 'pending'
     {%- endset -%}
-    {{ rv_temp_table('rv_lead_funnel_delivered', rv_delivered_ids('lead', since['leads'])) }}
+    {{ rv_temp_table('rv_lead_funnel_delivered', rv_delivered_since(inputs['leads'], since['leads'], 'source_system, lead_id as record_id')) }}
     {{ rv_temp_table('rv_lead_funnel_people', touched_people) }}
     {{ rv_temp_table('rv_lead_funnel_changed', changed) }}
     {%- endif %}
@@ -285,40 +276,40 @@
     {%- set since = rv_watermarks(inputs) -%}
     {%- if since['everything_changed'] -%}
     {#- every row is recomputed (rv_stage_opportunity_rows) and checked for deletion -#}
-    {{ rv_temp_table('rv_opportunities_delivered', 'select opportunity_id as record_id from ' ~ this) }}
+    {{ rv_temp_table('rv_opportunities_delivered', 'select source_system, opportunity_id as record_id from ' ~ this) }}
     {%- else -%}
     {%- set people -%}
-        select 'salesforce' as source_system, person_id as key from rv_opportunities_people
+        select source_system, person_id as key from rv_opportunities_people
     {%- endset -%}
     {%- set touched_opportunities -%}
-        select {{ rv_salesforce_id('whatid') }} as opportunity_id from ({{ rv_changed_versions('task', since['tasks']) }}) as t
+        select activities.source_system, activities.what_id as opportunity_id
+        from ({{ rv_changed_versions(inputs['activities'], since['activities']) }}) as activities
         union
-        select {{ rv_salesforce_id('whatid') }} from ({{ rv_changed_versions('event', since['events']) }}) as e
+        select changes.source_system, changes.opportunity_id
+        from ({{ rv_changed_versions(inputs['changes'], since['changes']) }}) as changes
         union
-        select {{ rv_salesforce_id('opportunityid') }} from ({{ rv_changed_versions('opportunity_history', since['history']) }}) as h
+        select leads.source_system, leads.converted_opportunity_id
+        from ({{ rv_changed_versions(inputs['leads'], since['leads']) }}) as leads
         union
-        select {{ rv_salesforce_id('convertedopportunityid') }} from ({{ rv_changed_versions('lead', since['leads']) }}) as l
+        select source_system, record_id from rv_opportunities_delivered
         union
-        select record_id from rv_opportunities_delivered
-        union
-        select converted_opportunity_id
+        select source_system, converted_opportunity_id
         from ({{ rv_rows_by_key(ref('int_leads'), 'lead_id', people) }}) as leads
         union
-        select converted_opportunity_id
+        select source_system, converted_opportunity_id
         from ({{ rv_rows_by_key(ref('int_leads'), 'converted_contact_id', people) }}) as leads
+    {%- endset -%}
+    {%- set touched -%}
+        select source_system, opportunity_id as key
+        from rv_opportunities_touched
+        where opportunity_id is not null
     {%- endset -%}
     {%- set changed -%}
         select source_system, opportunity_id
-        from {{ ref('int_opportunities') }}
-        where source_system != 'salesforce'
-        union
-        select 'salesforce', opportunities.opportunity_id
-        from {{ ref('stg_salesforce__opportunities') }} as opportunities
-        inner join rv_opportunities_touched as touched
-            on opportunities.opportunity_id = touched.opportunity_id
+        from ({{ rv_rows_by_key(ref('int_opportunities'), 'opportunity_id', touched) }}) as opportunities
     {%- endset -%}
-    {{ rv_temp_table('rv_opportunities_delivered', rv_delivered_ids('opportunity', since['opportunities'])) }}
-    {{ rv_temp_table('rv_opportunities_people', rv_changed_member_people(since)) }}
+    {{ rv_temp_table('rv_opportunities_delivered', rv_delivered_since(inputs['opportunities'], since['opportunities'], 'source_system, opportunity_id as record_id')) }}
+    {{ rv_temp_table('rv_opportunities_people', rv_changed_touch_people(inputs, since)) }}
     {{ rv_temp_table('rv_opportunities_touched', touched_opportunities) }}
     {{ rv_temp_table('rv_opportunities_changed', changed) }}
     {%- endif %}
@@ -327,27 +318,18 @@
 {%- endmacro %}
 
 {#- Post-hook: rows whose record is no longer current (deleted at the source) leave.
-    Only records delivered since the last build can have been deleted: the Salesforce
-    ones in the pre-hook's temporary table `delivered` (looked up in `staged`, their
-    staging model, by index), and every record of the other sources (in `current`). -#}
-{% macro rv_drop_missing(current, staged, id_column, delivered) -%}
+    Only records delivered since the last build can have been deleted: those in the
+    pre-hook's temporary table `delivered`, each looked up in `current` (the int_*
+    view) by its id (OFFSET 0 keeps it a lookup, not a scan of the view). -#}
+{% macro rv_drop_missing(current, id_column, delivered) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as mart
     where
-        mart.source_system = 'salesforce'
-        and mart.{{ id_column }} in (select record_id from {{ delivered }})
-        and not exists (
-            select 1 from {{ staged }} as records where records.{{ id_column }} = mart.{{ id_column }}
-        );
-    delete from {{ this }} as mart
-    where
-        mart.source_system != 'salesforce'
+        (mart.source_system, mart.{{ id_column }}) in (select source_system, record_id from {{ delivered }})
         and not exists (
             select 1 from {{ current }} as records
-            where
-                records.source_system != 'salesforce'
-                and records.source_system = mart.source_system
-                and records.{{ id_column }} = mart.{{ id_column }}
+            where records.source_system = mart.source_system and records.{{ id_column }} = mart.{{ id_column }}
+            offset 0
         )
     {%- else -%}
     select 1

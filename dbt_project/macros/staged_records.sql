@@ -149,6 +149,17 @@
     {{ return(key_parts | join(" || '|' || ")) }}
 {%- endmacro %}
 
+{#- The SQL expression of a record's identity in the raw table of a declared source
+    table, as rv_index_raw indexes it (the delivery views, models/intermediate/
+    deliveries, expose it as record_key); a placeholder while dbt parses. -#}
+{% macro rv_raw_record_key(source_name, table_name) -%}
+    {%- if not execute -%}
+    null::text
+    {%- else -%}
+    {{ rv_record_key(graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name]) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Incremental staging: the newest _loaded_at staged so far, as a literal. With it
     (and the index on raw _loaded_at, rv_index_raw) PostgreSQL sees that a delta is a
     small share of raw (a subquery or stale statistics left it guessing a third of

@@ -1,6 +1,7 @@
 {#- One row per current record and hygiene rule it breaks, at as_of (METRICS.md, CRM
     hygiene rules). A rule about a field its source never delivers does not fire
-    (Olist sends no emails, no lead owners before the deal, no win/loss reasons). -#}
+    (the *_delivered flags of int_leads and int_opportunities: some sources send no
+    emails, no lead owners before the deal, no win/loss reasons). -#}
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),

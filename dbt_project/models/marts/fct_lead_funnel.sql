@@ -12,12 +12,12 @@
     indexes=[{'columns': ['lead_id']}],
     pre_hook="{{ rv_stage_changed_leads(rv_lead_funnel_inputs()) }}",
     post_hook=[
-        "{{ rv_drop_missing(ref('int_leads'), ref('stg_salesforce__leads'), 'lead_id', 'rv_lead_funnel_delivered') }}",
+        "{{ rv_drop_missing(ref('int_leads'), 'lead_id', 'rv_lead_funnel_delivered') }}",
         "{{ rv_record_watermarks(rv_lead_funnel_inputs()) }}",
     ],
 ) }}
 
-{#- the staging models whose watermarks the hooks read and record -#}
+{#- the delivery views whose watermarks the hooks read and record -#}
 {%- do rv_lead_funnel_inputs() %}
 {#- int_* views, or in an incremental build the pre-hook's rows of the changed leads -#}
 {%- set rows = rv_lead_funnel_rows() %}

@@ -9,12 +9,12 @@
     indexes=[{'columns': ['opportunity_id']}],
     pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_inputs()) }}",
     post_hook=[
-        "{{ rv_drop_missing(ref('int_opportunities'), ref('stg_salesforce__opportunities'), 'opportunity_id', 'rv_opportunities_delivered') }}",
+        "{{ rv_drop_missing(ref('int_opportunities'), 'opportunity_id', 'rv_opportunities_delivered') }}",
         "{{ rv_record_watermarks(rv_opportunity_inputs()) }}",
     ],
 ) }}
 
-{#- the staging models whose watermarks the hooks read and record -#}
+{#- the delivery views whose watermarks the hooks read and record -#}
 {%- do rv_opportunity_inputs() %}
 {#- int_* views, or in an incremental build the pre-hook's rows of the changed
     opportunities -#}
