@@ -413,9 +413,9 @@ def main(argv: list[str] | None = None) -> int:
         if not type(exc).__module__.startswith("psycopg2"):
             raise
         # The warehouse's own words, first line only: DETAIL and CONTEXT quote data.
-        from revalign.loader import _message
+        from revalign import db
 
-        message = f"the warehouse reported: {_message(exc)}"
+        message = f"the warehouse reported: {db.error_line(exc)}"
     print(f"revalign {args.command}: {redaction.redact(message)}", file=sys.stderr)
     return 1
 

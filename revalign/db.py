@@ -23,6 +23,14 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def error_line(exc: BaseException) -> str:
+    """One line about a database error, without its DETAIL or CONTEXT (which quote data:
+    a COPY's CONTEXT holds the record it was reading)."""
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    return (primary or _first_line(exc)).splitlines()[0].strip()
+
+
 @contextmanager
 def connect(
     conn: ConnectionInfo, autocommit: bool = False

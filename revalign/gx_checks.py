@@ -27,8 +27,8 @@ import yaml
 from psycopg2 import sql
 
 from revalign import db, settings, sources
-from revalign.loader import raw_column
 from revalign.settings import ConnectionInfo
+from revalign.sources import raw_column
 
 log = logging.getLogger(__name__)
 

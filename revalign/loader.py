@@ -33,14 +33,14 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 
-from revalign import csv_records, db, ops_tables, settings, sources
+from revalign import csv_records, db, ops_tables, raw_tables, settings, sources
 from revalign.csv_records import HeaderError, Rejected
 from revalign.errors import RevalignError
+from revalign.raw_tables import METADATA_COLUMNS
 from revalign.settings import ConnectionInfo
+from revalign.sources import raw_column
 
-METADATA_COLUMNS = ("_batch_id", "_file", "_extracted_at", "_row_number")
 MAX_IDENTIFIER_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1
-MAX_TABLE_COLUMNS = 1600  # PostgreSQL's MaxHeapAttributeNumber; dropped columns count too
 ROW_TOO_BIG = "54000"  # program_limit_exceeded: "row is too big" (a page holds one row)
 COPY_CHUNK = 1 << 18
 MARKER_FILES = {"_SUCCESS", "_manifest.json"}
@@ -101,14 +101,6 @@ class WarehouseUnavailable(RevalignError):
     """The warehouse went away during a load: nothing of the file was kept; load it again."""
 
 
-def _message(exc: BaseException) -> str:
-    """One line about a database error, without its DETAIL or CONTEXT (which quote data)."""
-    diag = getattr(exc, "diag", None)
-    primary = getattr(diag, "message_primary", None) if diag is not None else None
-    text = primary or str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0].strip()
-
-
 def _is_transient(exc: psycopg2.Error) -> bool:
     """The connection broke, or the server ran out of resources or stopped: not the file's fault."""
     code = exc.pgcode or ""
@@ -158,11 +150,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def raw_column(name: str) -> str:
-    """Column name in raw: the delivered name, trimmed and lower-cased (API names ignore case)."""
-    return name.strip().lower()
-
-
 def _check_header(header: list[str], decl: sources.SourceObject) -> list[str]:
     columns = [raw_column(name) for name in header]
     for position, column in enumerate(columns, start=1):
@@ -179,62 +166,6 @@ def _check_header(header: list[str], decl: sources.SourceObject) -> list[str]:
     if missing:
         raise HeaderError(f"missing required column(s) {', '.join(missing)}")
     return columns
-
-
-def _ensure_table(
-    conn: ConnectionInfo, decl: sources.SourceObject, columns: list[str]
-) -> tuple[list[str], list[str]]:
-    """Create the raw table (declared columns) and add delivered ones it lacks.
-
-    Returns the unknown columns added, and those left out: a table holds at most 1,600
-    columns (dropped ones included), so past that the file's further unknown columns
-    are not loaded. Declared columns always are.
-    """
-    table = sql.Identifier("raw", decl.raw_table)
-    sequence = sql.Identifier("raw", f"{decl.raw_table}_row_number_seq")
-    with db.connect(conn) as pg, pg.cursor() as cur:
-        cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"raw.{decl.raw_table}",))
-        # The fast path numbers rows with this sequence, restarted at 1 for each file
-        # under the table's lock; its cache keeps nextval() cheap.
-        cur.execute(sql.SQL("create sequence if not exists {} cache 10000").format(sequence))
-        cur.execute(
-            sql.SQL(
-                "create table if not exists {table} (_batch_id text, _file text, "
-                "_extracted_at timestamptz, _row_number bigint default nextval({seq}), "
-                "_loaded_at timestamptz not null default now())"
-            ).format(table=table, seq=sql.Literal(f"raw.{decl.raw_table}_row_number_seq"))
-        )
-        cur.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'raw' and table_name = %s",
-            (decl.raw_table,),
-        )
-        existing = {row[0] for row in cur.fetchall()}
-        cur.execute(
-            "select count(*) from pg_attribute where attrelid = %s::regclass and attnum > 0",
-            (f"raw.{decl.raw_table}",),
-        )
-        room = MAX_TABLE_COLUMNS - cur.fetchone()[0]
-        declared = [raw_column(f.name) for f in decl.fields]
-        wanted = [c for c in dict.fromkeys([*declared, *columns]) if c not in existing]
-        missing_declared = [c for c in wanted if c in declared]
-        unknown = [c for c in wanted if c not in declared]
-        fits = max(room - len(missing_declared), 0)
-        added, dropped = unknown[:fits], unknown[fits:]
-        for column in [*missing_declared, *added]:
-            cur.execute(
-                sql.SQL("alter table {} add column if not exists {} text").format(
-                    table, sql.Identifier(column)
-                )
-            )
-    return added, dropped
-
-
-def ensure_raw_tables(conn: ConnectionInfo) -> None:
-    """Create every declared raw table that no load has created yet, so staging can read it."""
-    for declared in sources.load_sources().values():
-        for decl in declared.objects:
-            _ensure_table(conn, decl, [])
 
 
 def _stamp_loaded_at(cur, decl: sources.SourceObject) -> None:
@@ -474,14 +405,14 @@ def load_file(
     except psycopg2.Error as exc:
         if _is_transient(exc):
             raise WarehouseUnavailable(
-                f"{path}: the warehouse went away while loading it ({_message(exc)}); "
+                f"{path}: the warehouse went away while loading it ({db.error_line(exc)}); "
                 "nothing of the file was kept: load it again once the warehouse is back"
             ) from None
-        reason = f"the warehouse refused it: {_message(exc)}"
+        reason = f"the warehouse refused it: {db.error_line(exc)}"
     except OSError as exc:
         reason = f"it could not be read: {exc.strerror or type(exc).__name__}"
     except Exception as exc:  # any other failure is this file's alone: the batch goes on
-        reason = f"it could not be loaded: {type(exc).__name__}: {_message(exc)}"
+        reason = f"it could not be loaded: {type(exc).__name__}: {db.error_line(exc)}"
     result = FileResult(path=path, status="quarantined", source=source.name, reason=reason)
     decl = source.object_for_file(path.name)
     if decl is not None:
@@ -524,7 +455,7 @@ def _load_file(
         result.reason = str(exc)
         _quarantine(conn, result, sha, batch)
         return result
-    added, dropped = _ensure_table(conn, decl, columns)
+    added, dropped = raw_tables.ensure(conn, decl, columns)
     prefix = [
         batch.batch_id or "",
         path.name,
@@ -616,7 +547,7 @@ def _careful_copy(
             _copy(cur, decl, [columns[i] for i in keep], feed)
         except psycopg2.DataError as exc:
             cur.execute("rollback to savepoint careful_path")
-            return f"PostgreSQL refused its data: {_message(exc)}"
+            return f"PostgreSQL refused its data: {db.error_line(exc)}"
         except psycopg2.OperationalError as exc:
             if exc.pgcode != ROW_TOO_BIG or attempt == "declared columns only":
                 raise

@@ -6,7 +6,7 @@ import time
 
 from psycopg2 import errors, sql
 
-from revalign import db, loader, ops_tables, settings
+from revalign import db, ops_tables, raw_tables, settings
 from revalign.errors import RevalignError
 from revalign.settings import ConnectionInfo
 
@@ -105,7 +105,7 @@ def set_up(conn: ConnectionInfo, bi_role: str, bi_password: str | None) -> list[
     """Schemas, and the BI role when it has a password; safe to run any number of times."""
     created = ensure_schemas(conn)
     ops_tables.ensure(conn)
-    loader.ensure_raw_tables(conn)
+    raw_tables.ensure_all(conn)
     if bi_password:
         ensure_bi_role(conn, bi_role, bi_password)
     return created

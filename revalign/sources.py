@@ -128,6 +128,11 @@ def _parse_file(path: Path) -> list[Source]:
 
 
 @cache
+def raw_column(name: str) -> str:
+    """Column name in raw: the delivered name, trimmed and lower-cased (API names ignore case)."""
+    return name.strip().lower()
+
+
 def load_sources(staging_dir: Path = STAGING_DIR) -> dict[str, Source]:
     """Every declared source by name."""
     sources: dict[str, Source] = {}

@@ -16,7 +16,17 @@ import psycopg2
 import pytest
 from conftest import BIN, REPO, query, run_cli
 
-from revalign import db, landing, loader, ops_tables, orchestration, schemas, settings, transform
+from revalign import (
+    db,
+    landing,
+    loader,
+    ops_tables,
+    orchestration,
+    raw_tables,
+    schemas,
+    settings,
+    transform,
+)
 from revalign.generator import generate
 
 LEAD_HEADER = "Id,LastName,Company,Title,Status,Email,LeadSource,CreatedDate,SystemModstamp"
@@ -243,7 +253,7 @@ def test_unknown_columns_fill_a_table_up_to_its_limit_and_no_further(wh, tmp_pat
         "select count(*) from pg_attribute where attrelid = 'raw.salesforce__lead'::regclass "
         "and attnum > 0",
     )[0][0]
-    assert columns == loader.MAX_TABLE_COLUMNS
+    assert columns == raw_tables.MAX_TABLE_COLUMNS
     assert len(result.columns_added) + len(result.columns_dropped) == 2000
     assert query(wh, 'select "extra_0__c" from raw.salesforce__lead') == [("x",)]
 
@@ -251,7 +261,7 @@ def test_unknown_columns_fill_a_table_up_to_its_limit_and_no_further(wh, tmp_pat
 def test_any_error_quarantines_the_file_and_the_batch_loads_on(wh, tmp_path):
     """Whatever the warehouse refuses of one file (here a constraint an admin added), that
     file is quarantined with the warehouse's reason and the rest of the batch loads."""
-    loader.ensure_raw_tables(wh)
+    raw_tables.ensure_all(wh)
     with db.connect(wh) as pg, pg.cursor() as cur:
         cur.execute(
             "alter table raw.salesforce__lead add constraint no_acme check (company <> 'Acme')"
