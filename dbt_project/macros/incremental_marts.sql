@@ -319,17 +319,19 @@
 
 {#- Post-hook: rows whose record is no longer current (deleted at the source) leave.
     Only records delivered since the last build can have been deleted: those in the
-    pre-hook's temporary table `delivered`, each looked up in `current` (the int_*
-    view) by its id (OFFSET 0 keeps it a lookup, not a scan of the view). -#}
-{% macro rv_drop_missing(current, id_column, delivered) -%}
+    pre-hook's temporary table `delivered`. Every one of them that still exists is
+    among the records the build recomputed, whose rows the pre-hook staged in
+    `staged` (rv_lead_funnel_rows, rv_opportunity_rows: all current records when
+    everything changed), so a delivered record missing there is gone: an anti-join of
+    two analysed temporary tables, whatever their size. -#}
+{% macro rv_drop_missing(staged, id_column, delivered) -%}
     {%- if is_incremental() -%}
     delete from {{ this }} as mart
     where
         (mart.source_system, mart.{{ id_column }}) in (select source_system, record_id from {{ delivered }})
         and not exists (
-            select 1 from {{ current }} as records
+            select 1 from {{ staged }} as records
             where records.source_system = mart.source_system and records.{{ id_column }} = mart.{{ id_column }}
-            offset 0
         )
     {%- else -%}
     select 1

@@ -12,7 +12,7 @@
     indexes=[{'columns': ['lead_id']}],
     pre_hook="{{ rv_stage_changed_leads(rv_lead_funnel_inputs()) }}",
     post_hook=[
-        "{{ rv_drop_missing(ref('int_leads'), 'lead_id', 'rv_lead_funnel_delivered') }}",
+        "{{ rv_drop_missing(rv_lead_funnel_rows()['leads'], 'lead_id', 'rv_lead_funnel_delivered') }}",
         "{{ rv_record_watermarks(rv_lead_funnel_inputs()) }}",
     ],
 ) }}

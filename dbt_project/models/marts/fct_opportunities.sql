@@ -9,7 +9,7 @@
     indexes=[{'columns': ['opportunity_id']}],
     pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_inputs()) }}",
     post_hook=[
-        "{{ rv_drop_missing(ref('int_opportunities'), 'opportunity_id', 'rv_opportunities_delivered') }}",
+        "{{ rv_drop_missing(rv_opportunity_rows()['opportunities'], 'opportunity_id', 'rv_opportunities_delivered') }}",
         "{{ rv_record_watermarks(rv_opportunity_inputs()) }}",
     ],
 ) }}
