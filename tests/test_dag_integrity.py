@@ -213,30 +213,27 @@ def test_each_task_process_is_fitted_to_its_part(
 ):
     """Model tasks yield the CPU to the build; the build (revalign/watcher_build.py) parses
     once for every as_of and posts only the dbt events the model tasks read."""
+    niceness, reports_finished_nodes, parses_once = _task_process(task_id, airflow_env)
+    assert int(niceness) == os.nice(0) + niceness_added
+    assert (reports_finished_nodes, parses_once) == (str(fitted_to_build),) * 2
+
+
+def _task_process(task_id: str, env: dict[str, str]) -> list[str]:
+    """TASK_PROCESS for ``task_id``: its niceness, and whether the build was fitted."""
     out = subprocess.run(
         [str(BIN / "python"), "-c", TASK_PROCESS, task_id],
-        env=airflow_env,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    niceness, reports_finished_nodes, parses_once = out.stdout.split()[-3:]
-    assert int(niceness) == os.nice(0) + niceness_added
-    assert (reports_finished_nodes, parses_once) == (str(fitted_to_build),) * 2
+    return out.stdout.split()[-3:]
 
 
 def test_one_switch_turns_the_cosmos_adjustments_off(airflow_env):
     env = {**airflow_env, "REVALIGN_ADJUST_COSMOS": "false"}
     for task_id in ("dbt.dbt_producer_watcher", "dbt.fct_lead_funnel.run"):
-        out = subprocess.run(
-            [str(BIN / "python"), "-c", TASK_PROCESS, task_id],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert out.returncode == 0, out.stderr[-2000:]
-        niceness, reports_finished_nodes, parses_once = out.stdout.split()[-3:]
+        niceness, reports_finished_nodes, parses_once = _task_process(task_id, env)
         assert int(niceness) == os.nice(0)
         assert (reports_finished_nodes, parses_once) == ("False", "False")

@@ -1,10 +1,6 @@
 {#- Every version of every campaign membership a source delivered: the lead and the
     contact it names, and when it was loaded. A new source adds its branch here.
-    The incremental marts look for what changed since their last build in these views
-    (macros/incremental_marts.sql), and never in a source. record_key is the source's
-    key of the record, as its raw table is indexed (rv_index_raw); a source that keeps
-    no versions (Olist, rebuilt whole) delivers each current record with a null
-    _loaded_at, which every build counts as new. -#}
+    See _deliveries__models.yml. -#}
 select
     'salesforce' as source_system,
     {{ rv_raw_record_key('salesforce', 'campaign_member') }} as record_key,
