@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from airflow.sdk import Param, dag, task
 from cosmos import DbtTaskGroup
 
-from revalign import airflow_assets, dbt_airflow
+from revalign.orchestration import airflow_assets, dbt_airflow
 
 raw_tables = airflow_assets.any_raw_table()
 marts = airflow_assets.marts()
@@ -40,7 +40,7 @@ marts = airflow_assets.marts()
 def build_marts():
     @task(retries=2, retry_delay=timedelta(seconds=10))
     def resolve_as_of(params=None, triggering_asset_events=None) -> str:
-        from revalign.orchestration import event_extras, resolve_as_of
+        from revalign.orchestration.tasks import event_extras, resolve_as_of
 
         return resolve_as_of(params["as_of"], event_extras(triggering_asset_events)) or ""
 

@@ -3,7 +3,7 @@
 Scheduled on the mart assets that build_marts emits: once the marts are rebuilt,
 one Great Expectations checkpoint validates raw, marts and freshness, stores every
 result in ``ops.check_results``, builds the Data Docs and alerts the owners of new
-or changed issues (see ``revalign.hygiene``). The run's as_of is the one the marts
+or changed issues (see ``revalign.checks.hygiene``). The run's as_of is the one the marts
 were built at, carried by the asset events; ``as_of`` in a manual trigger's conf
 overrides it. A failed alert delivery is logged and never fails this DAG.
 """
@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Param, dag, task
 
-from revalign import airflow_assets
+from revalign.orchestration import airflow_assets
 
 
 @dag(
@@ -30,7 +30,7 @@ from revalign import airflow_assets
 def check_hygiene():
     @task(retries=2, retry_delay=timedelta(seconds=30))
     def run_checkpoint(params=None, triggering_asset_events=None) -> dict:
-        from revalign.orchestration import check_hygiene, event_extras, resolve_as_of
+        from revalign.orchestration.tasks import check_hygiene, event_extras, resolve_as_of
 
         as_of = resolve_as_of(params["as_of"], event_extras(triggering_asset_events))
         return check_hygiene(as_of=as_of)

@@ -3,7 +3,7 @@
 A producer writes a batch to ``<landing>/<source>/<batch_id>/`` and then a
 ``_SUCCESS`` marker. The watcher on the landing asset claims the batch and
 starts this DAG; its task loads every claimed batch into ``raw`` (one
-transaction per file, each file once: see ``revalign.loader``), moves it to
+transaction per file, each file once: see ``revalign.ingest.loader``), moves it to
 ``archive/`` (unloadable files to ``quarantine/``) and emits an asset event
 for each raw table that received rows, which build_marts is scheduled on;
 each event carries the newest extraction time loaded, the as_of of what follows.
@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, AssetAlias, AssetWatcher, dag, task
 
-from revalign import assets, settings
-from revalign.triggers import LandingBatchTrigger
+from revalign import settings
+from revalign.orchestration import assets
+from revalign.orchestration.triggers import LandingBatchTrigger
 
 landing = Asset(
     name=assets.LANDING,
@@ -45,7 +46,7 @@ raw_tables = AssetAlias(name=assets.RAW_ALIAS)
 def ingest_extracts():
     @task(outlets=[raw_tables], retries=2, retry_delay=timedelta(seconds=15))
     def load_batches(triggering_asset_events=None, outlet_events=None) -> dict:
-        from revalign.orchestration import ingest_claimed_batches
+        from revalign.orchestration.tasks import ingest_claimed_batches
 
         batches = [
             event.extra["batch"]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import dag, task
 
-from revalign import airflow_assets
+from revalign.orchestration import airflow_assets
 
 marts = airflow_assets.marts()
 
@@ -31,7 +31,7 @@ marts = airflow_assets.marts()
 def refresh_marts():
     @task(outlets=marts, retries=1, retry_delay=timedelta(minutes=5))
     def full_refresh(logical_date=None, outlet_events=None) -> dict:
-        from revalign.orchestration import build_marts
+        from revalign.orchestration.tasks import build_marts
 
         built = build_marts(as_of=logical_date.isoformat(), full_refresh=True)
         airflow_assets.publish_marts(outlet_events, marts, built["as_of"])

@@ -45,7 +45,8 @@ def _warehouse(args: argparse.Namespace) -> int:
 
 
 def _set_up(conn: settings.ConnectionInfo) -> list[str]:
-    from revalign import schemas, warehouse
+    from revalign import warehouse
+    from revalign.warehouse import schemas
 
     password = warehouse.bi_password()
     created = schemas.set_up(conn, settings.bi_role(), password)
@@ -67,7 +68,7 @@ def _ready_warehouse() -> settings.ConnectionInfo:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from revalign import moment, transform
+    from revalign.build import moment, transform
 
     as_of = moment.parse(args.as_of) if args.as_of else None
     conn = _ready_warehouse()
@@ -81,7 +82,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from revalign import hygiene, moment
+    from revalign.build import moment
+    from revalign.checks import hygiene
 
     as_of = moment.parse(args.as_of) if args.as_of else None
     report = hygiene.check(_ready_warehouse(), as_of=as_of)
@@ -151,7 +153,7 @@ def _writable_folder(path: Path, option: str) -> Path:
 
 
 def _load(args: argparse.Namespace) -> int:
-    from revalign import loader
+    from revalign.ingest import loader
 
     try:
         results = loader.load(_ready_warehouse(), [Path(p) for p in args.paths], args.source)
@@ -183,7 +185,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _manifest(args: argparse.Namespace) -> int:
-    from revalign import dbt_airflow
+    from revalign.orchestration import dbt_airflow
 
     path = dbt_airflow.write_manifest()
     print(f"wrote {path} ({dbt_airflow.model_count(path)} models)")
@@ -193,11 +195,12 @@ def _manifest(args: argparse.Namespace) -> int:
 def _airflow(args: argparse.Namespace) -> int:
     """Run Airflow's own command line with revalign's derived configuration.
 
-    ``standalone`` runs through ``revalign.airflow_standalone`` (nothing listens beyond
-    this machine unless REVALIGN_AIRFLOW_HOST says so); the admin password is written
-    where Airflow reads it before Airflow starts, so Airflow never prints one.
+    ``standalone`` runs through ``revalign.orchestration.airflow_standalone`` (nothing
+    listens beyond this machine unless REVALIGN_AIRFLOW_HOST says so); the admin password
+    is written where Airflow reads it before Airflow starts, so Airflow never prints one.
     """
-    from revalign import airflow_standalone, dbt_airflow, warehouse
+    from revalign import warehouse
+    from revalign.orchestration import airflow_standalone, dbt_airflow
 
     conn = _ready_warehouse()
     dbt_airflow.ensure_manifest()  # build_marts is rendered from it
@@ -211,7 +214,12 @@ def _airflow(args: argparse.Namespace) -> int:
     _write_airflow_admin_password(settings.airflow_home())
     loopback = settings.airflow_host_is_loopback()
     if args.airflow_args[:1] == ["standalone"]:
-        argv = [sys.executable, "-m", "revalign.airflow_standalone", *args.airflow_args[1:]]
+        argv = [
+            sys.executable,
+            "-m",
+            "revalign.orchestration.airflow_standalone",
+            *args.airflow_args[1:],
+        ]
     else:
         argv = [airflow_bin, *airflow_standalone.component_command(args.airflow_args, loopback)]
     # `airflow standalone` stops cleanly only on SIGINT; a shell's background job
@@ -413,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         if not type(exc).__module__.startswith("psycopg2"):
             raise
         # The warehouse's own words, first line only: DETAIL and CONTEXT quote data.
-        from revalign import db
+        from revalign.warehouse import db
 
         message = f"the warehouse reported: {db.error_line(exc)}"
     print(f"revalign {args.command}: {redaction.redact(message)}", file=sys.stderr)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from revalign import db, hygiene, loader, schemas, settings, transform, warehouse
+from revalign import settings, warehouse
+from revalign.build import transform
+from revalign.checks import hygiene
 from revalign.generator import generate
+from revalign.ingest import loader
+from revalign.warehouse import db, schemas
 
 DEMO_LEADS = 2_000
 DEMO_SEED = 7

@@ -156,7 +156,7 @@ SETTINGS: tuple[Setting, ...] = (
         "true",
         "Whether build_marts' tasks take revalign's adjustments to Cosmos (one dbt parse "
         "for every as_of, only the XCom posts the model tasks read, model tasks niced; "
-        "revalign/watcher_build.py). false runs Cosmos as it ships.",
+        "revalign/orchestration/watcher_build.py). false runs Cosmos as it ships.",
         parse=_boolean,
     ),
     Setting(
@@ -602,7 +602,7 @@ AIRFLOW_DEFAULTS = {
     # The pipeline is event-driven: its DAGs run as soon as data arrives.
     "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
     # LocalExecutor, importing what the tasks need once, before it forks its workers.
-    "AIRFLOW__CORE__EXECUTOR": "revalign.local_executor.PreloadingLocalExecutor",
+    "AIRFLOW__CORE__EXECUTOR": "revalign.orchestration.local_executor.PreloadingLocalExecutor",
     "AIRFLOW__CORE__PARALLELISM": "4",
     "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
     # Cosmos's watcher producer would rewrite an Airflow Variable with every node's
@@ -610,7 +610,7 @@ AIRFLOW_DEFAULTS = {
     # is written once, when the producer fails.
     "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
     # Celery workers import what revalign's tasks need once, before they fork a task.
-    "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "revalign.celery_config.CELERY_CONFIG",
+    "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "revalign.orchestration.celery_config.CELERY_CONFIG",
 }
 
 

@@ -36,7 +36,7 @@ TARGET = bench_data.BENCH_DIR / "dbt-target"
 
 
 def fresh_database():
-    from revalign import schemas
+    from revalign.warehouse import schemas
 
     conn = bench_data.fresh_database(DATABASE)
     schemas.set_up(conn, "revalign_bi", None)
@@ -54,7 +54,7 @@ def slowest_models(top: int = 5) -> list[tuple[str, float]]:
 
 
 def timed_build(conn, **kwargs) -> tuple[float, list[tuple[str, float]]]:
-    from revalign import transform
+    from revalign.build import transform
 
     started = time.perf_counter()
     transform.build(conn, **kwargs)
@@ -62,7 +62,7 @@ def timed_build(conn, **kwargs) -> tuple[float, list[tuple[str, float]]]:
 
 
 def raw_rows(conn) -> int:
-    from revalign import db
+    from revalign.warehouse import db
 
     with db.connect(conn) as pg, pg.cursor() as cur:
         cur.execute("select coalesce(sum(rows_loaded), 0) from ops.load_ledger")
@@ -80,7 +80,8 @@ def main() -> None:
 
     from marts_vs_truth import differences, marts_figures, truth_figures
 
-    from revalign import db, loader
+    from revalign.ingest import loader
+    from revalign.warehouse import db
 
     folder = bench_data.extracts(args.leads, args.seed, args.batches)
     conn = fresh_database()

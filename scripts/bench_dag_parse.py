@@ -64,7 +64,7 @@ def scaled_manifest(source: Path, target: Path, models: int) -> int:
             if copy.get("attached_node") in ids:
                 copy["attached_node"] += suffix
             nodes[copy["unique_id"]] = copy
-    from revalign import dbt_airflow
+    from revalign.orchestration import dbt_airflow
 
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(manifest))
@@ -95,7 +95,8 @@ def main() -> None:
     parser.add_argument("--models", type=int, default=200)
     args = parser.parse_args()
 
-    from revalign import dbt_airflow, settings, warehouse
+    from revalign import settings, warehouse
+    from revalign.orchestration import dbt_airflow
 
     manifest = dbt_airflow.ensure_manifest()
     conn = warehouse.connection() if not warehouse.is_embedded() else None

@@ -23,7 +23,8 @@ def fresh_database(name: str):
     """An empty database ``name`` on the warehouse server (dropped first if it exists)."""
     from psycopg2 import sql
 
-    from revalign import db, warehouse
+    from revalign import warehouse
+    from revalign.warehouse import db
 
     server = warehouse.connection()
     with db.connect(server.with_database("postgres"), autocommit=True) as pg, pg.cursor() as cur:

@@ -108,7 +108,11 @@ def main() -> None:
     from conftest import free_port
     from local_airflow import StandaloneAirflow, drop_batch
 
-    from revalign import hygiene, loader, schemas, transform, warehouse
+    from revalign import warehouse
+    from revalign.build import transform
+    from revalign.checks import hygiene
+    from revalign.ingest import loader
+    from revalign.warehouse import schemas
 
     folder = extracts(args.leads_per_batch * (args.batches + 1), args.seed, args.batches + 1)
     base, *measured = sorted((folder / "salesforce").iterdir())
@@ -154,7 +158,11 @@ def main() -> None:
 def in_one_process(folder: Path, base: Path, batch: Path) -> dict[str, float]:
     """The same work without Airflow: the first measured batch loaded, built and checked
     by ``revalign``'s functions in one warm process, on a base built the same way."""
-    from revalign import hygiene, loader, schemas, transform, warehouse
+    from revalign import warehouse
+    from revalign.build import transform
+    from revalign.checks import hygiene
+    from revalign.ingest import loader
+    from revalign.warehouse import schemas
 
     conn = fresh_database(DATABASE)
     schemas.set_up(conn, "revalign_bi", warehouse.bi_password())

@@ -73,7 +73,9 @@ def measured(kind: str, path: Path, database: str) -> dict:
 def child(kind: str, path: Path, database: str) -> None:
     from psycopg2 import sql
 
-    from revalign import db, loader, schemas, warehouse
+    from revalign import warehouse
+    from revalign.ingest import loader
+    from revalign.warehouse import db, schemas
 
     conn = warehouse.connection().with_database(database)
     schemas.ensure_schemas(conn)
@@ -106,7 +108,8 @@ def _median_run(runs: list[dict]) -> dict:
 
 
 def fresh_database(name: str) -> str:
-    from revalign import db, warehouse
+    from revalign import warehouse
+    from revalign.warehouse import db
 
     admin = warehouse.connection().with_database("postgres")
     with db.connect(admin, autocommit=True) as pg, pg.cursor() as cur:
@@ -134,7 +137,7 @@ def main() -> None:
         small = make_lead_file(work / "small", args.rows // 4)
         rows, small_rows = lead_rows(big), lead_rows(small)
         size_mb = big.stat().st_size / 2**20
-        from revalign.csv_records import read_header
+        from revalign.ingest.csv_records import read_header
 
         width = len(read_header(big))
         rounds = []

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from revalign import db, settings, warehouse
+from revalign import settings, warehouse
 from revalign.settings import ConnectionInfo
+from revalign.warehouse import db
 
 REPO = settings.PROJECT_ROOT
 BIN = Path(sys.executable).parent
@@ -156,7 +157,7 @@ def airflow_env(
         stdin=subprocess.DEVNULL,
     )
     assert migrate.returncode == 0, migrate.stderr[-2000:]
-    from revalign import dbt_airflow
+    from revalign.orchestration import dbt_airflow
 
     dbt_airflow.ensure_manifest()  # build_marts is rendered from it, as `revalign airflow` does
     return env

@@ -29,7 +29,8 @@ from typing import Any
 
 from conftest import BIN, free_port
 
-from revalign import dbt_airflow, settings
+from revalign import settings
+from revalign.orchestration import dbt_airflow
 from revalign.settings import ConnectionInfo
 
 

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from revalign import sources
+from revalign.warehouse import sources
 
 EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 STAGE_ORDER = [

@@ -101,3 +101,40 @@ def test_postgresql_versions_live_together_and_every_dispatch_has_one():
     assert missing == []
     documented = (REPO / "docs" / "adapters.md").read_text()
     assert [name for name in sorted(dispatched) if f"`{name}(" not in documented] == []
+
+
+#: revalign's layers, from the top: a module may import from its own layer and those
+#: below it, never above (the command line and the generator sit on top of all).
+LAYERS = ("orchestration", "checks", "build", "ingest", "warehouse")
+BASE = {"settings", "errors", "redaction"}
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "revalign" or len(parts) < 2:
+        return None
+    return parts[1]
+
+
+def test_imports_flow_one_way_through_the_stages():
+    upward = []
+    for path in (REPO / "revalign").rglob("*.py"):
+        parts = path.relative_to(REPO / "revalign").parts
+        here = parts[0] if len(parts) > 1 else None
+        if here not in LAYERS:
+            continue  # the top (cli, demo, generator, compatibility modules) may import all
+        text = path.read_text()
+        imported = re.findall(r"^\s*from (revalign\.[\w.]+) import", text, re.M)
+        imported += [
+            f"revalign.{name}"
+            for names in re.findall(r"^\s*from revalign import ([\w, ]+)", text, re.M)
+            for name in names.replace(" ", "").split(",")
+        ]
+        for module in imported:
+            there = _layer(module)
+            if there in BASE or there not in LAYERS:
+                assert there in BASE or there is None, f"{path.name} imports {module}"
+                continue
+            if LAYERS.index(there) < LAYERS.index(here):
+                upward.append(f"{path.relative_to(REPO)} imports {module}")
+    assert upward == [], "a stage imports only from itself and the stages below it"

@@ -13,8 +13,8 @@ import psycopg2
 import pytest
 from conftest import query, run_cli
 
-from revalign import schemas
 from revalign.settings import ConnectionInfo
+from revalign.warehouse import schemas
 
 BI_ROLE = "revalign_bi_metabase_test"
 BI_PASSWORD = "bi-metabase-test"

@@ -57,7 +57,7 @@ def test_demo_generates_loads_and_builds_and_a_second_run_skips(warehouse_db):
 
 def test_airflow_gets_the_configured_admin_password(warehouse_db, tmp_path):
     """Several machines share one Airflow: the admin password is a setting, not generated."""
-    from revalign import dbt_airflow
+    from revalign.orchestration import dbt_airflow
 
     (tmp_path / "dbt").mkdir()  # the session's manifest, so that this home need not parse dbt
     shutil.copy2(dbt_airflow.ensure_manifest(), tmp_path / "dbt" / "manifest.json")

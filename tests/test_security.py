@@ -16,18 +16,12 @@ import psycopg2
 import pytest
 from conftest import BIN, REPO, query, run_cli
 
-from revalign import (
-    db,
-    landing,
-    loader,
-    ops_tables,
-    orchestration,
-    raw_tables,
-    schemas,
-    settings,
-    transform,
-)
+from revalign import settings
+from revalign.build import transform
 from revalign.generator import generate
+from revalign.ingest import landing, loader
+from revalign.orchestration import tasks as orchestration
+from revalign.warehouse import db, ops_tables, raw_tables, schemas
 
 LEAD_HEADER = "Id,LastName,Company,Title,Status,Email,LeadSource,CreatedDate,SystemModstamp"
 PERSON = "Zelda Quarrington"  # a personal value that must never reach a message
@@ -156,7 +150,7 @@ def test_settings_masks_every_secret_unless_asked():
 def test_a_failing_slack_delivery_logs_no_token(tmp_path):
     """The Slack hook logs the URL it retries; nothing of the token may reach the output."""
     script = (
-        "from revalign import alerts\n"
+        "from revalign.checks import alerts\n"
         "(slack,) = [c for c in alerts.configured_channels() if c.name == 'slack']\n"
         "digest = alerts.Digest('summary', 'title', 'data-team', [], lines=['x'])\n"
         "print(alerts.deliver(slack, digest, attempts=2, sleep=lambda s: None))\n"

@@ -61,7 +61,10 @@ def test_airflow_settings_set_in_the_environment_win(monkeypatch, tmp_path):
     monkeypatch.setenv("REVALIGN_HOME", str(tmp_path))
     wh = ConnectionInfo("127.0.0.1", 5555, "revalign", "secret", "revalign")
     laptop = settings.airflow_environment(wh, wh.with_database("airflow"))
-    assert laptop["AIRFLOW__CORE__EXECUTOR"] == "revalign.local_executor.PreloadingLocalExecutor"
+    assert (
+        laptop["AIRFLOW__CORE__EXECUTOR"]
+        == "revalign.orchestration.local_executor.PreloadingLocalExecutor"
+    )
     monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
     monkeypatch.setenv("AIRFLOW__CORE__PARALLELISM", "32")
     team = settings.airflow_environment(wh, wh.with_database("airflow"))
@@ -130,7 +133,7 @@ def test_celery_workers_get_airflows_settings_and_preload_what_tasks_import():
 
     from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 
-    from revalign import celery_config, task_preload
+    from revalign.orchestration import celery_config, task_preload
 
     config = celery_config.CELERY_CONFIG
     assert {k: v for k, v in config.items() if k != "imports"} == {

@@ -3,7 +3,7 @@
     truncated to its first 128 bits (RFC 2104, section 5: as wide as the md5 it
     replaced, so grouping a million keys costs what it did) and hex-encoded; null when
     the email is null. The secret is ops.email_key_secret (its
-    two RFC 2104 pads, written by revalign/ops_tables.py), which only revalign's own
+    two RFC 2104 pads, written by revalign/warehouse/ops_tables.py), which only revalign's own
     role reads: a BI user cannot recompute the key of a candidate address. PostgreSQL's
     built-in sha256() computes it, so no extension is needed. The pads are read by
     scalar subqueries, which PostgreSQL evaluates once per statement (InitPlans) and

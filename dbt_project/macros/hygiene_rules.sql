@@ -2,7 +2,7 @@
     is its condition in marts/crm_hygiene_issues.sql. Everything else derives from
     the seed: the owner scorecard's per-rule columns and their comments, the batch
     the GX checks validate (checks/check_crm_hygiene.sql) and its expectations
-    (revalign/gx_checks.py), the alerts' text (revalign/alerts.py). -#}
+    (revalign/checks/gx_checks.py), the alerts' text (revalign/checks/alerts.py). -#}
 
 {#- The rules of the seed as built ([{rule, applies_to, description}], by record type
     then id);

@@ -14,7 +14,7 @@
     row loaded since the last build are recomputed, over all their rows; the caller
     inserts them with delete+insert on its key and drops the deleted ones
     (post_hook rv_drop_deleted). Loads write _loaded_at in commit order per table
-    (revalign/loader.py), so the watermark never skips a load. -#}
+    (revalign/ingest/loader.py), so the watermark never skips a load. -#}
 {% macro rv_newest_records(source_name, table_name) %}
     {%- set relation = source(source_name, table_name) -%}
     {%- if not execute -%}

@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from revalign import salesforce_ids
+from revalign.warehouse import salesforce_ids
 
 UTC = UTC
 PERIOD_START = datetime(2025, 11, 1, tzinfo=UTC)

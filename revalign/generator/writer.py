@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from revalign import sources
+from revalign.warehouse import sources
 
 BOOLEAN_STYLES = (("true", "false"), ("TRUE", "FALSE"), ("1", "0"), ("1", ""))
 EXTRA_COLUMNS = (

@@ -1,4 +1,4 @@
-{#- The batch the crm_hygiene GX suite validates (revalign/gx_checks.py): one row per
+{#- The batch the crm_hygiene GX suite validates (revalign/checks/gx_checks.py): one row per
     current lead and opportunity, one boolean column per rule of the hygiene_rules
     seed: true where marts.crm_hygiene_issues lists the record under the rule, false
     where the rule applies (the seed's applies_to) and does not fire, null where it

@@ -3,7 +3,7 @@
     latest extraction time among the loaded extract files. Never now(). One row.
     The source is named outside the if, so that the parse (which finds refs and sources
     by rendering) does not depend on as_of: build_marts reuses one parse for every as_of
-    (revalign/watcher_build.py). -#}
+    (revalign/orchestration/watcher_build.py). -#}
 {%- set load_ledger = source('ops', 'load_ledger') -%}
 {% if var('as_of') -%}
     select '{{ var("as_of") }}'::timestamptz as as_of

@@ -1,0 +1,642 @@
+"""Loads extract files into ``raw``: once, whole, fast, losing nothing.
+
+Each file is one transaction: COPY of its good records into
+``raw.<source>__<object>`` (every delivered column as text, plus load
+metadata), its bad records into ``ops.rejected_rows`` and a row in
+``ops.load_ledger`` keyed by the file's SHA-256. A file whose content is in the
+ledger is skipped, whatever its name; two loaders given the same file at once
+serialise on an advisory lock and the second skips it. A crash at any point
+rolls the transaction back: no rows, no ledger entry. A file that cannot be
+loaded at all (unknown object, unreadable header, missing required column,
+records none of which can be read, anything the warehouse refuses) is recorded
+in ``ops.quarantined_files``, whatever the error: one file never fails its batch.
+Only a warehouse that went away fails the load, to be run again.
+
+No message of this module quotes a record's values: they name the file, the line
+and the field (records set aside are kept whole in ``ops.rejected_rows``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql
+
+from revalign import settings
+from revalign.errors import RevalignError
+from revalign.ingest import csv_records
+from revalign.ingest.csv_records import HeaderError, Rejected
+from revalign.settings import ConnectionInfo
+from revalign.warehouse import db, ops_tables, raw_tables, sources
+from revalign.warehouse.raw_tables import METADATA_COLUMNS
+from revalign.warehouse.sources import raw_column
+
+MAX_IDENTIFIER_BYTES = 63  # PostgreSQL's NAMEDATALEN - 1
+ROW_TOO_BIG = "54000"  # program_limit_exceeded: "row is too big" (a page holds one row)
+COPY_CHUNK = 1 << 18
+MARKER_FILES = {"_SUCCESS", "_manifest.json"}
+_BATCH_TIME = re.compile(r"(\d{8}T\d{6}Z)$")
+
+
+@dataclass
+class FileResult:
+    path: Path
+    status: str  # loaded, skipped, quarantined
+    source: str | None = None
+    object: str | None = None
+    raw_table: str | None = None
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    reason: str | None = None
+    columns_added: list[str] = field(default_factory=list)
+    columns_dropped: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def summary(self) -> str:
+        name = (
+            self.path.name
+            if self.path.parent.name == ""
+            else f"{self.path.parent.name}/{self.path.name}"
+        )
+        if self.status == "loaded":
+            line = (
+                f"loaded      {name} -> raw.{self.raw_table}: {self.rows_loaded} rows"
+                f" of {self.rows_in}, {self.rows_rejected} rejected"
+            )
+            if self.rows_in == 0:
+                line += " (header only: the file delivers no records)"
+            if self.columns_added:
+                line += f"; new columns: {', '.join(self.columns_added)}"
+            if self.columns_dropped:
+                line += (
+                    f"; {len(self.columns_dropped)} unknown column(s) not loaded "
+                    f"({_shorten(self.columns_dropped)}): {self.drop_reason}"
+                )
+            return line
+        if self.status == "skipped":
+            return f"skipped     {name}: {self.reason}"
+        return f"quarantined {name}: {self.reason}"
+
+    @property
+    def drop_reason(self) -> str:
+        return "past PostgreSQL's limits on a table's columns or a row's size"
+
+
+def _shorten(names: list[str], shown: int = 5) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+class WarehouseUnavailable(RevalignError):
+    """The warehouse went away during a load: nothing of the file was kept; load it again."""
+
+
+def _is_transient(exc: psycopg2.Error) -> bool:
+    """The connection broke, or the server ran out of resources or stopped: not the file's fault."""
+    code = exc.pgcode or ""
+    if isinstance(exc, psycopg2.InterfaceError):
+        return True
+    return isinstance(exc, psycopg2.OperationalError) and (not code or code[:2] in _TRANSIENT)
+
+
+#: SQLSTATE classes of a warehouse that went away: connection exception, insufficient
+#: resources, operator intervention (shutdown, terminated backend), system error.
+_TRANSIENT = ("08", "53", "57", "58")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Where a file was delivered: its batch id and extraction time."""
+
+    batch_id: str | None
+    extracted_at: datetime | None
+
+    @classmethod
+    def of(cls, path: Path) -> Batch:
+        folder = path.parent
+        manifest = folder / "_manifest.json"
+        extracted = None
+        if manifest.exists():
+            try:
+                text = json.loads(manifest.read_text()).get("extracted_at")
+                extracted = sources.parse_timestamp(text) if text else None
+            except (ValueError, AttributeError):
+                extracted = None
+        if extracted is None:
+            match = _BATCH_TIME.search(folder.name)
+            if match:
+                stamp = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ")
+                extracted = stamp.replace(tzinfo=UTC)
+        if extracted is None:
+            extracted = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        return cls(batch_id=folder.name or None, extracted_at=extracted)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_header(header: list[str], decl: sources.SourceObject) -> list[str]:
+    columns = [raw_column(name) for name in header]
+    for position, column in enumerate(columns, start=1):
+        if not column:
+            raise HeaderError(f"column {position} of the header has no name")
+        if len(column.encode()) > MAX_IDENTIFIER_BYTES:
+            raise HeaderError(f"column name {column[:30]!r}... is longer than 63 bytes")
+        if column in METADATA_COLUMNS or column == "_loaded_at":
+            raise HeaderError(f"column {column!r} clashes with revalign's load metadata")
+    duplicates = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicates:
+        raise HeaderError(f"the header repeats column(s) {', '.join(duplicates)}")
+    missing = [f for f in decl.required if raw_column(f) not in columns]
+    if missing:
+        raise HeaderError(f"missing required column(s) {', '.join(missing)}")
+    return columns
+
+
+def _stamp_loaded_at(cur, decl: sources.SourceObject) -> None:
+    """Give this load's rows a ``_loaded_at`` read after the table's lock was taken.
+
+    Loads into one table hold its lock until they commit, so these stamps grow in
+    commit order: a reader that has seen a load has seen every load stamped before
+    it, and incremental dbt models use ``max(_loaded_at)`` as a watermark safely.
+    (``now()``, the transaction's start, could be older than a load committed first.)
+    """
+    cur.execute("select clock_timestamp()")
+    stamp = cur.fetchone()[0]
+    cur.execute(
+        sql.SQL("alter table {} alter column _loaded_at set default {}::timestamptz").format(
+            sql.Identifier("raw", decl.raw_table), sql.Literal(stamp.isoformat())
+        )
+    )
+
+
+class _CopyFeed:
+    """A file-like object COPY reads: CSV records with the load metadata in front."""
+
+    def __init__(self, records: Iterator, prefix: list[str], keep: list[int] | None = None):
+        self.records = records
+        self.keep = keep  # the positions of the columns loaded (None: all)
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        prefix_buffer = io.StringIO()
+        csv.writer(prefix_buffer, lineterminator="").writerow([*prefix, ""])
+        self.prefix = prefix_buffer.getvalue()  # the constant fields, each followed by a comma
+        self.rows_in = 0
+        self.loaded = 0
+        self.rejected: list[Rejected] = []
+        self.done = False
+
+    def read(self, size: int = -1) -> str:
+        limit = size if size and size > 0 else COPY_CHUNK
+        buffer, writer, prefix = self.buffer, self.writer, self.prefix
+        while not self.done and buffer.tell() < limit:
+            try:
+                record = next(self.records)
+            except StopIteration:
+                self.done = True
+                break
+
+            self.rows_in += 1
+            if isinstance(record, Rejected):
+                self.rejected.append(record)
+                continue
+            self.loaded += 1
+            buffer.write(prefix)
+            if self.keep is not None:
+                record = [record[i] for i in self.keep]
+            record.insert(0, str(self.rows_in))
+            writer.writerow(record)
+        data = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return data
+
+
+def _copy(cur, decl: sources.SourceObject, columns: list[str], feed: _CopyFeed) -> None:
+    target = [*METADATA_COLUMNS, *columns]
+    statement = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
+        sql.Identifier("raw", decl.raw_table),
+        sql.SQL(", ").join(sql.Identifier(c) for c in target),
+    )
+    with _no_stray_tracebacks():
+        cur.copy_expert(statement, feed, size=COPY_CHUNK)
+
+
+@contextlib.contextmanager
+def _no_stray_tracebacks():
+    """Keep psycopg2 from printing a server error's CONTEXT (which quotes the record COPY
+    was reading) when the connection breaks mid-COPY: its C code prints the error through
+    ``sys.excepthook`` before it raises another. Here that prints nothing; the error
+    raised is reported by the caller, in one line."""
+    previous = sys.excepthook
+
+    def silent(kind, exc, traceback) -> None:
+        return None
+
+    sys.excepthook = silent
+    try:
+        yield
+    finally:
+        sys.excepthook = previous
+
+
+class _WatchedBytes:
+    """The file's bytes for COPY, watched for what PostgreSQL would read differently.
+
+    PostgreSQL accepts fields of any size and ends CSV input at a line holding only
+    ``\\.``; revalign rejects fields over the limit and keeps such lines as data. A
+    record (newline to newline outside quotes) longer than the limit in bytes, or such
+    a line, sends the file down the careful path, which judges field by field. The scan
+    is vectorised: it must not slow a plain COPY down.
+    """
+
+    END_OF_DATA = (b"\n\\.\n", b"\n\\.\r\n")  # a line holding only \. (and CRLF)
+
+    def __init__(self, handle, limit_chars: int):
+        self.handle = handle
+        self.limit = limit_chars  # a field of more characters has more bytes too
+        self.quotes = 0  # quotes read so far: odd while inside a quoted field
+        self.record_start = 0  # where the current record started, from this chunk's start
+        self.edge = b""  # the last bytes of the previous chunk
+        self.suspicious = False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.handle.read(size if size and size > 0 else COPY_CHUNK)
+        if chunk and not self.suspicious:
+            self._watch(chunk)
+        return chunk
+
+    def _watch(self, chunk: bytes) -> None:
+        import numpy as np
+
+        data = np.frombuffer(chunk, dtype=np.uint8)
+        backslashes = np.flatnonzero(data == ord("\\"))  # rare in CSV: check each one
+        if backslashes.size:
+            joined = self.edge + chunk
+            for at in backslashes.tolist():
+                window = joined[at + len(self.edge) - 1 : at + len(self.edge) + 4]
+                cut_off = at >= len(chunk) - 3  # the rest may be in the next chunk
+                if window.startswith(self.END_OF_DATA) or (cut_off and window[:1] == b"\n"):
+                    self.suspicious = True
+                    return
+        self.edge = chunk[-4:]
+        quote_at = np.flatnonzero(data == ord('"'))
+        newlines = np.flatnonzero(data == ord("\n"))
+        quotes_before = np.searchsorted(quote_at, newlines) + self.quotes
+        ends = newlines[(quotes_before & 1) == 0]
+        if ends.size:
+            starts = np.concatenate(([self.record_start], ends[:-1] + 1))
+            if int((ends - starts).max()) > self.limit:
+                self.suspicious = True
+                return
+            self.record_start = int(ends[-1]) + 1
+        self.record_start -= len(chunk)
+        self.quotes += int(quote_at.size)
+        if -self.record_start > self.limit:
+            self.suspicious = True
+
+
+def _server_parsed_copy(
+    cur, decl: sources.SourceObject, columns: list[str], path: Path, prefix: list[str]
+) -> int | None:
+    """COPY the file as it is, PostgreSQL parsing it; None when it needs the careful path.
+
+    This is the path of a well-formed file, at the speed of a plain COPY. PostgreSQL
+    refuses what revalign would reject (ragged records, bytes that are not UTF-8, open
+    quotes), and the byte watcher flags the rest; either rolls back to the savepoint.
+    """
+    batch_id, file_name, extracted_at = prefix
+    table = sql.Identifier("raw", decl.raw_table)
+    cur.execute("savepoint fast_path")
+    # The file's metadata as constant column defaults, for this transaction only (dropped
+    # again below, before commit): PostgreSQL fills them in at no per-row cost.
+    cur.execute(
+        sql.SQL(
+            "alter table {} alter column _batch_id set default {}, "
+            "alter column _file set default {}, alter column _extracted_at set default {}"
+        ).format(
+            table,
+            sql.Literal(batch_id or None),
+            sql.Literal(file_name),
+            sql.SQL("{}::timestamptz").format(sql.Literal(extracted_at or None)),
+        )
+    )
+    cur.execute("select setval(%s, 1, false)", (f"raw.{decl.raw_table}_row_number_seq",))
+    limit = settings.max_field_chars()
+    statement = sql.SQL("copy {} ({}) from stdin with (format csv, header true)").format(
+        sql.Identifier("raw", decl.raw_table),
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+    )
+    with open(path, "rb") as handle, _no_stray_tracebacks():
+        watched = _WatchedBytes(handle, limit)
+        try:
+            cur.copy_expert(statement, watched, size=COPY_CHUNK)
+        except (psycopg2.DataError, psycopg2.OperationalError) as exc:
+            if isinstance(exc, psycopg2.OperationalError) and exc.pgcode != ROW_TOO_BIG:
+                raise
+            cur.execute("rollback to savepoint fast_path")
+            return None
+    if watched.suspicious:
+        cur.execute("rollback to savepoint fast_path")
+        return None
+    loaded = cur.rowcount
+    cur.execute(
+        sql.SQL(
+            "alter table {} alter column _batch_id drop default, "
+            "alter column _file drop default, alter column _extracted_at drop default"
+        ).format(table)
+    )
+    return loaded
+
+
+def _quarantine(conn: ConnectionInfo, result: FileResult, sha: str | None, batch: Batch) -> None:
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute(
+            "insert into ops.quarantined_files "
+            "(file_sha256, source, batch_id, file_name, file_path, reason) "
+            "values (%s, %s, %s, %s, %s, %s)",
+            (sha, result.source, batch.batch_id, result.path.name, str(result.path), result.reason),
+        )
+
+
+def _record_rejects(cur, sha: str, result: FileResult) -> None:
+    if not result.rejected:
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for item in result.rejected:
+        writer.writerow(
+            [sha, result.source, result.object, result.path.name, item.line, item.reason, item.raw]
+        )
+    buffer.seek(0)
+    cur.copy_expert(
+        "copy ops.rejected_rows (file_sha256, source, object, file_name, line, reason, "
+        "raw_record) from stdin with (format csv)",
+        buffer,
+    )
+
+
+def load_file(
+    conn: ConnectionInfo, path: Path, source: sources.Source, batch: Batch | None = None
+) -> FileResult:
+    """Load one file of ``source`` into raw; see the module docstring for the guarantees.
+
+    Whatever goes wrong with the file itself quarantines it (the result says why); a
+    warehouse that goes away raises WarehouseUnavailable, with nothing of the file kept.
+    The ops tables must exist (``load`` and ``revalign warehouse init`` create them).
+    """
+    try:
+        return _load_file(conn, path, source, batch)
+    except psycopg2.Error as exc:
+        if _is_transient(exc):
+            raise WarehouseUnavailable(
+                f"{path}: the warehouse went away while loading it ({db.error_line(exc)}); "
+                "nothing of the file was kept: load it again once the warehouse is back"
+            ) from None
+        reason = f"the warehouse refused it: {db.error_line(exc)}"
+    except OSError as exc:
+        reason = f"it could not be read: {exc.strerror or type(exc).__name__}"
+    except Exception as exc:  # any other failure is this file's alone: the batch goes on
+        reason = f"it could not be loaded: {type(exc).__name__}: {db.error_line(exc)}"
+    result = FileResult(path=path, status="quarantined", source=source.name, reason=reason)
+    decl = source.object_for_file(path.name)
+    if decl is not None:
+        result.object, result.raw_table = decl.object, decl.raw_table
+    _quarantine(conn, result, _sha_or_none(path), batch or Batch(path.parent.name or None, None))
+    return result
+
+
+def _sha_or_none(path: Path) -> str | None:
+    """The file's SHA-256 for the quarantine, or None when it cannot be read."""
+    try:
+        return file_sha256(path)
+    except OSError:
+        return None
+
+
+def _load_file(
+    conn: ConnectionInfo, path: Path, source: sources.Source, batch: Batch | None
+) -> FileResult:
+    batch = batch or Batch.of(path)
+    result = FileResult(path=path, status="quarantined", source=source.name)
+    decl = source.object_for_file(path.name)
+    sha = file_sha256(path)
+    if decl is None:
+        expected = ", ".join(o.files[0] for o in source.objects)
+        result.reason = (
+            f"no {source.name} object is delivered as {path.name!r} (expected one of {expected})"
+        )
+        _quarantine(conn, result, sha, batch)
+        return result
+    result.object, result.raw_table = decl.object, decl.raw_table
+    previous = _ledger_entry(conn, sha)
+    if previous:
+        result.status, result.reason = "skipped", previous
+        return result
+    try:
+        header = csv_records.read_header(path)
+        columns = _check_header(header, decl)
+    except HeaderError as exc:
+        result.reason = str(exc)
+        _quarantine(conn, result, sha, batch)
+        return result
+    added, dropped = raw_tables.ensure(conn, decl, columns)
+    prefix = [
+        batch.batch_id or "",
+        path.name,
+        batch.extracted_at.isoformat() if batch.extracted_at else "",
+    ]
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (sha,))
+        previous = _ledger_entry_in(cur, sha)
+        if previous:
+            result.status, result.reason = "skipped", previous
+            return result
+        cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"raw.{decl.raw_table}",))
+        _stamp_loaded_at(cur, decl)
+        loaded = None if dropped else _server_parsed_copy(cur, decl, columns, path, prefix)
+        if loaded is not None:
+            result.rows_in = result.rows_loaded = loaded
+        else:
+            feed = _careful_copy(cur, decl, header, columns, dropped, path, prefix)
+            if isinstance(feed, str):
+                pg.rollback()
+                result.reason = feed
+                _quarantine(conn, result, sha, batch)
+                return result
+            result.rows_in, result.rows_loaded = feed.rows_in, feed.loaded
+            result.rows_rejected, result.rejected = len(feed.rejected), feed.rejected
+            added = [c for c in added if c not in dropped]
+        if result.rows_loaded == 0 and result.rows_rejected > 0:
+            pg.rollback()
+            first = result.rejected[0]
+            result.reason = (
+                f"none of its {result.rows_in} records could be read "
+                f"(line {first.line}: {first.reason})"
+            )
+            _quarantine(conn, result, sha, batch)
+            return result
+        _record_rejects(cur, sha, result)
+        cur.execute(
+            sql.SQL("alter table {} alter column _loaded_at set default now()").format(
+                sql.Identifier("raw", decl.raw_table)
+            )
+        )
+        cur.execute(
+            "insert into ops.load_ledger (file_sha256, source, object, raw_table, batch_id, "
+            "file_name, file_path, extracted_at, rows_in, rows_loaded, rows_rejected, "
+            "columns_added, columns_dropped) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                sha,
+                source.name,
+                decl.object,
+                decl.raw_table,
+                batch.batch_id,
+                path.name,
+                str(path),
+                batch.extracted_at,
+                result.rows_in,
+                result.rows_loaded,
+                result.rows_rejected,
+                added,
+                dropped,
+            ),
+        )
+    result.status, result.columns_added, result.columns_dropped = "loaded", added, dropped
+    return result
+
+
+def _careful_copy(
+    cur,
+    decl: sources.SourceObject,
+    header: list[str],
+    columns: list[str],
+    dropped: list[str],
+    path: Path,
+    prefix: list[str],
+) -> _CopyFeed | str:
+    """COPY the file record by record (rejects set aside); a str says why nothing could be.
+
+    Columns in ``dropped`` are left out. When rows are too big for a page with every
+    unknown column, the file is loaded again with its declared columns only, and the
+    unknown ones join ``dropped``.
+    """
+    declared = {raw_column(f.name) for f in decl.fields}
+    for attempt in ("every column that fits", "declared columns only"):
+        keep = [i for i, c in enumerate(columns) if c not in dropped]
+        records = csv_records.careful_records(path, header, settings.max_field_chars())
+        feed = _CopyFeed(records, prefix, keep if dropped else None)
+        cur.execute("savepoint careful_path")
+        try:
+            _copy(cur, decl, [columns[i] for i in keep], feed)
+        except psycopg2.DataError as exc:
+            cur.execute("rollback to savepoint careful_path")
+            return f"PostgreSQL refused its data: {db.error_line(exc)}"
+        except psycopg2.OperationalError as exc:
+            if exc.pgcode != ROW_TOO_BIG or attempt == "declared columns only":
+                raise
+            cur.execute("rollback to savepoint careful_path")
+            left_out = {*dropped, *(c for c in columns if c not in declared)}
+            dropped[:] = [c for c in columns if c in left_out]  # in the file's order
+            continue
+        return feed
+    raise AssertionError("not reached")
+
+
+def _ledger_entry(conn: ConnectionInfo, sha: str) -> str | None:
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        return _ledger_entry_in(cur, sha)
+
+
+def _ledger_entry_in(cur, sha: str) -> str | None:
+    cur.execute(
+        "select file_name, batch_id, loaded_at from ops.load_ledger where file_sha256 = %s",
+        (sha,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    name, batch_id, loaded_at = row
+    return f"already loaded as {batch_id}/{name} at {loaded_at:%Y-%m-%d %H:%M:%S %Z}"
+
+
+# --- paths, batches, sources ----------------------------------------------------------
+
+
+def data_files(path: Path) -> list[Path]:
+    """The extract files under ``path``: a file, a batch folder, or folders of batches."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path} does not exist")
+    found = []
+    for child in sorted(path.iterdir()):
+        if child.name.startswith(".") or child.name in MARKER_FILES:
+            continue
+        if child.is_symlink() and (child.is_dir() or child.suffix.lower() == ".csv"):
+            found.append(child)  # never followed: load() quarantines it
+        elif child.is_dir():
+            if child.name in ("archive", "quarantine"):
+                continue
+            found.extend(data_files(child))
+        elif child.suffix.lower() == ".csv":
+            found.append(child)
+    return found
+
+
+def source_of(path: Path, declared: dict[str, sources.Source]) -> sources.Source | None:
+    """``<landing>/<source>/<batch>/<file>``, else the one source declaring such a file name."""
+    for folder in (path.parent.parent.name, path.parent.name):
+        if folder in declared:
+            return declared[folder]
+    matches = [s for s in declared.values() if s.object_for_file(path.name)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def load(conn: ConnectionInfo, paths: list[Path], source: str | None = None) -> list[FileResult]:
+    """Load every extract file under ``paths``, in path order (batch order)."""
+    ops_tables.ensure(conn)
+    declared = sources.load_sources()
+    if source is not None and source not in declared:
+        raise ValueError(f"unknown source {source!r}; declared: {', '.join(sorted(declared))}")
+    results = []
+    for root in paths:
+        for path in data_files(Path(root)):
+            if path != Path(root) and path.is_symlink():
+                result = FileResult(path=path, status="quarantined")
+                result.reason = (
+                    "it is a symbolic link: revalign loads only files delivered in the folder"
+                )
+                _quarantine(conn, result, None, Batch(path.parent.name or None, None))
+                results.append(result)
+                continue
+            chosen = declared[source] if source else source_of(path, declared)
+            if chosen is None:
+                result = FileResult(path=path, status="quarantined")
+                result.reason = (
+                    "cannot tell its source: put it under <landing>/<source>/<batch>/ "
+                    "or pass --source"
+                )
+                _quarantine(conn, result, _sha_or_none(path), Batch.of(path))
+                results.append(result)
+                continue
+            results.append(load_file(conn, path, chosen))
+    return results

@@ -1,0 +1,186 @@
+"""Tables of the ``ops`` schema: the load ledger, rejected rows and quarantined files, check
+results, alerts, mart watermarks and the email key's secret."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from revalign import settings
+from revalign.settings import ConnectionInfo
+from revalign.warehouse import db
+
+DDL = """
+create table if not exists ops.load_ledger (
+    file_sha256 text primary key,
+    source text not null,
+    object text not null,
+    raw_table text not null,
+    batch_id text,
+    file_name text not null,
+    file_path text not null,
+    extracted_at timestamptz,
+    rows_in bigint not null,
+    rows_loaded bigint not null,
+    rows_rejected bigint not null,
+    columns_added text[] not null default '{}',
+    loaded_at timestamptz not null default now(),
+    constraint load_ledger_rows_reconcile check (rows_in = rows_loaded + rows_rejected)
+);
+comment on table ops.load_ledger is
+    'One row per extract file loaded into raw, keyed by its content: a file is loaded once.';
+alter table ops.load_ledger add column if not exists columns_dropped text[] not null default '{}';
+comment on column ops.load_ledger.columns_dropped is
+    'Unknown columns of the file that were not loaded: past PostgreSQL''s 1,600 columns a '
+    'table, or rows too big for a page with them.';
+
+create table if not exists ops.rejected_rows (
+    file_sha256 text not null,
+    source text not null,
+    object text not null,
+    file_name text not null,
+    line bigint not null,
+    reason text not null,
+    raw_record text not null,
+    rejected_at timestamptz not null default now()
+);
+create index if not exists rejected_rows_file on ops.rejected_rows (file_sha256);
+comment on table ops.rejected_rows is
+    'Records of loaded files that could not be loaded, with the physical line they start on.';
+
+create table if not exists ops.quarantined_files (
+    quarantine_id bigserial primary key,
+    file_sha256 text,
+    source text,
+    batch_id text,
+    file_name text not null,
+    file_path text not null,
+    reason text not null,
+    quarantined_at timestamptz not null default now()
+);
+comment on table ops.quarantined_files is
+    'Extract files that could not be loaded at all, and why; the file is kept in quarantine/.';
+
+create table if not exists ops.check_runs (
+    run_id text primary key,
+    as_of timestamptz not null,
+    started_at timestamptz not null,
+    finished_at timestamptz not null,
+    checks integer not null,
+    warnings integer not null,
+    failures integer not null,
+    data_docs text
+);
+comment on table ops.check_runs is
+    'One row per hygiene checkpoint run (revalign check, DAG check_hygiene).';
+
+create table if not exists ops.check_results (
+    run_id text not null references ops.check_runs on delete cascade,
+    as_of timestamptz not null,
+    suite text not null,
+    data_asset text not null,
+    expectation text not null,
+    expectation_type text not null,
+    rule text,
+    observed_value numeric,
+    element_count bigint,
+    unexpected_share numeric,
+    threshold text not null,
+    status text not null check (status in ('passed', 'warning', 'failed', 'error')),
+    details jsonb not null default '{}',
+    primary key (run_id, data_asset, expectation)
+);
+comment on table ops.check_results is
+    'Every expectation of every hygiene checkpoint run: observed value (for a hygiene rule, '
+    'its failing records), threshold and status.';
+
+create table if not exists ops.mart_watermarks (
+    mart text not null,
+    input text not null,
+    loaded_through timestamptz,
+    primary key (mart, input)
+);
+comment on table ops.mart_watermarks is
+    'How far each incremental mart had read each input (the newest _loaded_at of a staging '
+    'model, and the as_of) when it was last built; its next build recomputes what came after.';
+
+create table if not exists ops.alerted_issues (
+    channel text not null,
+    rule text not null,
+    record_type text not null,
+    record_id text not null,
+    source_system text not null,
+    fingerprint text not null,
+    first_alerted_as_of timestamptz not null,
+    last_alerted_as_of timestamptz not null,
+    primary key (channel, rule, record_type, record_id, source_system)
+);
+comment on table ops.alerted_issues is
+    'Open hygiene issues already alerted, per channel: not alerted again until they change '
+    '(fingerprint) or REVALIGN_ALERT_REPEAT_HOURS pass; deleted once fixed.';
+
+create table if not exists ops.alert_deliveries (
+    run_id text not null,
+    channel text not null,
+    kind text not null,
+    recipient text not null,
+    issues integer not null,
+    status text not null check (status in ('delivered', 'failed')),
+    attempts integer not null,
+    error text,
+    delivered_at timestamptz not null default now()
+);
+comment on table ops.alert_deliveries is
+    'Each alert revalign tried to deliver: owner digests and data-team summaries.';
+
+create table if not exists ops.email_key_secret (
+    installation boolean primary key default true check (installation),
+    inner_pad bytea not null,
+    outer_pad bytea not null,
+    secret_set_at timestamptz not null default now()
+);
+revoke all on ops.email_key_secret from public;
+comment on table ops.email_key_secret is
+    'The key of the marts'' email_key (HMAC-SHA-256, METRICS.md "Privacy"), as its two '
+    'padded halves: REVALIGN_EMAIL_KEY_SECRET, or generated once. Only revalign reads it.';
+"""
+
+
+def ensure(conn: ConnectionInfo) -> None:
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(hashtext('revalign.warehouse.ops_tables'))")
+        cur.execute(DDL)
+        _ensure_email_key_secret(cur)
+
+
+def hmac_pads(secret: bytes) -> tuple[bytes, bytes]:
+    """HMAC's inner and outer padded keys (RFC 2104) for SHA-256, whose block is 64 bytes."""
+    key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def _ensure_email_key_secret(cur) -> None:
+    """Store the email key's secret: the setting's when set (it wins), else a random one once.
+
+    dbt's ``rv_email_key`` computes HMAC-SHA-256 from these pads with PostgreSQL's own
+    sha256(), so no extension is needed; changing the secret changes every email_key
+    (run ``revalign build --full-refresh`` after).
+    """
+    configured = settings.email_key_secret()
+    if configured is None:
+        inner, outer = hmac_pads(secrets.token_bytes(32))
+        cur.execute(
+            "insert into ops.email_key_secret (inner_pad, outer_pad) values (%s, %s) "
+            "on conflict (installation) do nothing",
+            (inner, outer),
+        )
+        return
+    inner, outer = hmac_pads(configured.encode())
+    cur.execute(
+        "insert into ops.email_key_secret (inner_pad, outer_pad) values (%s, %s) "
+        "on conflict (installation) do update set inner_pad = excluded.inner_pad, "
+        "outer_pad = excluded.outer_pad, secret_set_at = now() "
+        "where ops.email_key_secret.inner_pad <> excluded.inner_pad",
+        (inner, outer),
+    )

@@ -1,0 +1,402 @@
+"""Hygiene checks (real GX against the real warehouse) and the alerts they send.
+
+Alerts go to local receivers that really accept them: an SMTP server (aiosmtpd) and
+an HTTP server standing in for Slack's incoming webhook and for a JSON webhook.
+"""
+
+from __future__ import annotations
+
+import csv
+import email
+import json
+import re
+import shutil
+import subprocess
+import threading
+from datetime import timedelta
+from email import policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import BIN, airflow_env_for, free_port, fresh_database, query
+
+from revalign import generator, settings
+from revalign.build import moment, transform
+from revalign.checks import hygiene
+from revalign.ingest import loader
+from revalign.warehouse import schemas
+
+ALL_RULES = {
+    "lead_missing_owner",
+    "lead_missing_source",
+    "lead_invalid_email",
+    "lead_duplicate_email",
+    "mql_not_followed_up",
+    "rejected_without_reason",
+    "opportunity_missing_amount",
+    "opportunity_past_close_date",
+    "opportunity_stale",
+    "closed_without_reason",
+}
+
+
+def _built(conn, out: Path, **generate) -> dict:
+    """Generated extracts loaded batch by batch and built; returns truth.json."""
+    truth = generator.generate(out, **generate)
+    schemas.set_up(conn, "revalign_bi_test", "x")
+    loader.load(conn, [out / "plan"])
+    for batch in sorted((out / "salesforce").iterdir()):
+        loader.load(conn, [batch])
+    transform.build(conn)
+    return truth
+
+
+def _observed(conn, run_id: str) -> dict[str, int]:
+    rows = query(
+        conn,
+        "select expectation, observed_value from ops.check_results "
+        "where run_id = %s and suite = 'crm_hygiene'",
+        (run_id,),
+    )
+    return {rule: int(value) for rule, value in rows}
+
+
+@pytest.fixture(scope="module")
+def built_db(warehouse_server, tmp_path_factory):
+    """One generated, loaded and built warehouse for the tests that only read it."""
+    with fresh_database(warehouse_server) as conn:
+        _built(conn, tmp_path_factory.mktemp("extracts"), leads=300, seed=7)
+        yield conn
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_failing_counts_per_rule_equal_truth(warehouse_db, tmp_path, seed):
+    truth = _built(warehouse_db, tmp_path / "extracts", leads=500, seed=seed, batches=2)
+    report = hygiene.check(warehouse_db, channels=[], docs_dir=tmp_path / "docs")
+
+    assert set(truth["hygiene"]) == ALL_RULES
+    assert _observed(warehouse_db, report.run_id) == truth["hygiene"]
+    assert sum(truth["hygiene"].values()) > 0
+    for row in query(
+        warehouse_db,
+        "select expectation, status, unexpected_share from ops.check_results "
+        "where run_id = %s and suite = 'crm_hygiene'",
+        (report.run_id,),
+    ):
+        _rule, status, share = row
+        fail, warn = settings.hygiene_fail_share(), settings.hygiene_warn_share()
+        expected = "failed" if share > fail else "warning" if share > warn else "passed"
+        assert status == expected, row
+    others = query(
+        warehouse_db,
+        "select suite, data_asset, expectation, status from ops.check_results "
+        "where run_id = %s and suite <> 'crm_hygiene' and status <> 'passed'",
+        (report.run_id,),
+    )
+    assert others == []
+    runs = query(warehouse_db, "select checks, failures from ops.check_runs")
+    assert runs == [(len(report.results), report.summary()["failed"])]
+
+
+def test_every_check_passes_on_data_without_problems(warehouse_db, tmp_path):
+    clean = dict.fromkeys(generator.world.DEFAULT_RATES, 0.0)
+    truth = _built(warehouse_db, tmp_path / "extracts", leads=400, seed=5, rates=clean)
+    assert not any(truth["hygiene"].values())
+    report = hygiene.check(warehouse_db, channels=[], docs_dir=tmp_path / "docs")
+    assert {(r.data_asset, r.check, r.status) for r in report.results if r.status != "passed"} == (
+        set()
+    )
+    assert len([r for r in report.results if r.suite == "raw_contract"]) >= 3 * 8
+    assert {r.check for r in report.results if r.suite == "crm_hygiene"} == ALL_RULES
+
+
+def test_freshness_fails_when_the_newest_extract_is_too_old(built_db, tmp_path):
+    late = moment.built(built_db) + timedelta(hours=settings.max_load_age_hours() + 1)
+    assert hygiene.checked_at(built_db, late) is None
+    report = hygiene.check(built_db, as_of=late, channels=[], docs_dir=tmp_path / "docs")
+    assert hygiene.checked_at(built_db, late) is not None
+    (freshness,) = [r for r in report.results if r.suite == "freshness"]
+    assert freshness.status == "failed"
+    assert freshness.observed_value == pytest.approx(settings.max_load_age_hours() + 1)
+
+
+# --- Data Docs in a real browser ------------------------------------------------------
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert path, "chromium is not installed: scripts/ensure_test_tools.sh installs it"
+    return path
+
+
+def test_data_docs_show_the_failing_expectations_in_chromium(built_db, tmp_path):
+    report = hygiene.check(built_db, channels=[], docs_dir=tmp_path / "docs")
+    failing = sorted(r.check for r in report.results if r.status == "failed")
+    assert failing, "the generated data should fail some hygiene checks"
+    (page,) = (tmp_path / "docs" / "validations" / "crm_hygiene").rglob("*.html")
+    profile = ["--user-data-dir=" + str(tmp_path / "chromium")]
+    shot = tmp_path / "crm_hygiene.png"
+    subprocess.run(
+        [_chromium(), *CHROMIUM_FLAGS, *profile, "--window-size=1280,2400",
+         f"--screenshot={shot}", page.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    dom = subprocess.run(
+        [_chromium(), *CHROMIUM_FLAGS, *profile, "--dump-dom", page.as_uri()],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
+    assert "Status: Failed" in text
+    assert f"Unsuccessful Expectations {len(failing)}" in text
+    for rule in failing:
+        assert rule in text
+    index = (tmp_path / "docs" / "index.html").read_text()
+    assert "crm_hygiene" in index
+
+
+# --- alerts ---------------------------------------------------------------------------
+
+
+class Receivers:
+    """A local SMTP server and HTTP endpoints for Slack's webhook and a JSON webhook."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.mails: list[email.message.EmailMessage] = []
+        self.posts: dict[str, list] = {"/slack": [], "/hook": []}
+        receivers = self
+
+        class Mailbox:
+            async def handle_DATA(self, server, session, envelope):
+                message = email.message_from_bytes(envelope.content, policy=policy.default)
+                message["X-Rcpt"] = ",".join(envelope.rcpt_tos)
+                receivers.mails.append(message)
+                return "250 OK"
+
+        class Endpoint(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receivers.posts.setdefault(self.path, []).append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.smtp = Controller(Mailbox(), hostname="127.0.0.1", port=free_port())
+        self.smtp.start()
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+    @property
+    def smtp_port(self) -> int:
+        return self.smtp.server.sockets[0].getsockname()[1]
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.http.server_address[1]}"
+
+    def clear(self) -> None:
+        self.mails.clear()
+        for posts in self.posts.values():
+            posts.clear()
+
+    def stop(self) -> None:
+        self.smtp.stop()
+        self.http.shutdown()
+        self.http.server_close()
+
+
+@pytest.fixture
+def receivers(monkeypatch):
+    running = Receivers()
+    monkeypatch.setenv(
+        "REVALIGN_ALERT_SMTP_URL",
+        f"smtp://127.0.0.1:{running.smtp_port}?from=revalign@example.com&security=none",
+    )
+    monkeypatch.setenv("REVALIGN_ALERT_SLACK_WEBHOOK_URL", running.http_url + "/slack")
+    monkeypatch.setenv("REVALIGN_ALERT_WEBHOOK_URL", running.http_url + "/hook")
+    monkeypatch.setenv("REVALIGN_ALERT_DATA_TEAM", "data-team@example.com")
+    monkeypatch.setenv("REVALIGN_CRM_RECORD_URL", "https://crm.example.com/{record_id}")
+    for name, value in settings.alert_connections().items():
+        monkeypatch.setenv(name, value)  # restored after the test
+    yield running
+    running.stop()
+
+
+def _expected_digests(conn) -> dict[str, set[tuple[str, str]]]:
+    """Per active owner's email, the (record, rule) pairs of their open issues."""
+    rows = query(
+        conn,
+        """
+        select users.email, issues.record_id, issues.rule
+        from marts.crm_hygiene_issues as issues
+        inner join intermediate.int_users as users
+            on issues.source_system = users.source_system and issues.owner_id = users.user_id
+        where users.is_active
+        """,
+    )
+    expected: dict[str, set] = {}
+    for address, record, rule in rows:
+        expected.setdefault(address, set()).add((record, rule))
+    return expected
+
+
+def _mailed(mails) -> dict[str, set[tuple[str, str]]]:
+    """(record, rule) pairs per recipient, read off the HTML tables of the owner digests."""
+    got: dict[str, set] = {}
+    for mail in mails:
+        if mail["X-Rcpt"] == "data-team@example.com":
+            continue
+        body = mail.get_body(("html",)).get_content()
+        pairs = re.findall(
+            r"<a href='https://crm.example.com/(\w+)'>\1</a></td><td>\w+</td><td>(\w+)</td>", body
+        )
+        assert pairs, body[:500]
+        got.setdefault(mail["X-Rcpt"], set()).update(pairs)
+    return got
+
+
+def _owner_posts(posts) -> dict[str, set[tuple[str, str]]]:
+    got: dict[str, set] = {}
+    for post in posts:
+        if post["kind"] == "owner_digest":
+            got.setdefault(post["emails"][0], set()).update(
+                (i["record_id"], i["rule"]) for i in post["issues"]
+            )
+    return got
+
+
+def _rewrite_lead(extracts: Path, record_id: str, batch: str, **fields: str) -> Path:
+    """A batch with one Lead row: the record's newest delivered version, fields replaced."""
+    newest = None
+    for path in sorted((extracts / "salesforce").glob("*/Lead*.csv")):
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            for row in csv.DictReader(f):
+                if row["Id"][:15] == record_id[:15]:
+                    newest = row
+    assert newest is not None, record_id
+    newest.update(fields)
+    folder = extracts / "salesforce" / batch
+    folder.mkdir()
+    with open(folder / "Lead.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(newest))
+        writer.writeheader()
+        writer.writerow(newest)
+    return folder
+
+
+def test_alerts_reach_owners_once_and_again_when_an_issue_returns(
+    warehouse_db, tmp_path, receivers
+):
+    extracts = tmp_path / "extracts"
+    _built(warehouse_db, extracts, leads=300, seed=8)
+    docs = tmp_path / "docs"
+
+    first = hygiene.check(warehouse_db, docs_dir=docs)
+    expected = _expected_digests(warehouse_db)
+    assert expected, "some active owner should have issues"
+    assert _mailed(receivers.mails) == expected
+    assert _owner_posts(receivers.posts["/hook"]) == expected
+    summaries = [m for m in receivers.mails if m["X-Rcpt"] == "data-team@example.com"]
+    assert len(summaries) == 2  # records without an active owner, and the run's summary
+    slack_texts = [p["text"] for p in receivers.posts["/slack"]]
+    assert len(slack_texts) == len(expected) + 2
+    assert all(d.status == "delivered" for d in first.deliveries)
+
+    # The same issues again: nothing new for the owners, only the data team's summary.
+    receivers.clear()
+    hygiene.check(warehouse_db, docs_dir=docs)
+    assert [m["X-Rcpt"] for m in receivers.mails] == ["data-team@example.com"]
+    assert [p["kind"] for p in receivers.posts["/hook"]] == ["summary"]
+    assert len(receivers.posts["/slack"]) == 1
+
+    # One owner fixes a lead's source: no alert for it, and it is forgotten ...
+    owner_email, record = next(
+        (address, record)
+        for address, pairs in sorted(expected.items())
+        for record, rule in sorted(pairs)
+        if rule == "lead_missing_source"
+    )
+    stamp = "2026-11-01T07:00:00.000+0000"
+    loader.load(
+        warehouse_db,
+        [_rewrite_lead(extracts, record, "03_20261101T070000Z", LeadSource="Web",
+                       SystemModstamp=stamp)],
+    )  # fmt: skip
+    transform.build(warehouse_db)
+    receivers.clear()
+    hygiene.check(warehouse_db, docs_dir=docs)
+    assert all(record not in str(p) for p in receivers.posts["/hook"])
+    assert query(
+        warehouse_db,
+        "select count(*) from ops.alerted_issues where record_id = %s and rule = %s",
+        (record, "lead_missing_source"),
+    ) == [(0,)]
+
+    # ... so when it comes back, its owner hears about it again.
+    loader.load(
+        warehouse_db,
+        [_rewrite_lead(extracts, record, "04_20261101T080000Z", LeadSource="",
+                       SystemModstamp="2026-11-01T08:00:00.000+0000")],
+    )  # fmt: skip
+    transform.build(warehouse_db)
+    receivers.clear()
+    hygiene.check(warehouse_db, docs_dir=docs)
+    assert (record, "lead_missing_source") in _mailed(receivers.mails).get(owner_email, set())
+    assert (record, "lead_missing_source") in _owner_posts(receivers.posts["/hook"])[owner_email]
+
+
+def test_an_alert_that_cannot_be_delivered_is_retried_logged_and_does_not_fail_the_run(
+    built_db, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("REVALIGN_ALERT_WEBHOOK_URL", "http://127.0.0.1:9/nobody-listens")
+    monkeypatch.setenv("REVALIGN_ALERT_ATTEMPTS", "2")
+    report = hygiene.check(built_db, docs_dir=tmp_path / "docs")
+
+    assert report.deliveries and all(d.status == "failed" for d in report.deliveries)
+    assert all(d.attempts == 2 and "Connection refused" in d.error for d in report.deliveries)
+    logged = query(
+        built_db,
+        "select count(*) from ops.alert_deliveries where run_id = %s and status = 'failed'",
+        (report.run_id,),
+    )
+    assert logged == [(len(report.deliveries),)]
+    assert query(built_db, "select count(*) from ops.alerted_issues") == [(0,)]
+    stored = query(
+        built_db, "select count(*) from ops.check_results where run_id = %s", (report.run_id,)
+    )
+    assert stored == [(len(report.results),)]
+
+
+def test_check_hygiene_runs_under_airflow(airflow_env, built_db, tmp_path):
+    """`airflow dags test check_hygiene` runs the real checkpoint through the connection."""
+    before = {run for (run,) in query(built_db, "select run_id from ops.check_runs")}
+    env = {
+        **airflow_env_for(airflow_env, built_db),
+        "REVALIGN_DATA_DOCS_DIR": str(tmp_path / "docs"),
+    }
+    out = subprocess.run(
+        [str(BIN / "airflow"), "dags", "test", "check_hygiene"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    runs = query(built_db, "select run_id, checks from ops.check_runs")
+    new = [checks for run, checks in runs if run not in before]
+    assert len(new) == 1 and new[0] > 30
+    assert (tmp_path / "docs" / "index.html").exists()

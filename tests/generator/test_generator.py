@@ -1,0 +1,165 @@
+"""revalign generate: deterministic, quirky like real exports, and its truth.json is right."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from reference_counts import count, current_records, read_rows
+
+from revalign.generator import generate, world
+from revalign.warehouse import sources
+from revalign.warehouse.sources import parse_timestamp
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_same_seed_same_bytes_other_seed_other_data(tmp_path):
+    for name, seed in (("a", 7), ("b", 7), ("c", 8)):
+        folder = str(tmp_path / name)
+        out = run_cli(
+            "generate", "--out", folder, "--leads", "300", "--seed", str(seed), "--batches", "3"
+        )
+        assert out.returncode == 0, out.stderr
+    a, b, c = (_tree(tmp_path / n) for n in "abc")
+    assert a == b
+    assert a.keys() == c.keys()
+    assert (
+        a["salesforce/01_20260302T180000Z/Lead.csv"] != c["salesforce/01_20260302T180000Z/Lead.csv"]
+    )
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("generated")
+    generate(out, leads=1500, seed=11, batches=3)
+    return out
+
+
+def _all_csv(out: Path):
+    return sorted((out / "salesforce").rglob("*.csv"))
+
+
+def test_every_export_quirk_appears(generated):
+    files = _all_csv(generated)
+    raw = {p: p.read_bytes() for p in files}
+    assert any(b.startswith(b"\xef\xbb\xbf") for b in raw.values()), "a byte-order mark"
+    assert any(not b.startswith(b"\xef\xbb\xbf") for b in raw.values())
+    assert any(b"\r\n" in b for b in raw.values()) and any(b"\r\n" not in b for b in raw.values())
+    text = "".join(b.decode("utf-8-sig") for b in raw.values())
+    assert ".000+0000" in text and ".000Z" in text
+    for spelling in ("true", "TRUE", ",1,"):
+        assert spelling in text, spelling
+    assert '"' in text and "\n" in "".join(  # quoted fields holding newlines
+        v for p in files for row in read_rows(p) for v in row.values() if v and "\n" in v
+    )
+    assert any(ch in text for ch in "üéøł日"), "non-ASCII names"
+
+    declared = {o.object: {f.name for f in o.fields} for o in sources.source("salesforce").objects}
+    unknown = set()
+    ids15 = ids18 = deleted = empties = 0
+    for path in files:
+        decl = sources.source("salesforce").object_for_file(path.name)
+        rows = list(read_rows(path))
+        if not rows:
+            continue
+        unknown |= set(rows[0]) - declared[decl.object]
+        ids15 += sum(len(r["Id"]) == 15 for r in rows)
+        ids18 += sum(len(r["Id"]) == 18 for r in rows)
+        flag = decl.deleted_flag
+        deleted += sum(bool(flag and sources.parse_value("boolean", r[flag])) for r in rows)
+        empties += sum(v == "" for r in rows for v in r.values())
+    assert unknown, "columns unknown to the declaration"
+    assert ids15 and ids18
+    assert deleted, "IsDeleted rows in incremental batches"
+    assert empties, "empty means null"
+
+
+def test_later_batches_repeat_records_with_newer_versions(generated):
+    batches = sorted(p for p in (generated / "salesforce").iterdir() if p.is_dir())
+    first = {r["Id"][:15]: r for r in read_rows(batches[0] / "Lead.csv")}
+    later = [r for b in batches[1:] for p in b.glob("Lead_*.csv") for r in read_rows(p)]
+    again = [r for r in later if r["Id"][:15] in first]
+    assert again
+    assert all(
+        parse_timestamp(r["SystemModstamp"])
+        > parse_timestamp(first[r["Id"][:15]]["SystemModstamp"])
+        for r in again
+    )
+    assert any(len(r["Id"]) == 15 for r in later)
+
+
+def test_each_batch_is_marked_ready_with_a_manifest(generated):
+    for batch in (generated / "salesforce").iterdir():
+        manifest = json.loads((batch / "_manifest.json").read_text())
+        assert (batch / "_SUCCESS").exists()
+        for name, rows in manifest["rows"].items():
+            with open(batch / name, encoding="utf-8-sig", newline="") as handle:
+                assert sum(1 for _ in csv.DictReader(handle)) == rows
+    targets = next((generated / "plan").rglob("Targets.csv"))
+    header = next(csv.reader(targets.open()))
+    assert header == ["Month", "Metric", "Team", "Target"]
+
+
+@pytest.mark.parametrize("seed,batches", [(1, 1), (2, 3), (3, 4)])
+def test_truth_matches_an_independent_count(tmp_path, seed, batches):
+    truth = generate(tmp_path, leads=1200, seed=seed, batches=batches)
+    found = count(tmp_path, parse_timestamp(truth["as_of"]))
+    assert {k: found["hygiene"].get(k, 0) for k in truth["hygiene"]} == truth["hygiene"]
+    assert found["records"]["leads"] == truth["records"]["leads"]
+    assert found["records"]["opportunities"] == truth["records"]["opportunities"]
+    expected = {(r["month"], r["lead_source"]): r for r in truth["funnel"]}
+    assert set(found["funnel"]) == set(expected)
+    for key, figures in found["funnel"].items():
+        for name, value in expected[key].items():
+            if name not in ("month", "lead_source"):
+                assert figures.get(name, 0) == value, (key, name)
+
+
+def test_every_rule_fires_by_default_and_none_when_clean(tmp_path):
+    noisy = generate(tmp_path / "noisy", leads=3000, seed=4, batches=2)
+    assert all(n > 0 for n in noisy["hygiene"].values()), noisy["hygiene"]
+    clean = generate(
+        tmp_path / "clean",
+        leads=1000,
+        seed=4,
+        batches=2,
+        rates=dict.fromkeys(world.DEFAULT_RATES, 0.0),
+    )
+    assert set(clean["hygiene"].values()) == {0}
+    found = count(tmp_path / "clean", parse_timestamp(clean["as_of"]))
+    assert sum(found["hygiene"].values()) == 0
+
+
+def test_rates_are_configurable(tmp_path):
+    low = generate(tmp_path / "low", leads=800, seed=9, rates={"lead_missing_source": 0.0})
+    high = generate(tmp_path / "high", leads=800, seed=9, rates={"lead_missing_source": 0.5})
+    assert low["hygiene"]["lead_missing_source"] == 0
+    assert 300 < high["hygiene"]["lead_missing_source"] < 500
+    assert current_records(tmp_path / "low" / "salesforce", "User")
+
+
+def test_bad_arguments_are_one_line(tmp_path):
+    out = run_cli("generate", "--out", str(tmp_path), "--rate", "nonsense=1")
+    assert out.returncode == 1 and out.stderr.count("\n") == 1
+    assert "unknown hygiene rule" in out.stderr
+    out = run_cli("generate", "--out", str(tmp_path), "--leads", "0")
+    assert out.returncode == 1 and "--leads" in out.stderr
+
+
+def test_output_does_not_depend_on_the_number_of_workers(tmp_path, monkeypatch):
+    import revalign.generator as gen
+
+    monkeypatch.setattr(gen, "CHUNK_LEADS", 120)
+    one = generate(tmp_path / "one", leads=500, seed=6, batches=2, workers=1)
+    two = generate(tmp_path / "two", leads=500, seed=6, batches=2, workers=2)
+    assert one == two
+    assert _tree(tmp_path / "one") == _tree(tmp_path / "two")
+    assert not list((tmp_path / "one").glob(".parts-*")), "parts are cleaned up"
+    found = count(tmp_path / "two", parse_timestamp(two["as_of"]))
+    assert {k: found["hygiene"].get(k, 0) for k in two["hygiene"]} == two["hygiene"]
