@@ -213,22 +213,17 @@ def configured_channels() -> list[Channel]:
 # --- what to alert ----------------------------------------------------------------------
 
 
+#: The view dbt builds for the alerts (models/checks/check_open_issues.sql).
+OPEN_ISSUES = "intermediate.check_open_issues"
+
+
 def open_issues(conn: ConnectionInfo) -> list[Issue]:
-    """The issues of marts.crm_hygiene_issues with their owners and rules."""
+    """The open issues with their owners and rules (dbt's check_open_issues view)."""
     with db.connect(conn) as pg, pg.cursor() as cur:
         cur.execute(
-            """
-            select issues.rule, issues.record_type, issues.record_id, issues.source_system,
-                issues.owner_id, owners.user_name, owners.email,
-                coalesce(owners.is_active, false), issues.severity, rules.description,
-                rules.how_to_fix
-            from marts.crm_hygiene_issues as issues
-            inner join staging.hygiene_rules as rules on issues.rule = rules.rule
-            left join intermediate.int_users as owners
-                on issues.source_system = owners.source_system
-                and issues.owner_id = owners.user_id
-            order by issues.owner_id, issues.record_type, issues.record_id, issues.rule
-            """
+            "select rule, record_type, record_id, source_system, owner_id, owner_name, "
+            "owner_email, owner_is_active, severity, description, how_to_fix "
+            f"from {OPEN_ISSUES} order by owner_id, record_type, record_id, rule"
         )
         return [Issue(*row) for row in cur.fetchall()]
 
