@@ -1,0 +1,1 @@
+"""Build: the dbt project run against the warehouse, at one as_of."""

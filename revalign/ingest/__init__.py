@@ -1,0 +1,1 @@
+"""Ingest: extract batches from the landing zone into raw, once, whole, losing nothing."""

@@ -1,0 +1,1 @@
+"""Orchestration: what Airflow runs (the DAGs' tasks, assets, trigger, executors, Cosmos)."""

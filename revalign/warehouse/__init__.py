@@ -1,4 +1,8 @@
-"""The embedded warehouse: a private PostgreSQL cluster under ``REVALIGN_HOME``.
+"""The warehouse: this module is the embedded PostgreSQL cluster; beside it, connections
+(``db``), schemas and the BI role (``schemas``), the ``ops`` and raw tables, and the
+source declarations (``sources``) every stage reads.
+
+The embedded warehouse is a private PostgreSQL cluster under ``REVALIGN_HOME``.
 
 It serves when ``REVALIGN_WAREHOUSE_URL`` is not set. The cluster listens on
 127.0.0.1 only (no Unix socket), on a free port chosen at first start, with a
