@@ -148,7 +148,7 @@ comment on table ops.email_key_secret is
 
 def ensure(conn: ConnectionInfo) -> None:
     with db.connect(conn) as pg, pg.cursor() as cur:
-        cur.execute("select pg_advisory_xact_lock(hashtext('revalign.warehouse.ops_tables'))")
+        cur.execute("select pg_advisory_xact_lock(hashtext('revalign.ops_tables'))")
         cur.execute(DDL)
         _ensure_email_key_secret(cur)
 

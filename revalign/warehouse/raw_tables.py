@@ -41,16 +41,13 @@ def ensure(
             ).format(table=table, seq=sql.Literal(f"raw.{decl.raw_table}_row_number_seq"))
         )
         cur.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'raw' and table_name = %s",
-            (decl.raw_table,),
-        )
-        existing = {row[0] for row in cur.fetchall()}
-        cur.execute(
-            "select count(*) from pg_attribute where attrelid = %s::regclass and attnum > 0",
+            "select attname, attisdropped from pg_attribute "
+            "where attrelid = %s::regclass and attnum > 0",
             (f"raw.{decl.raw_table}",),
         )
-        room = MAX_TABLE_COLUMNS - cur.fetchone()[0]
+        attributes = cur.fetchall()
+        existing = {name for name, dropped in attributes if not dropped}
+        room = MAX_TABLE_COLUMNS - len(attributes)  # dropped columns count against the limit
         declared = [raw_column(f.name) for f in decl.fields]
         wanted = [c for c in dict.fromkeys([*declared, *columns]) if c not in existing]
         missing_declared = [c for c in wanted if c in declared]
