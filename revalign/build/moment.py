@@ -11,6 +11,7 @@ checks (``built``), and carried on by the mart events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from revalign.errors import RevalignError
@@ -44,16 +45,18 @@ def latest_extraction(conn: ConnectionInfo) -> datetime | None:
 
 
 def of_run(
-    requested: str | None, carried_by_events: list[dict], conn: ConnectionInfo | None
+    requested: str | None,
+    carried_by_events: list[dict],
+    newest_loaded: Callable[[], datetime | None],
 ) -> datetime | None:
-    """A run's as_of: the one asked for, else the newest the events carry, else the
-    newest extraction time loaded (``conn``'s; None when nothing is loaded)."""
+    """A run's as_of: the one asked for, else the newest the events carry, else
+    ``newest_loaded()`` (the newest extraction time loaded), asked only then."""
     if requested:
         return parse(requested)
     carried = [parse(e["as_of"]) for e in carried_by_events if e and e.get("as_of")]
     if carried:
         return max(carried)
-    return latest_extraction(conn) if conn is not None else None
+    return newest_loaded()
 
 
 def built(conn: ConnectionInfo) -> datetime:

@@ -66,9 +66,11 @@ def ingest_claimed_batches(events_batches: list[str]) -> dict:
 def resolve_as_of(requested: str | None, event_extras: list[dict]) -> str | None:
     """The as_of of a run (``revalign.build.moment.of_run``), ISO 8601: the one asked for, else
     the newest one the triggering events carry, else the newest extraction time loaded."""
-    carried = [e for e in event_extras if e and e.get("as_of")]
-    conn = None if requested or carried else warehouse_from_airflow()
-    return moment.text(moment.of_run(requested, carried, conn))
+
+    def newest_loaded():
+        return moment.latest_extraction(warehouse_from_airflow())
+
+    return moment.text(moment.of_run(requested, event_extras, newest_loaded))
 
 
 def event_extras(triggering_asset_events) -> list[dict]:

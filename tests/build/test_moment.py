@@ -19,12 +19,16 @@ def test_as_of_parsing():
         moment.parse("yesterday")
 
 
+def _nothing_loaded():
+    return None
+
+
 def test_a_run_takes_the_as_of_asked_for_then_the_newest_carried():
     carried = [{"as_of": "2026-11-01T06:00:00Z"}, {"as_of": "2026-11-02T06:00:00+00:00"}, {}]
-    asked = moment.of_run("2026-10-01", carried, None)
+    asked = moment.of_run("2026-10-01", carried, _nothing_loaded)
     assert asked == datetime(2026, 10, 1, tzinfo=UTC)
-    assert moment.of_run(None, carried, None) == datetime(2026, 11, 2, 6, tzinfo=UTC)
-    assert moment.of_run(None, [], None) is None
+    assert moment.of_run(None, carried, _nothing_loaded) == datetime(2026, 11, 2, 6, tzinfo=UTC)
+    assert moment.of_run(None, [], _nothing_loaded) is None
     assert moment.text(datetime(2026, 11, 2, 6, tzinfo=UTC)) == "2026-11-02T06:00:00+00:00"
 
 
