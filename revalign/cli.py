@@ -437,11 +437,9 @@ def _log_to_stderr() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
+    root = logging.getLogger()  # at Python's default level, WARNING
     if not any(isinstance(f, RedactingFilter) for h in root.handlers for f in h.filters):
         root.addHandler(handler)
-    if root.level > logging.WARNING or root.level == logging.NOTSET:
-        root.setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":

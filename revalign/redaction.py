@@ -70,9 +70,10 @@ def secret_values() -> list[str]:
     return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
 
 
-def redact(text: str) -> str:
-    """``text`` with every configured secret, URL password and webhook token masked."""
-    for secret in secret_values():
+def redact(text: str, secrets: list[str] | None = None) -> str:
+    """``text`` with every configured secret (``secrets``, else ``secret_values()``), URL
+    password and webhook token masked."""
+    for secret in secret_values() if secrets is None else secrets:
         text = text.replace(secret, MASK)
     text = _URL_PASSWORD.sub(rf"\g<head>{MASK}@", text)
     text = _SLACK_TOKEN.sub(rf"\g<1>{MASK}", text)
@@ -83,12 +84,14 @@ class RedactingFilter(logging.Filter):
     """A logging filter that masks secrets in each record's message (on a handler)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        secrets = secret_values()
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = redact(message, secrets)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            trace = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact(trace, secrets)
             record.exc_info = None
         return True
 
@@ -118,7 +121,8 @@ def guard_logs() -> None:
 
 def redact_event(logger, method_name: str, event_dict: dict) -> dict:
     """A structlog processor: ``redact()`` on every text value of the event."""
-    return {k: redact(v) if isinstance(v, str) else v for k, v in event_dict.items()}
+    secrets = secret_values()  # once per event, not once per value
+    return {k: redact(v, secrets) if isinstance(v, str) else v for k, v in event_dict.items()}
 
 
 def mask_in_airflow() -> None:

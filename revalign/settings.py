@@ -261,7 +261,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "REVALIGN_ALERT_DATA_TEAM",
-        None,
+        "",
         "Email address(es), comma-separated, of the data team: they get each run's summary "
         "and the issues of records without an active owner.",
         parse=_list,
@@ -307,7 +307,7 @@ def value(name: str) -> Any:
     if raw is None:
         raw = setting.default
     if raw is None:
-        return [] if setting.parse is _list else None
+        return None
     return setting.parse(name, raw)
 
 

@@ -82,16 +82,13 @@ class FileResult:
             if self.columns_dropped:
                 line += (
                     f"; {len(self.columns_dropped)} unknown column(s) not loaded "
-                    f"({_shorten(self.columns_dropped)}): {self.drop_reason}"
+                    f"({_shorten(self.columns_dropped)}): past PostgreSQL's limits on a "
+                    "table's columns or a row's size"
                 )
             return line
         if self.status == "skipped":
             return f"skipped     {name}: {self.reason}"
         return f"quarantined {name}: {self.reason}"
-
-    @property
-    def drop_reason(self) -> str:
-        return "past PostgreSQL's limits on a table's columns or a row's size"
 
 
 def _shorten(names: list[str], shown: int = 5) -> str:
@@ -103,17 +100,17 @@ class WarehouseUnavailable(RevalignError):
     """The warehouse went away during a load: nothing of the file was kept; load it again."""
 
 
+#: SQLSTATE classes of a warehouse that went away: connection exception, insufficient
+#: resources, operator intervention (shutdown, terminated backend), system error.
+_TRANSIENT = ("08", "53", "57", "58")
+
+
 def _is_transient(exc: psycopg2.Error) -> bool:
     """The connection broke, or the server ran out of resources or stopped: not the file's fault."""
     code = exc.pgcode or ""
     if isinstance(exc, psycopg2.InterfaceError):
         return True
     return isinstance(exc, psycopg2.OperationalError) and (not code or code[:2] in _TRANSIENT)
-
-
-#: SQLSTATE classes of a warehouse that went away: connection exception, insufficient
-#: resources, operator intervention (shutdown, terminated backend), system error.
-_TRANSIENT = ("08", "53", "57", "58")
 
 
 @dataclass(frozen=True)
