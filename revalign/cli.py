@@ -165,7 +165,8 @@ def _load(args: argparse.Namespace) -> int:
             print(f"  {result.path.name} line {rejected.line}: {rejected.reason}")
         if len(result.rejected) > SHOWN_REJECTS:
             print(f"  ... {len(result.rejected) - SHOWN_REJECTS} more in ops.rejected_rows")
-    counts = {s: sum(r.status == s for r in results) for s in ("loaded", "skipped", "quarantined")}
+    statuses = ("loaded", "skipped", "ignored", "quarantined")
+    counts = {s: sum(r.status == s for r in results) for s in statuses}
     print(", ".join(f"{n} {status}" for status, n in counts.items()) + f" of {len(results)} files")
     if counts["quarantined"]:
         print(

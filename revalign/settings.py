@@ -67,6 +67,25 @@ def _list(name: str, raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+DATE_ORDERS = ("auto", "MDY", "DMY", "YMD")
+
+
+def _date_orders(name: str, raw: str) -> dict[str, str]:
+    """``MDY`` for every source, or per source: ``salesforce=DMY,hubspot=MDY``."""
+    orders: dict[str, str] = {}
+    for item in _list(name, raw):
+        source, _, order = item.rpartition("=")
+        order = order.strip()
+        normalised = order if order == "auto" else order.upper()
+        if normalised not in DATE_ORDERS:
+            raise SettingsError(
+                f"{name}: {order!r} is no date order; write one of {', '.join(DATE_ORDERS)}, "
+                "for every source or per source (salesforce=DMY,hubspot=MDY)"
+            )
+        orders[source.strip() or "*"] = normalised
+    return orders
+
+
 @dataclass(frozen=True)
 class Setting:
     """One documented environment variable, declared once: its name, its default, how its
@@ -209,6 +228,14 @@ SETTINGS: tuple[Setting, ...] = (
         parse=_positive_int,
     ),
     Setting(
+        "REVALIGN_DATE_ORDER",
+        "auto",
+        "Day and month order of dates in report exports (02/03/2026): MDY, DMY or YMD, for "
+        "every source or per source (salesforce=DMY,hubspot=MDY); auto reads it from the "
+        "file's dates and says so when they cannot tell.",
+        parse=_date_orders,
+    ),
+    Setting(
         "REVALIGN_DBT_THREADS",
         "2",
         "Threads dbt uses for a build.",
@@ -330,6 +357,12 @@ def landing_poke_seconds() -> int:
 
 def max_field_chars() -> int:
     return value("REVALIGN_MAX_FIELD_CHARS")
+
+
+def date_order(source: str) -> str:
+    """The date order of a source's report exports: MDY, DMY, YMD or auto."""
+    orders = value("REVALIGN_DATE_ORDER")
+    return orders.get(source, orders.get("*", "auto"))
 
 
 def hygiene_warn_share() -> float:

@@ -7,10 +7,12 @@
       _key             the record's identity (id columns: their 15-character core)
       _is_deleted      the deleted flag of this newest version
       _invalid_fields  the fields whose non-empty value could not be read
+      _modified_at     the version's cursor: the first of the declared cursor fields
+                       (SystemModstamp, LastModifiedDate, CreatedDate) it carries
       _loaded_at, _batch_id, _file, _row_number   where this version came from
 
-    The newest version wins: highest cursor (SystemModstamp), then the latest load,
-    then the last row of the file. In an incremental run only records that have a
+    The newest version wins: highest cursor, then the latest load, then the last row
+    of the file (delivery order: a source without any cursor field). In an incremental run only records that have a
     row loaded since the last build are recomputed, over all their rows; the caller
     inserts them with delete+insert on its key and drops the deleted ones
     (post_hook rv_drop_deleted). Loads write _loaded_at in commit order per table
@@ -38,7 +40,7 @@
             'present': raw_name in present}) -%}
     {%- endfor -%}
     {%- set key = rv_record_key(node) -%}
-    {%- set cursor = rv_cast(adapter.quote(meta.cursor | lower), 'timestamp') if meta.get('cursor') else 'null::timestamptz' -%}
+    {%- set cursor = rv_cursor(meta, present) -%}
     {%- set deleted = "coalesce(" ~ rv_boolean(adapter.quote(meta.deleted_flag | lower)) ~ ", false)" if meta.get('deleted_flag') else 'false' -%}
     {%- set delivered_fields = fields | selectattr('present') | list %}
     -- Versions of the records to (re)compute, narrow: sorting them stays cheap.
@@ -61,7 +63,8 @@
     winners as (
         select distinct on (_key)
             _key,
-            _row_ref
+            _row_ref,
+            _cursor
         from versions
         order by _key, _cursor desc nulls last, _loaded_at desc, _row_number desc
     ),
@@ -69,6 +72,7 @@
     newest as (
         select
             winners._key,
+            winners._cursor as _modified_at,
             {{ deleted | replace('"' ~ (meta.get('deleted_flag', '') | lower) ~ '"', 'delivered."' ~ (meta.get('deleted_flag', '') | lower) ~ '"') }} as _is_deleted,
             {%- for field in delivered_fields %}
             delivered.{{ adapter.quote(field.raw) }},
@@ -97,6 +101,7 @@
             {%- endif %}
             {%- endfor %}
             _is_deleted,
+            _modified_at,
             _loaded_at,
             _batch_id,
             _file,
@@ -117,6 +122,7 @@
             {%- endfor %}
             null
         ], null)::text[] as _invalid_fields,
+        _modified_at,
         _loaded_at,
         _batch_id,
         _file,
@@ -126,6 +132,23 @@
     where not _is_deleted
     {%- endif %}
 {% endmacro %}
+
+{#- SQL: a raw row's modified-at cursor, the first of the declared cursor fields
+    (config.meta.revalign.cursor, one name or a list) that it carries and that reads
+    as a timestamp; fields no file delivered (not in `present`) are left out; null
+    when none is (the version's load and row order decide). -#}
+{% macro rv_cursor(meta, present) -%}
+    {%- set names = meta.get('cursor') or [] -%}
+    {%- set names = [names] if names is string else names -%}
+    {%- set casts = [] -%}
+    {%- for name in names if (name | lower) in present -%}
+        {%- do casts.append(rv_cast(adapter.quote(name | lower), 'timestamp')) -%}
+    {%- endfor -%}
+    {%- if casts | length == 0 -%} null::timestamptz
+    {%- elif casts | length == 1 -%} {{ casts[0] }}
+    {%- else -%} coalesce({{ casts | join(', ') }})
+    {%- endif -%}
+{%- endmacro %}
 
 {#- The SQL expression of a record's identity (_key) in the raw table of the source
     `node` (its graph entry): each key column trimmed, an id column cut to its
@@ -147,6 +170,23 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(key_parts | join(" || '|' || ")) }}
+{%- endmacro %}
+
+{#- SQL: a raw row's modified-at cursor, the first of the declared cursor fields
+    (config.meta.revalign.cursor, one name or a list) that it carries and that reads
+    as a timestamp; fields no file delivered (not in `present`) are left out; null
+    when none is (the version's load and row order decide). -#}
+{% macro rv_cursor(meta, present) -%}
+    {%- set names = meta.get('cursor') or [] -%}
+    {%- set names = [names] if names is string else names -%}
+    {%- set casts = [] -%}
+    {%- for name in names if (name | lower) in present -%}
+        {%- do casts.append(rv_cast(adapter.quote(name | lower), 'timestamp')) -%}
+    {%- endfor -%}
+    {%- if casts | length == 0 -%} null::timestamptz
+    {%- elif casts | length == 1 -%} {{ casts[0] }}
+    {%- else -%} coalesce({{ casts | join(', ') }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The SQL expression of a record's identity in the raw table of a declared source

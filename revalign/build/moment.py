@@ -20,7 +20,7 @@ from revalign.warehouse import db
 
 #: The default as_of: the newest extraction time loaded. int_as_of.sql computes the
 #: same when no as_of is passed (tests/build/test_moment.py keeps the two equal).
-LATEST_EXTRACTION = "select max(extracted_at) from ops.load_ledger"
+LATEST_EXTRACTION = "select max(extracted_at) from ops.load_ledger where status = 'loaded'"
 
 
 def parse(text: str) -> datetime:

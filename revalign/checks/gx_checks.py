@@ -187,7 +187,7 @@ def freshness_query(as_of: datetime) -> str:
     return (
         "select max(extracted_at) as newest_extract, "
         f"extract(epoch from (timestamptz '{moment}' - max(extracted_at))) / 3600.0 "
-        "as hours_since_newest_extract from ops.load_ledger"
+        "as hours_since_newest_extract from ops.load_ledger where status = 'loaded'"
     )
 
 

@@ -60,9 +60,13 @@ def read_header(path: Path) -> list[str]:
 
 
 def careful_records(
-    path: Path, header: list[str], max_chars: int
-) -> Iterator[list[str] | Rejected]:
-    """Every data record, or a Rejected for each malformed one, with its raw text."""
+    path: Path, header: list[str], max_chars: int, sourced: bool = False
+) -> Iterator[list[str] | tuple[int, str, list[str]] | Rejected]:
+    """Every data record, or a Rejected for each malformed one, with its raw text.
+
+    ``sourced``: each record as (its first line, its raw text, its fields), for callers
+    that judge its values and may reject it.
+    """
     csv.field_size_limit(max_chars * HARD_LIMIT_FACTOR)
     width = len(header)
     consumed: list[str] = []
@@ -113,7 +117,7 @@ def careful_records(
             )
             yield Rejected(start, reason, raw)
             continue
-        yield row
+        yield (start, raw, row) if sourced else row
 
 
 def _text(parts: list[str]) -> str:

@@ -10,7 +10,13 @@ rolls the transaction back: no rows, no ledger entry. A file that cannot be
 loaded at all (unknown object, unreadable header, missing required column,
 records none of which can be read, anything the warehouse refuses) is recorded
 in ``ops.quarantined_files``, whatever the error: one file never fails its batch.
-Only a warehouse that went away fails the load, to be run again.
+A file of an object revalign does not use (a weekly Data Export holds every object
+of the org) is acknowledged as ignored, in the ledger, and not loaded. Only a
+warehouse that went away fails the load, to be run again.
+
+A report export (headers that are field labels, ``revalign.ingest.report_exports``)
+is read record by record: labels become API names, local dates ISO 8601, and a
+record with a value that cannot be read is rejected naming its line and field.
 
 No message of this module quotes a record's values: they name the file, the line
 and the field (records set aside are kept whole in ``ops.rejected_rows``).
@@ -35,7 +41,7 @@ from psycopg2 import sql
 
 from revalign import settings
 from revalign.errors import RevalignError
-from revalign.ingest import csv_records
+from revalign.ingest import csv_records, report_exports
 from revalign.ingest.csv_records import HeaderError, Rejected
 from revalign.settings import ConnectionInfo
 from revalign.warehouse import db, ops_tables, raw_tables, sources
@@ -52,7 +58,7 @@ _BATCH_TIME = re.compile(r"(\d{8}T\d{6}Z)$")
 @dataclass
 class FileResult:
     path: Path
-    status: str  # loaded, skipped, quarantined
+    status: str  # loaded, skipped, ignored, quarantined
     source: str | None = None
     object: str | None = None
     raw_table: str | None = None
@@ -63,6 +69,8 @@ class FileResult:
     columns_added: list[str] = field(default_factory=list)
     columns_dropped: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    report_export: str | None = None  # the date order a report export was read with
+    footer_lines: int = 0
 
     def summary(self) -> str:
         name = (
@@ -77,8 +85,12 @@ class FileResult:
             )
             if self.rows_in == 0:
                 line += " (header only: the file delivers no records)"
+            if self.report_export:
+                line += f"; a report export (labels as headers, dates {self.report_export})"
+                if self.footer_lines:
+                    line += f", its {self.footer_lines} footer line(s) left out"
             if self.columns_added:
-                line += f"; new columns: {', '.join(self.columns_added)}"
+                line += f"; {len(self.columns_added)} new column(s): {_shorten(self.columns_added)}"
             if self.columns_dropped:
                 line += (
                     f"; {len(self.columns_dropped)} unknown column(s) not loaded "
@@ -88,6 +100,8 @@ class FileResult:
             return line
         if self.status == "skipped":
             return f"skipped     {name}: {self.reason}"
+        if self.status == "ignored":
+            return f"ignored     {name}: {self.reason}"
         return f"quarantined {name}: {self.reason}"
 
 
@@ -149,8 +163,17 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _check_header(header: list[str], decl: sources.SourceObject) -> list[str]:
-    columns = [raw_column(name) for name in header]
+def _check_header(header: list[str], decl: sources.SourceObject) -> tuple[list[str], bool]:
+    """The raw column of each header name, and whether any was a report label."""
+    declared = {raw_column(f.name) for f in decl.fields}
+    columns, labelled = [], False
+    for name in header:
+        column = raw_column(name)
+        if column not in declared:
+            api_name = decl.api_name(name)
+            if api_name is not None:
+                column, labelled = api_name, True
+        columns.append(column)
     for position, column in enumerate(columns, start=1):
         if not column:
             raise HeaderError(f"column {position} of the header has no name")
@@ -163,8 +186,11 @@ def _check_header(header: list[str], decl: sources.SourceObject) -> list[str]:
         raise HeaderError(f"the header repeats column(s) {', '.join(duplicates)}")
     missing = [f for f in decl.required if raw_column(f) not in columns]
     if missing:
-        raise HeaderError(f"missing required column(s) {', '.join(missing)}")
-    return columns
+        raise HeaderError(
+            f"missing required column(s) {', '.join(missing)}: no figure can use "
+            f"{decl.object} records without them"
+        )
+    return columns, labelled
 
 
 def _stamp_loaded_at(cur, decl: sources.SourceObject) -> None:
@@ -436,11 +462,9 @@ def _load_file(
     decl = source.object_for_file(path.name)
     sha = file_sha256(path)
     if decl is None:
-        expected = ", ".join(o.files[0] for o in source.objects)
-        result.reason = (
-            f"no {source.name} object is delivered as {path.name!r} (expected one of {expected})"
-        )
-        _quarantine(conn, result, sha, batch)
+        result.status, result.object = "ignored", path.stem
+        result.reason = f"not used by revalign (no {source.name} object revalign reads)"
+        _acknowledge_ignored(conn, result, sha, batch)
         return result
     result.object, result.raw_table = decl.object, decl.raw_table
     previous = _ledger_entry(conn, sha)
@@ -449,8 +473,9 @@ def _load_file(
         return result
     try:
         header = csv_records.read_header(path)
-        columns = _check_header(header, decl)
-    except HeaderError as exc:
+        columns, labelled = _check_header(header, decl)
+        read_records = _record_reader(path, header, columns, decl, source, labelled, result)
+    except (HeaderError, report_exports.UndecidedDateOrder) as exc:
         result.reason = str(exc)
         _quarantine(conn, result, sha, batch)
         return result
@@ -468,11 +493,12 @@ def _load_file(
             return result
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"raw.{decl.raw_table}",))
         _stamp_loaded_at(cur, decl)
-        loaded = None if dropped else _server_parsed_copy(cur, decl, columns, path, prefix)
+        fast = not dropped and not labelled
+        loaded = _server_parsed_copy(cur, decl, columns, path, prefix) if fast else None
         if loaded is not None:
             result.rows_in = result.rows_loaded = loaded
         else:
-            feed = _careful_copy(cur, decl, header, columns, dropped, path, prefix)
+            feed = _careful_copy(cur, decl, columns, dropped, read_records, prefix)
             if isinstance(feed, str):
                 pg.rollback()
                 result.reason = feed
@@ -491,6 +517,9 @@ def _load_file(
             _quarantine(conn, result, sha, batch)
             return result
         _record_rejects(cur, sha, result)
+        cur.execute(  # the same content seen before as an ignored object: loaded now
+            "delete from ops.load_ledger where file_sha256 = %s and status = 'ignored'", (sha,)
+        )
         cur.execute(
             sql.SQL("alter table {} alter column _loaded_at set default now()").format(
                 sql.Identifier("raw", decl.raw_table)
@@ -499,8 +528,8 @@ def _load_file(
         cur.execute(
             "insert into ops.load_ledger (file_sha256, source, object, raw_table, batch_id, "
             "file_name, file_path, extracted_at, rows_in, rows_loaded, rows_rejected, "
-            "columns_added, columns_dropped) "
-            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "columns_added, columns_dropped, columns) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 sha,
                 source.name,
@@ -515,19 +544,52 @@ def _load_file(
                 result.rows_rejected,
                 added,
                 dropped,
+                [c for c in columns if c not in dropped],
             ),
         )
     result.status, result.columns_added, result.columns_dropped = "loaded", added, dropped
     return result
 
 
+def _record_reader(
+    path: Path,
+    header: list[str],
+    columns: list[str],
+    decl: sources.SourceObject,
+    source: sources.Source,
+    labelled: bool,
+    result: FileResult,
+):
+    """A function giving the file's records afresh for the careful path: as delivered, or
+    (a report export) typed and normalised, its footer counted in ``result``."""
+    limit = settings.max_field_chars()
+    if not labelled:
+        return lambda: csv_records.careful_records(path, header, limit)
+    typed = report_exports.typed_columns(header, columns, decl)
+    order = report_exports.date_order(
+        csv_records.careful_records(path, header, limit, sourced=True),
+        typed,
+        settings.date_order(source.name),
+        source.name,
+    )
+    result.report_export = f"read as {order}"
+
+    def records():
+        footer: list[Rejected] = []
+        yield from report_exports.typed_records(
+            csv_records.careful_records(path, header, limit, sourced=True), typed, order, footer
+        )
+        result.footer_lines = len(footer)
+
+    return records
+
+
 def _careful_copy(
     cur,
     decl: sources.SourceObject,
-    header: list[str],
     columns: list[str],
     dropped: list[str],
-    path: Path,
+    read_records,
     prefix: list[str],
 ) -> _CopyFeed | str:
     """COPY the file record by record (rejects set aside); a str says why nothing could be.
@@ -539,8 +601,7 @@ def _careful_copy(
     declared = {raw_column(f.name) for f in decl.fields}
     for attempt in ("every column that fits", "declared columns only"):
         keep = [i for i, c in enumerate(columns) if c not in dropped]
-        records = csv_records.careful_records(path, header, settings.max_field_chars())
-        feed = _CopyFeed(records, prefix, keep if dropped else None)
+        feed = _CopyFeed(read_records(), prefix, keep if dropped else None)
         cur.execute("savepoint careful_path")
         try:
             _copy(cur, decl, [columns[i] for i in keep], feed)
@@ -558,6 +619,26 @@ def _careful_copy(
     raise AssertionError("not reached")
 
 
+def _acknowledge_ignored(conn: ConnectionInfo, result: FileResult, sha: str, batch: Batch) -> None:
+    """Keep an ignored file in the ledger (once per content), loaded nowhere."""
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute(
+            "insert into ops.load_ledger (file_sha256, source, object, raw_table, batch_id, "
+            "file_name, file_path, extracted_at, rows_in, rows_loaded, rows_rejected, status) "
+            "values (%s, %s, %s, null, %s, %s, %s, %s, 0, 0, 0, 'ignored') "
+            "on conflict (file_sha256) do nothing",
+            (
+                sha,
+                result.source,
+                result.object,
+                batch.batch_id,
+                result.path.name,
+                str(result.path),
+                batch.extracted_at,
+            ),
+        )
+
+
 def _ledger_entry(conn: ConnectionInfo, sha: str) -> str | None:
     with db.connect(conn) as pg, pg.cursor() as cur:
         return _ledger_entry_in(cur, sha)
@@ -565,7 +646,8 @@ def _ledger_entry(conn: ConnectionInfo, sha: str) -> str | None:
 
 def _ledger_entry_in(cur, sha: str) -> str | None:
     cur.execute(
-        "select file_name, batch_id, loaded_at from ops.load_ledger where file_sha256 = %s",
+        "select file_name, batch_id, loaded_at from ops.load_ledger "
+        "where file_sha256 = %s and status = 'loaded'",
         (sha,),
     )
     row = cur.fetchone()

@@ -33,6 +33,15 @@ alter table ops.load_ledger add column if not exists columns_dropped text[] not 
 comment on column ops.load_ledger.columns_dropped is
     'Unknown columns of the file that were not loaded: past PostgreSQL''s 1,600 columns a '
     'table, or rows too big for a page with them.';
+alter table ops.load_ledger add column if not exists status text not null default 'loaded';
+alter table ops.load_ledger alter column raw_table drop not null;
+comment on column ops.load_ledger.status is
+    'loaded, or ignored: a file of an object revalign does not use (a weekly Data Export '
+    'delivers every object of the org), acknowledged and not loaded.';
+alter table ops.load_ledger add column if not exists columns text[];
+comment on column ops.load_ledger.columns is
+    'The columns the file delivered, as raw names (report labels mapped to API names): '
+    'a declared field no loaded file delivered is never delivered (METRICS.md).';
 
 create table if not exists ops.rejected_rows (
     file_sha256 text not null,

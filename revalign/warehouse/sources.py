@@ -34,6 +34,7 @@ class Field:
     type: str
     required: bool = False
     custom_field: str | None = None
+    labels: tuple[str, ...] = ()  # headers a report export writes for it
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,22 @@ class SourceObject:
     object: str  # the extract's own name, e.g. "Lead"
     files: tuple[str, ...]  # file name patterns
     key: tuple[str, ...]
-    cursor: str | None
+    cursors: tuple[str, ...]  # modified-at fields, first delivered wins; none: delivery order
     deleted_flag: str | None
     fields: tuple[Field, ...]
+
+    @property
+    def cursor(self) -> str | None:
+        """The preferred modified-at field (SystemModstamp for Salesforce)."""
+        return self.cursors[0] if self.cursors else None
+
+    def api_name(self, header: str) -> str | None:
+        """The raw column of a delivered header that is a report label of a declared field."""
+        wanted = " ".join(header.split()).lower()
+        for candidate in self.fields:
+            if any(wanted == label.lower() for label in candidate.labels):
+                return raw_column(candidate.name)
+        return None
 
     def matches(self, filename: str) -> bool:
         return any(fnmatch.fnmatchcase(filename, pattern) for pattern in self.files)
@@ -108,9 +122,11 @@ def _parse_file(path: Path) -> list[Source]:
                         type=kind,
                         required=bool(column_meta.get("required")),
                         custom_field=column_meta.get("custom_field"),
+                        labels=tuple(column_meta.get("labels") or ()),
                     )
                 )
             key = meta["key"]
+            cursor = meta.get("cursor") or []
             objects.append(
                 SourceObject(
                     source=source["name"],
@@ -119,7 +135,7 @@ def _parse_file(path: Path) -> list[Source]:
                     object=meta["object"],
                     files=tuple(meta["files"]),
                     key=tuple(key) if isinstance(key, list) else (key,),
-                    cursor=meta.get("cursor"),
+                    cursors=tuple(cursor) if isinstance(cursor, list) else (cursor,),
                     deleted_flag=meta.get("deleted_flag"),
                     fields=tuple(fields),
                 )

@@ -16,7 +16,7 @@ def _batch(root, name="01_20261101T060000Z", marker=True):
     folder = root / "salesforce" / name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "User.csv").write_text(f"{HEADER}\n{ROW}\n")
-    (folder / "Opportunity.csv").write_text("Id\n006\n")  # missing required columns
+    (folder / "CampaignMember.csv").write_text("Id\n00v\n")  # without its CampaignId
     if marker:
         (folder / "_SUCCESS").write_text("")
     return folder
@@ -56,7 +56,7 @@ def test_a_processed_batch_is_archived_and_bad_files_quarantined(root, warehouse
     assert not folder.exists() or not list(folder.iterdir())
     archived = root / "archive" / "salesforce" / folder.name
     assert sorted(p.name for p in archived.iterdir()) == ["User.csv", "_SUCCESS.queued"]
-    quarantined = root / "quarantine" / "salesforce" / folder.name / "Opportunity.csv"
+    quarantined = root / "quarantine" / "salesforce" / folder.name / "CampaignMember.csv"
     assert quarantined.exists()
     assert query(warehouse_db, "select count(*) from raw.salesforce__user") == [(1,)]
     assert landing.claimed_batches(str(root)) == []

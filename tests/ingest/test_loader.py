@@ -202,20 +202,58 @@ def test_bad_records_are_rejected_with_file_line_and_reason(wh, tmp_path, monkey
 
 def test_missing_required_column_quarantines_the_file(wh, tmp_path):
     folder = _batch(tmp_path)
-    _write(folder, "User.csv", "Id,Name\n005Ec0000000001MAA,Ana\n")
+    _write(folder, "CampaignMember.csv", "Id,LeadId\n00vEc0000000001MAA,\n")
     _write(folder, "Lead.csv", "")
-    _write(folder, "Leads_export.csv", "Id\n1\n")
     results = {r.path.name: r for r in loader.load(wh, [tmp_path])}
-    assert results["User.csv"].status == "quarantined"
-    assert results["User.csv"].reason == "missing required column(s) IsActive, SystemModstamp"
-    assert results["Lead.csv"].reason == "the file is empty or its header is blank"
-    assert (
-        "no salesforce object is delivered as 'Leads_export.csv'"
-        in results["Leads_export.csv"].reason
+    assert results["CampaignMember.csv"].status == "quarantined"
+    assert results["CampaignMember.csv"].reason == (
+        "missing required column(s) CampaignId: no figure can use CampaignMember records "
+        "without them"
     )
+    assert results["Lead.csv"].reason == "the file is empty or its header is blank"
     stored = query(wh, "select file_name, reason from ops.quarantined_files order by file_name")
-    assert [r[0] for r in stored] == ["Lead.csv", "Leads_export.csv", "User.csv"]
+    assert [r[0] for r in stored] == ["CampaignMember.csv", "Lead.csv"]
     assert _ledger(wh) == []
+
+
+def test_only_the_key_and_references_are_required(wh, tmp_path):
+    """Data Loader files carry the fields someone ticked: no SystemModstamp, no IsActive."""
+    folder = _batch(tmp_path)
+    _write(folder, "User.csv", "Id,Name\n005Ec0000000001MAA,Ana\n")
+    _write(folder, "Task.csv", "Id,WhoId,CreatedDate\n00TEc0000000001MAA,,2026-11-01\n")
+    _write(folder, "Opportunity.csv", "Id,StageName\n006Ec0000000001MAA,Prospecting\n")
+    results = loader.load(wh, [tmp_path])
+    assert [r.status for r in results] == ["loaded"] * 3, [r.reason for r in results]
+
+
+def test_objects_revalign_does_not_use_are_acknowledged_not_quarantined(wh, tmp_path):
+    """A weekly Data Export delivers every object of the org."""
+    folder = _batch(tmp_path)
+    _write(folder, "Case.csv", "Id,Subject\n500Ec0000000001MAA,Help\n")
+    _write(folder, "Branch__c.csv", "Id,Name\na00Ec0000000001MAA,North\n")
+    _write(folder, "User.csv", f"{USER_HEADER}\n{GOOD_USER}\n")
+    results = {r.path.name: r for r in loader.load(wh, [tmp_path])}
+    assert results["Case.csv"].status == "ignored"
+    assert results["Case.csv"].summary() == (
+        "ignored     01_20261101T060000Z/Case.csv: not used by revalign "
+        "(no salesforce object revalign reads)"
+    )
+    assert results["Branch__c.csv"].status == "ignored"
+    assert query(wh, "select count(*) from ops.quarantined_files") == [(0,)]
+    ledger = query(wh, "select object, status, raw_table from ops.load_ledger order by object")
+    assert ledger == [
+        ("Branch__c", "ignored", None),
+        ("Case", "ignored", None),
+        ("User", "loaded", "salesforce__user"),
+    ]
+    again = {r.path.name: r.status for r in loader.load(wh, [tmp_path])}
+    assert again == {"Case.csv": "ignored", "Branch__c.csv": "ignored", "User.csv": "skipped"}
+    env = {"REVALIGN_WAREHOUSE_URL": wh.url, "REVALIGN_BI_PASSWORD": "x"}
+    out = run_cli("load", str(tmp_path), env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == (
+        "0 loaded, 1 skipped, 2 ignored, 0 quarantined of 3 files"
+    )
 
 
 def test_new_columns_are_added_and_unknown_ones_never_break_a_load(wh, tmp_path):
@@ -257,16 +295,18 @@ def test_a_hostile_header_is_a_column_name_never_sql(wh, tmp_path):
 def test_command_prints_a_line_per_file_and_fails_on_quarantine(wh, tmp_path):
     folder = _batch(tmp_path)
     _write(folder, "User.csv", f"{USER_HEADER}\n{GOOD_USER}\n")
-    _write(folder, "Opportunity.csv", "Id\n006\n")
+    _write(folder, "CampaignMember.csv", "Id\n00v\n")
     env = {"REVALIGN_WAREHOUSE_URL": wh.url, "REVALIGN_BI_PASSWORD": "x"}
     out = run_cli("load", str(tmp_path), env=env)
     assert out.returncode == 1
     lines = out.stdout.strip().splitlines()
-    assert lines[0].startswith("quarantined 01_20261101T060000Z/Opportunity.csv: missing required")
+    assert lines[0].startswith(
+        "quarantined 01_20261101T060000Z/CampaignMember.csv: missing required"
+    )
     assert lines[1].startswith(
         "loaded      01_20261101T060000Z/User.csv -> raw.salesforce__user: 1 rows"
     )
-    assert lines[2] == "1 loaded, 0 skipped, 1 quarantined of 2 files"
+    assert lines[2] == "1 loaded, 0 skipped, 0 ignored, 1 quarantined of 2 files"
     assert out.stderr.count("\n") == 1 and "ops.quarantined_files" in out.stderr
     missing = run_cli("load", str(tmp_path / "nope"), env=env)
     assert missing.returncode == 1 and "does not exist" in missing.stderr

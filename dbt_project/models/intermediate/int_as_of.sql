@@ -10,4 +10,5 @@
 {%- else -%}
     select max(extracted_at) as as_of
     from {{ load_ledger }}
+    where status = 'loaded'{# an ignored object's file is no extract revalign read #}
 {%- endif %}

@@ -16,7 +16,7 @@ select
     coalesce(hasresponded, false) as has_responded,
     firstrespondeddate as first_responded_date,
     createddate as created_at,
-    systemmodstamp as modified_at,
+    _modified_at as modified_at,
     _key,
     _is_deleted,
     _invalid_fields,

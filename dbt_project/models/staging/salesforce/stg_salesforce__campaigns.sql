@@ -16,7 +16,7 @@ select
     actualcost as actual_cost,
     ownerid as owner_id,
     createddate as created_at,
-    systemmodstamp as modified_at,
+    _modified_at as modified_at,
     _key,
     _is_deleted,
     _invalid_fields,

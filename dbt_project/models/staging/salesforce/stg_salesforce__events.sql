@@ -16,7 +16,7 @@ select
     startdatetime as starts_at,
     enddatetime as ends_at,
     createddate as created_at,
-    systemmodstamp as modified_at,
+    _modified_at as modified_at,
     _key,
     _is_deleted,
     _invalid_fields,

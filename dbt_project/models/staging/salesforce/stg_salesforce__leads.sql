@@ -28,7 +28,7 @@ select
     persona,
     disqualified_reason,
     createddate as created_at,
-    systemmodstamp as modified_at,
+    _modified_at as modified_at,
     _key,
     _is_deleted,
     _invalid_fields,

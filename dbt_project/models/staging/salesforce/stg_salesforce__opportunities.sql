@@ -21,7 +21,7 @@ select
     win_loss_reason,
     lastactivitydate as last_activity_date,
     createddate as created_at,
-    systemmodstamp as modified_at,
+    _modified_at as modified_at,
     _key,
     _is_deleted,
     _invalid_fields,

@@ -14,7 +14,7 @@ select
     closedate as close_date,
     createdbyid as created_by_id,
     createddate as created_at,
-    systemmodstamp as modified_at,
+    _modified_at as modified_at,
     _key,
     _is_deleted,
     _invalid_fields,

@@ -17,7 +17,7 @@ select
     status,
     activitydate as activity_date,
     createddate as created_at,
-    systemmodstamp as modified_at,
+    _modified_at as modified_at,
     _key,
     _is_deleted,
     _invalid_fields,

@@ -13,7 +13,7 @@ select
     division,
     title,
     createddate as created_at,
-    systemmodstamp as modified_at,
+    _modified_at as modified_at,
     _key,
     _is_deleted,
     _invalid_fields,
