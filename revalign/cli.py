@@ -74,6 +74,7 @@ def _build(args: argparse.Namespace) -> int:
     conn = _ready_warehouse()
     nodes = transform.build(conn, as_of=as_of, full_refresh=args.full_refresh)
     print(f"build ok: {len(nodes)} nodes")
+    _print_notes(conn)
     if args.docs:
         transform.invoke(conn, ["docs", "generate"])
         site = transform.target_dir() / "index.html"
@@ -86,11 +87,22 @@ def _check(args: argparse.Namespace) -> int:
     from revalign.checks import hygiene
 
     as_of = moment.parse(args.as_of) if args.as_of else None
-    report = hygiene.check(_ready_warehouse(), as_of=as_of)
+    conn = _ready_warehouse()
+    report = hygiene.check(conn, as_of=as_of)
     print(hygiene.format_report(report))
+    _print_notes(conn)
     if args.strict and report.summary()["failed"]:
         raise RevalignError(f"{report.summary()['failed']} check(s) failed (--strict)")
     return 0
+
+
+def _print_notes(conn: settings.ConnectionInfo) -> None:
+    """The lines METRICS.md asks every build and check to print: fields never delivered,
+    stages outside the stage order, records kept out of the marts."""
+    from revalign.build import notes
+
+    for line in notes.lines(conn):
+        print(f"note: {line}")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -154,9 +166,11 @@ def _writable_folder(path: Path, option: str) -> Path:
 
 def _load(args: argparse.Namespace) -> int:
     from revalign.ingest import loader
+    from revalign.warehouse import deliveries
 
+    conn = _ready_warehouse()
     try:
-        results = loader.load(_ready_warehouse(), [Path(p) for p in args.paths], args.source)
+        results = loader.load(conn, [Path(p) for p in args.paths], args.source)
     except (FileNotFoundError, ValueError) as exc:
         raise RevalignError(str(exc)) from None
     for result in results:
@@ -168,6 +182,8 @@ def _load(args: argparse.Namespace) -> int:
     statuses = ("loaded", "skipped", "ignored", "quarantined")
     counts = {s: sum(r.status == s for r in results) for s in statuses}
     print(", ".join(f"{n} {status}" for status, n in counts.items()) + f" of {len(results)} files")
+    for line in deliveries.never_delivered(deliveries.compute(conn)):
+        print(f"note: {line}")
     if counts["quarantined"]:
         print(
             f"revalign load: {counts['quarantined']} file(s) quarantined; "
@@ -295,6 +311,9 @@ def parser() -> argparse.ArgumentParser:
         description="Measure the marketing-to-sales hand-off: load CRM extracts, build the "
         "funnel and alignment marts, check CRM hygiene.",
     )
+    top.add_argument(
+        "--debug", action="store_true", help="on an error, print its full trace, not one line"
+    )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     wh = sub.add_parser("warehouse", help="the embedded PostgreSQL warehouse")
@@ -410,23 +429,34 @@ def main(argv: list[str] | None = None) -> int:
     _log_to_stderr()
     try:
         return args.func(args)
-    except RevalignError as exc:
-        message = str(exc)
-    except OSError as exc:  # a path the user gave: one line, no traceback
-        where = f": {exc.filename}" if exc.filename else ""
-        message = f"{exc.strerror or type(exc).__name__}{where}"
     except KeyboardInterrupt:
         print(f"revalign {args.command}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        if not type(exc).__module__.startswith("psycopg2"):
+        if args.debug:
             raise
+        message = _one_line(exc, args.command)
+    print(f"revalign {args.command}: {redaction.redact(message)}", file=sys.stderr)
+    return 1
+
+
+def _one_line(exc: Exception, command: str) -> str:
+    """An error as one line that says what to do next; the trace is --debug's."""
+    if isinstance(exc, RevalignError):
+        return str(exc)
+    if isinstance(exc, OSError):  # a path the user gave
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror or type(exc).__name__}{where}"
+    if type(exc).__module__.startswith("psycopg2"):
         # The warehouse's own words, first line only: DETAIL and CONTEXT quote data.
         from revalign.warehouse import db
 
-        message = f"the warehouse reported: {db.error_line(exc)}"
-    print(f"revalign {args.command}: {redaction.redact(message)}", file=sys.stderr)
-    return 1
+        return f"the warehouse reported: {db.error_line(exc)}"
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return (
+        f"{type(exc).__name__}: {first} (unexpected: `revalign --debug {command} ...` "
+        "prints its trace; please report it)"
+    )
 
 
 def _log_to_stderr() -> None:

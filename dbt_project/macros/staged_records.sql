@@ -172,23 +172,6 @@
     {{ return(key_parts | join(" || '|' || ")) }}
 {%- endmacro %}
 
-{#- SQL: a raw row's modified-at cursor, the first of the declared cursor fields
-    (config.meta.revalign.cursor, one name or a list) that it carries and that reads
-    as a timestamp; fields no file delivered (not in `present`) are left out; null
-    when none is (the version's load and row order decide). -#}
-{% macro rv_cursor(meta, present) -%}
-    {%- set names = meta.get('cursor') or [] -%}
-    {%- set names = [names] if names is string else names -%}
-    {%- set casts = [] -%}
-    {%- for name in names if (name | lower) in present -%}
-        {%- do casts.append(rv_cast(adapter.quote(name | lower), 'timestamp')) -%}
-    {%- endfor -%}
-    {%- if casts | length == 0 -%} null::timestamptz
-    {%- elif casts | length == 1 -%} {{ casts[0] }}
-    {%- else -%} coalesce({{ casts | join(', ') }})
-    {%- endif -%}
-{%- endmacro %}
-
 {#- The SQL expression of a record's identity in the raw table of a declared source
     table, as rv_index_raw indexes it (the delivery views, models/intermediate/
     deliveries, expose it as record_key); a placeholder while dbt parses. -#}

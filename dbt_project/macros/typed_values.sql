@@ -98,3 +98,10 @@
     case when trim({{ expression }}) ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'
         then (trim({{ expression }}) || '-01')::date end
 {%- endmacro %}
+
+{#- Condition: a staged record all of whose delivered values could be read. The
+    intermediate layer keeps the others out of the marts (their fields and reasons
+    are listed in ops.unreadable_records); every other record builds. -#}
+{% macro rv_readable(alias=none) -%}
+    cardinality({{ alias ~ '.' if alias else '' }}_invalid_fields) = 0
+{%- endmacro %}

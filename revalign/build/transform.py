@@ -34,6 +34,7 @@ class NodeResult:
     resource_type: str
     status: str
     message: str | None
+    attached_to: str | None = None  # a test's model
 
 
 @contextmanager
@@ -75,6 +76,7 @@ def invoke(conn: ConnectionInfo, args: list[str]) -> list[NodeResult]:
             resource_type=str(r.node.resource_type),
             status=str(r.status),
             message=r.message,
+            attached_to=(getattr(r.node, "attached_node", None) or "").rpartition(".")[2] or None,
         )
         for r in getattr(result.result, "results", None) or []
     ]
@@ -91,8 +93,46 @@ def invoke(conn: ConnectionInfo, args: list[str]) -> list[NodeResult]:
         hint = ""
         if any(n.resource_type == "seed" for n in failed) or "does not exist" in first:
             hint = " (a seed or model changed its columns: run revalign build --full-refresh)"
+        unreadable = [n.attached_to for n in failed if n.name.startswith("cast_failures")]
+        if unreadable:
+            names, detail = "", ""
+            hint = "; ".join(_unreadable_detail(conn, model) for model in unreadable if model)
         raise BuildError(f"dbt {args[0]} failed: {names}{detail}{hint}")
     return nodes
+
+
+def _unreadable_detail(conn: ConnectionInfo, model: str) -> str:
+    """Why a staging model failed its cast_failures test: source, object, field, count,
+    one example's file and row (the object from the ledger entry of the example's file)."""
+    from psycopg2 import sql
+
+    from revalign.warehouse import db, deliveries
+
+    share = float(deliveries.dbt_var("cast_failure_error_share"))
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "select files.source, files.object, field, count(*), "
+                "min(records._file || ' row ' || records._row_number) "
+                "from {} as records cross join unnest(records._invalid_fields) as field "
+                "left join lateral (select source, object from ops.load_ledger "
+                "where file_name = records._file and status = 'loaded' limit 1) as files on true "
+                "group by 1, 2, 3 order by 4 desc, 3"
+            ).format(sql.Identifier("staging", model))
+        )
+        rows = cur.fetchall()
+        cur.execute(sql.SQL("select count(*) from {}").format(sql.Identifier("staging", model)))
+        total = cur.fetchone()[0]
+    if not rows:
+        return f"{model}: values that cannot be read (see ops.unreadable_records)"
+    source, obj = rows[0][0], rows[0][1]
+    fields = ", ".join(f"{field} {count} (e.g. {example})" for _, _, field, count, example in rows)
+    return (
+        f"{source} {obj}: more records than cast_failure_error_share "
+        f"({share:.0%}) of {total} have values that cannot be read: {fields}; "
+        "fix them in the CRM or raise cast_failure_error_share in dbt_project.yml "
+        "(the records are listed in ops.unreadable_records)"
+    )
 
 
 def build(
@@ -105,7 +145,12 @@ def build(
     """``dbt build`` of the project: seeds, models and their tests, in DAG order.
 
     ``variables`` override vars of dbt_project.yml for this build (as ``--vars``).
+    What each source delivered is worked out first (ops.delivered_fields: a changed
+    salesforce_field_names counts at once).
     """
+    from revalign.warehouse import deliveries
+
+    deliveries.refresh(conn, field_names=(variables or {}).get("salesforce_field_names"))
     args = ["build"]
     overrides = dict(variables or {})
     if as_of is not None:

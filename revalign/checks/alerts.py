@@ -285,7 +285,7 @@ def summary_digest(run_id: str, as_of: datetime, checks: list, data_team: list[s
         *[
             f"{c.status}: {c.data_asset} {c.check} = {_number(c.observed_value)} ({c.threshold})"
             for c in checks
-            if c.status != "passed"
+            if c.status not in ("passed", "not_applicable")
         ],
     ]
     return Digest(

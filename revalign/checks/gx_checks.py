@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import yaml
 from psycopg2 import sql
 
 from revalign import settings
 from revalign.settings import ConnectionInfo
-from revalign.warehouse import db, sources
+from revalign.warehouse import db, deliveries, sources
 from revalign.warehouse.sources import raw_column
 
 log = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ class Thresholds:
         return cls(
             hygiene_warn_share=settings.hygiene_warn_share(),
             hygiene_fail_share=settings.hygiene_fail_share(),
-            parsable_share=1 - _dbt_var("cast_failure_error_share"),
+            parsable_share=1 - float(deliveries.dbt_var("cast_failure_error_share")),
             max_load_age_hours=settings.max_load_age_hours(),
         )
 
@@ -92,13 +91,6 @@ class Thresholds:
             "parsable_mostly": self.parsable_share,
             "max_load_age_hours": self.max_load_age_hours,
         }
-
-
-def _dbt_var(name: str) -> float:
-    project = yaml.safe_load(
-        (settings.PROJECT_ROOT / "dbt_project" / "dbt_project.yml").read_text()
-    )
-    return float(project["vars"][name])
 
 
 def load_suite(name: str) -> dict:
@@ -163,23 +155,30 @@ def hygiene_query() -> str:
     return f"select * from {HYGIENE_BATCH}"
 
 
-def hygiene_suite(rules: list[dict]) -> dict:
-    """The crm_hygiene suite: its JSON's ``expectation_per_rule``, once per seed rule."""
+def hygiene_suite(rules: list[dict], not_applicable: dict[str, str] | None = None) -> dict:
+    """The crm_hygiene suite: its JSON's ``expectation_per_rule``, once per seed rule; a
+    rule not applicable to some sources' records says so in its notes (Data Docs)."""
     suite = load_suite("crm_hygiene")
     template = suite["meta"]["expectation_per_rule"]
+    not_applicable = not_applicable or {}
     suite["expectations"] = [
         {
             **template,
             "kwargs": {"column": rule["rule"], **template["kwargs"]},
             "meta": {"check": rule["rule"], "rule": rule["rule"], "describes": rule["description"]},
+            **(
+                {"notes": f"Not applicable to: {not_applicable[rule['rule']]}."}
+                if rule["rule"] in not_applicable
+                else {}
+            ),
         }
         for rule in rules
     ]
     return suite
 
 
-def _suite(name: str, rules: list[dict]) -> dict:
-    return hygiene_suite(rules) if name == "crm_hygiene" else load_suite(name)
+def _suite(name: str, rules: list[dict], not_applicable: dict[str, str]) -> dict:
+    return hygiene_suite(rules, not_applicable) if name == "crm_hygiene" else load_suite(name)
 
 
 def freshness_query(as_of: datetime) -> str:
@@ -216,6 +215,7 @@ def run(
     thresholds = thresholds or Thresholds.from_settings()
     docs_dir = docs_dir or settings.data_docs_dir()
     rules = hygiene_rules(conn)
+    not_applicable = rules_not_applicable(conn)
     batches: dict[str, tuple[str, str]] = {  # validation name -> (suite, query)
         f"raw.{table}": ("raw_contract", query)
         for table, query in sorted(raw_contract_queries(conn).items())
@@ -233,7 +233,7 @@ def run(
         create_temp_table=True,
     )
     suites = {
-        name: context.suites.add(gx.ExpectationSuite(**_suite(name, rules)))
+        name: context.suites.add(gx.ExpectationSuite(**_suite(name, rules, not_applicable)))
         for name in {suite for suite, _ in batches.values()}
     }
     definitions = []
@@ -270,7 +270,35 @@ def run(
         asset = validation.meta["active_batch_definition"]["data_asset_name"]
         suite = validation.suite_name
         results.extend(_check_result(suite, asset, er, thresholds) for er in validation.results)
+    _mark_not_applicable(results, not_applicable)
     return Checkpoint(results=results, data_docs=docs_dir / "index.html")
+
+
+def rules_not_applicable(conn: ConnectionInfo) -> dict[str, str]:
+    """Per hygiene rule, the sources it does not apply to and the fields they never
+    delivered (dbt's int_rules_not_applicable), in words."""
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute(
+            "select rule, source_system, missing_fields "
+            "from intermediate.int_rules_not_applicable order by rule, source_system"
+        )
+        missing: dict[str, list[str]] = {}
+        for rule, source, fields in cur.fetchall():
+            missing.setdefault(rule, []).append(f"{source} never delivered {', '.join(fields)}")
+    return {rule: "; ".join(found) for rule, found in missing.items()}
+
+
+def _mark_not_applicable(results: list[CheckResult], not_applicable: dict[str, str]) -> None:
+    """A rule that applies to no record because its sources never delivered a field it
+    reads is not applicable (METRICS.md), not passed; where it is so for some sources
+    only, its details name them."""
+    for result in results:
+        if result.suite != "crm_hygiene" or result.rule not in not_applicable:
+            continue
+        result.details["not_applicable"] = not_applicable[result.rule]
+        if not result.element_count:
+            result.status = "not_applicable"
+            result.threshold = f"not applicable: {not_applicable[result.rule]}"
 
 
 def _context(gx, docs_dir: Path):

@@ -15,6 +15,7 @@ from psycopg2.extras import execute_values
 
 from revalign.build import moment
 from revalign.checks import alerts, gx_checks
+from revalign.errors import RevalignError
 from revalign.settings import ConnectionInfo
 from revalign.warehouse import db, ops_tables
 
@@ -63,6 +64,7 @@ def check(
 ) -> CheckReport:
     """Validate, store every result in ops.check_results, build Data Docs, send alerts."""
     ops_tables.ensure(conn)
+    _require_marts(conn)
     as_of = as_of or moment.built(conn)
     started = datetime.now(UTC)
     run_id = f"check-{as_of.astimezone(UTC):%Y%m%dT%H%M%SZ}-{started:%Y%m%dT%H%M%S%fZ}"
@@ -72,6 +74,21 @@ def check(
     report = CheckReport(run_id, as_of, checkpoint.results, checkpoint.data_docs, deliveries)
     log.info("hygiene checks: %s", report.summary())
     return report
+
+
+def _require_marts(conn: ConnectionInfo) -> None:
+    """Checks read the built marts: without them, say what to do."""
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute(
+            "select to_regclass('marts.crm_hygiene_issues') is not null "
+            "and to_regclass('intermediate.check_crm_hygiene') is not null "
+            "and to_regclass('intermediate.int_rules_not_applicable') is not null"
+        )
+        if not cur.fetchone()[0]:
+            raise RevalignError(
+                "there are no marts to check yet: load extracts (revalign load PATH) and run "
+                "revalign build first"
+            )
 
 
 def _store(
@@ -133,6 +150,9 @@ def format_report(report: CheckReport) -> str:
     ]
     for r in report.results:
         if r.status == "passed":
+            continue
+        if r.status == "not_applicable":
+            lines.append(f"  n/a      {r.data_asset:<36} {r.check:<28} {r.threshold}")
             continue
         share = f" ({r.unexpected_share:.1%} of {r.element_count})" if r.element_count else ""
         observed = "n/a" if r.observed_value is None else f"{r.observed_value:g}"

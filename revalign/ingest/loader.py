@@ -44,7 +44,7 @@ from revalign.errors import RevalignError
 from revalign.ingest import csv_records, report_exports
 from revalign.ingest.csv_records import HeaderError, Rejected
 from revalign.settings import ConnectionInfo
-from revalign.warehouse import db, ops_tables, raw_tables, sources
+from revalign.warehouse import db, deliveries, ops_tables, raw_tables, sources
 from revalign.warehouse.raw_tables import METADATA_COLUMNS
 from revalign.warehouse.sources import raw_column
 
@@ -718,4 +718,6 @@ def load(conn: ConnectionInfo, paths: list[Path], source: str | None = None) -> 
                 results.append(result)
                 continue
             results.append(load_file(conn, path, chosen))
+    if any(r.status == "loaded" for r in results):
+        deliveries.refresh(conn)  # what each source has now delivered (ops.delivered_fields)
     return results

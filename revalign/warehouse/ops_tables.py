@@ -43,6 +43,19 @@ comment on column ops.load_ledger.columns is
     'The columns the file delivered, as raw names (report labels mapped to API names): '
     'a declared field no loaded file delivered is never delivered (METRICS.md).';
 
+create table if not exists ops.delivered_fields (
+    source text not null,
+    field text not null,
+    delivered boolean not null,
+    columns text[] not null,
+    object_delivered boolean not null,
+    primary key (source, field)
+);
+comment on table ops.delivered_fields is
+    'Per source and funnel field (seed funnel_fields): whether any loaded file delivered a '
+    'column feeding it (after salesforce_field_names); written by load and build '
+    '(revalign/warehouse/deliveries.py).';
+
 create table if not exists ops.rejected_rows (
     file_sha256 text not null,
     source text not null,
@@ -95,13 +108,24 @@ create table if not exists ops.check_results (
     element_count bigint,
     unexpected_share numeric,
     threshold text not null,
-    status text not null check (status in ('passed', 'warning', 'failed', 'error')),
+    status text not null,
     details jsonb not null default '{}',
     primary key (run_id, data_asset, expectation)
 );
 comment on table ops.check_results is
     'Every expectation of every hygiene checkpoint run: observed value (for a hygiene rule, '
     'its failing records), threshold and status.';
+-- not_applicable: a hygiene rule whose fields no source with records delivered
+do $$ begin
+    if not exists (
+        select from pg_constraint where conname = 'check_results_status_check'
+        and pg_get_constraintdef(oid) like '%not_applicable%'
+    ) then
+        alter table ops.check_results drop constraint if exists check_results_status_check;
+        alter table ops.check_results add constraint check_results_status_check
+            check (status in ('passed', 'warning', 'failed', 'error', 'not_applicable'));
+    end if;
+end $$;
 
 create table if not exists ops.mart_watermarks (
     mart text not null,

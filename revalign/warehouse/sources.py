@@ -35,6 +35,7 @@ class Field:
     required: bool = False
     custom_field: str | None = None
     labels: tuple[str, ...] = ()  # headers a report export writes for it
+    feeds: tuple[str, ...] = ()  # the funnel fields it supplies (seed funnel_fields)
 
 
 @dataclass(frozen=True)
@@ -123,10 +124,10 @@ def _parse_file(path: Path) -> list[Source]:
                         required=bool(column_meta.get("required")),
                         custom_field=column_meta.get("custom_field"),
                         labels=tuple(column_meta.get("labels") or ()),
+                        feeds=_names(column_meta.get("feeds")),
                     )
                 )
             key = meta["key"]
-            cursor = meta.get("cursor") or []
             objects.append(
                 SourceObject(
                     source=source["name"],
@@ -135,13 +136,20 @@ def _parse_file(path: Path) -> list[Source]:
                     object=meta["object"],
                     files=tuple(meta["files"]),
                     key=tuple(key) if isinstance(key, list) else (key,),
-                    cursors=tuple(cursor) if isinstance(cursor, list) else (cursor,),
+                    cursors=_names(meta.get("cursor")),
                     deleted_flag=meta.get("deleted_flag"),
                     fields=tuple(fields),
                 )
             )
         found.append(Source(name=source["name"], objects=tuple(objects)))
     return found
+
+
+def _names(value: str | list[str] | None) -> tuple[str, ...]:
+    """One name or a list of them, as a tuple."""
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 @cache

@@ -180,8 +180,14 @@ def test_unreadable_values_are_counted_not_silently_nulled(warehouse_db, tmp_pat
     (extract / "Lead.csv").write_text(header + "".join(good) + bad)
     _set_up(warehouse_db)
     loader.load(warehouse_db, [extract])
-    with pytest.raises(transform.BuildError, match="cast_failures_stg_salesforce__leads"):
+    with pytest.raises(transform.BuildError) as failed:
         transform.build(warehouse_db, select=["stg_salesforce__leads"])
+    # source, object, field, count and one example with its file and row
+    assert str(failed.value).startswith(
+        "dbt build failed: salesforce Lead: more records than cast_failure_error_share (1%) "
+        "of 4 have values that cannot be read: createddate 1 (e.g. Lead.csv row 4), "
+        "isconverted 1 (e.g. Lead.csv row 4), mql_date__c 1 (e.g. Lead.csv row 4); "
+    ), str(failed.value)
     row = query(
         warehouse_db,
         "select created_at, mql_at, is_converted, _invalid_fields"

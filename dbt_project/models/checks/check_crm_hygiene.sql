@@ -2,7 +2,9 @@
     current lead and opportunity, one boolean column per rule of the hygiene_rules
     seed: true where marts.crm_hygiene_issues lists the record under the rule, false
     where the rule applies (the seed's applies_to) and does not fire, null where it
-    does not apply. So each rule's failing share is over the records it applies to. -#}
+    does not apply: outside applies_to, or a field it reads never delivered by the
+    record's source (int_rules_not_applicable). So each rule's failing share is over
+    the records it applies to. -#}
 -- depends_on: {{ ref('hygiene_rules') }}
 with issues as (
     select
@@ -12,6 +14,14 @@ with issues as (
         array_agg(rule) as rules
     from {{ ref('crm_hygiene_issues') }}
     group by record_type, record_id, source_system
+),
+
+not_applicable as (
+    select
+        source_system,
+        array_agg(rule) as rules
+    from {{ ref('int_rules_not_applicable') }}
+    group by source_system
 ),
 
 records as (
@@ -40,6 +50,7 @@ select
     records.source_system{% for rule in rv_hygiene_rules() %},
     {% set fires = "'" ~ rule.rule ~ "' = any(coalesce(issues.rules, '{}'))" -%}
     case
+        when '{{ rule.rule }}' = any(coalesce(not_applicable.rules, '{}')) then null
         when {{ rv_hygiene_population(rule.applies_to) }} or {{ fires }} then {{ fires }}
     end as {{ rule.rule }}
     {%- endfor %}
@@ -50,3 +61,5 @@ left join issues -- noqa: ST11
         records.record_type = issues.record_type
         and records.record_id = issues.record_id
         and records.source_system = issues.source_system
+left join not_applicable -- noqa: ST11
+    on records.source_system = not_applicable.source_system

@@ -1,20 +1,27 @@
-{#- Sales and marketing activities (Salesforce Tasks and Events) in one shape. -#}
+{#- Sales and marketing activities (Salesforce Tasks and Events) in one shape; the
+    owner by name (int_user_names) where a report export gave no owner id. -#}
 select
-    task_id as activity_id,
+    activities.task_id as activity_id,
     'salesforce' as source_system,
     'task' as activity_type,
-    who_id,
-    what_id,
-    owner_id,
-    created_at
-from {{ ref('stg_salesforce__tasks') }}
+    activities.who_id,
+    activities.what_id,
+    coalesce(activities.owner_id, named.user_id) as owner_id,
+    activities.created_at
+from {{ ref('stg_salesforce__tasks') }} as activities
+left join {{ ref('int_user_names') }} as named
+    on activities.owner_id is null and activities.owner_name = named.user_name
+where {{ rv_readable('activities') }}
 union all
 select
-    event_id as activity_id,
+    activities.event_id as activity_id,
     'salesforce' as source_system,
     'event' as activity_type,
-    who_id,
-    what_id,
-    owner_id,
-    created_at
-from {{ ref('stg_salesforce__events') }}
+    activities.who_id,
+    activities.what_id,
+    coalesce(activities.owner_id, named.user_id) as owner_id,
+    activities.created_at
+from {{ ref('stg_salesforce__events') }} as activities
+left join {{ ref('int_user_names') }} as named
+    on activities.owner_id is null and activities.owner_name = named.user_name
+where {{ rv_readable('activities') }}

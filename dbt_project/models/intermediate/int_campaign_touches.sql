@@ -8,6 +8,7 @@ select
     contact_id,
     coalesce({{ rv_midnight_utc('first_responded_date') }}, created_at) as touched_at
 from {{ ref('stg_salesforce__campaign_members') }}
+where {{ rv_readable() }}
 union all
 select
     mql_id as touch_id,
@@ -17,4 +18,5 @@ select
     null::text as contact_id,
     {{ rv_midnight_utc('first_contact_date') }} as touched_at
 from {{ ref('stg_olist__mqls') }}
-where landing_page_id is not null
+where {{ rv_readable() }}
+    and landing_page_id is not null

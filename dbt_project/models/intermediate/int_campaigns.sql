@@ -5,6 +5,7 @@ select
     channel,
     actual_cost
 from {{ ref('stg_salesforce__campaigns') }}
+where {{ rv_readable() }}
 union all
 -- Olist's landing pages are its campaigns; their cost is not delivered.
 select distinct
@@ -14,4 +15,5 @@ select distinct
     'Landing page' as channel,
     null::numeric as actual_cost
 from {{ ref('stg_olist__mqls') }}
-where landing_page_id is not null
+where {{ rv_readable() }}
+    and landing_page_id is not null

@@ -1,14 +1,16 @@
 {#- Leads of every source in one shape. Emails stay out of it: email_key is a keyed
     hash of the trimmed, lower-cased address (rv_email_key), email_is_valid the
     METRICS.md form check.
-    The *_delivered flags say whether the source delivers a field at all: a rule
-    about a field a source never sends (Olist has no emails) does not fire. -#}
+    The *_delivered flags say whether a record's source keeps a field at all (Olist
+    has no emails, and no lead owner before the deal); whether a source delivered a
+    field is int_delivered_fields'. Records with values that could not be read stay
+    out (rv_readable); an owner given by name is looked up in int_user_names. -#}
 with salesforce as (
     select
         leads.lead_id,
         'salesforce' as source_system,
         nullif(trim(leads.lead_source), '') as lead_source,
-        leads.owner_id,
+        coalesce(leads.owner_id, named.user_id) as owner_id,
         leads.status,
         leads.created_at,
         leads.mql_at,
@@ -24,6 +26,9 @@ with salesforce as (
         true as email_delivered,
         true as owner_delivered
     from {{ ref('stg_salesforce__leads') }} as leads
+    left join {{ ref('int_user_names') }} as named
+        on leads.owner_id is null and leads.owner_name = named.user_name
+    where {{ rv_readable('leads') }}
 ),
 
 -- Each MQL row is a lead; its closed deal, if any, is the opportunity it became
@@ -48,7 +53,9 @@ olist as (
         false as email_delivered,
         deals.mql_id is not null as owner_delivered
     from {{ ref('stg_olist__mqls') }} as mqls
-    left join {{ ref('stg_olist__closed_deals') }} as deals on mqls.mql_id = deals.mql_id
+    left join {{ ref('stg_olist__closed_deals') }} as deals
+        on mqls.mql_id = deals.mql_id and {{ rv_readable('deals') }}
+    where {{ rv_readable('mqls') }}
 )
 
 select * from salesforce

@@ -6,7 +6,7 @@ with salesforce as (
         opportunity_id,
         'salesforce' as source_system,
         account_id,
-        owner_id,
+        coalesce(opportunities.owner_id, named.user_id) as owner_id,
         nullif(trim(lead_source), '') as lead_source,
         stage_name,
         amount,
@@ -18,7 +18,10 @@ with salesforce as (
         nullif(trim(win_loss_reason), '') as win_loss_reason,
         true as reason_delivered,
         {{ rv_midnight_utc('last_activity_date') }} as last_activity_at
-    from {{ ref('stg_salesforce__opportunities') }}
+    from {{ ref('stg_salesforce__opportunities') }} as opportunities
+    left join {{ ref('int_user_names') }} as named
+        on opportunities.owner_id is null and opportunities.owner_name = named.user_name
+    where {{ rv_readable('opportunities') }}
 ),
 
 olist as (
@@ -39,7 +42,9 @@ olist as (
         false as reason_delivered,
         null::timestamptz as last_activity_at
     from {{ ref('stg_olist__closed_deals') }} as deals
-    left join {{ ref('stg_olist__mqls') }} as mqls on deals.mql_id = mqls.mql_id
+    left join {{ ref('stg_olist__mqls') }} as mqls
+        on deals.mql_id = mqls.mql_id and {{ rv_readable('mqls') }}
+    where {{ rv_readable('deals') }}
 ),
 
 opportunities as (

@@ -4,3 +4,4 @@ select
     'salesforce' as source_system,
     created_at as changed_at
 from {{ ref('stg_salesforce__opportunity_history') }}
+where {{ rv_readable() }}

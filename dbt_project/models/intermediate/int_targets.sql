@@ -6,3 +6,4 @@ select
     team,
     target
 from {{ ref('stg_plan__targets') }}
+where {{ rv_readable() }}

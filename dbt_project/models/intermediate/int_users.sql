@@ -12,6 +12,7 @@ with salesforce as (
         {{ var('team_field') | lower }} as team,
         coalesce(department in {{ rv_text_list(var('sales_departments')) }}, false) as is_sales
     from {{ ref('stg_salesforce__users') }}
+    where {{ rv_readable() }}
 ),
 
 -- Olist names its sales reps (sr_id) and development reps (sdr_id) only by id.

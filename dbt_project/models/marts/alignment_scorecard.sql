@@ -2,7 +2,12 @@
     per month for the whole company (team null) and one per month and sales team.
     A lead counts for its owner's team, an opportunity for its owner's; records
     whose owner has no team count only in the company rows. Months run from the
-    first lead, MQL or opportunity to the month of as_of. -#}
+    month of the first event (a person created, an MQL, an opportunity created or
+    closed: history imported late shows in the months it happened) to the month of
+    as_of, which is_complete_month marks false.
+    A share is null only when its denominator is 0. The figures that need the MQL
+    date are null when no source delivered one, win_loss_reason_coverage counts the
+    opportunities of sources that delivered a reason field (int_delivered_fields). -#}
 {%- set window = var('persona_window_months') | int %}
 with as_of as (
     select
@@ -24,12 +29,26 @@ opportunities as (
         opportunities.*,
         {{ rv_month_of('opportunities.created_at') }} as created_month,
         {{ rv_month_of('opportunities.closed_at') }} as closed_month,
-        origins.persona as origin_persona
+        origins.persona as origin_persona,
+        opportunities.reason_delivered and coalesce(reasons.delivered, false)
+            as reason_field_delivered
     from {{ ref('fct_opportunities') }} as opportunities
     left join {{ ref('fct_lead_funnel') }} as origins
         on
             opportunities.source_system = origins.source_system
             and opportunities.origin_lead_id = origins.lead_id
+    left join {{ ref('int_delivered_fields') }} as reasons
+        on
+            opportunities.source_system = reasons.source_system
+            and reasons.field = 'opportunity.win_loss_reason'
+),
+
+-- whether any source delivered an MQL date: without one, the MQL figures are unknown
+-- (no row at all: nothing was worked out yet, as before any load)
+delivery as (
+    select coalesce(bool_or(delivered), true) as mql_delivered
+    from {{ ref('int_delivered_fields') }}
+    where field = 'lead.mql_at'
 ),
 
 teams as (
@@ -40,13 +59,16 @@ teams as (
     where team is not null
 ),
 
+first_events as (
+    select least(min(created_at), min(mql_at)) as first_at from {{ ref('fct_lead_funnel') }}
+    union all
+    select least(min(created_at), min(closed_at)) as first_at
+    from {{ ref('fct_opportunities') }}
+),
+
 months as (
     select generate_series(
-        -- the month of the first is the first month
-        least(
-            {{ rv_month_of('(select min(created_at) from ' ~ ref('fct_lead_funnel') ~ ')') }},
-            {{ rv_month_of('(select min(created_at) from ' ~ ref('fct_opportunities') ~ ')') }}
-        ),
+        {{ rv_month_of('(select min(first_at) from first_events)') }},
         (select as_of_month from as_of),
         interval '1 month'
     )::date as month
@@ -75,7 +97,7 @@ created_figures as (
         created_month as month,
         owner_team as team,
         grouping(owner_team) = 1 as is_company,
-        sum(coalesce(amount, 0)) filter (where is_marketing_sourced) as marketing_sourced_amount,
+        coalesce(sum(amount) filter (where is_marketing_sourced), 0) as marketing_sourced_amount,
         sum(coalesce(amount, 0)) as pipeline_amount
     from opportunities
     group by grouping sets ((created_month), (created_month, owner_team))
@@ -90,8 +112,8 @@ closed_figures as (
         count(*) filter (where is_marketing_sourced and is_won) as won_marketing,
         count(*) filter (where not is_marketing_sourced) as closed_sales,
         count(*) filter (where not is_marketing_sourced and is_won) as won_sales,
-        count(*) filter (where reason_delivered) as closed_with_reason_field,
-        count(*) filter (where reason_delivered and win_loss_reason is not null)
+        count(*) filter (where reason_field_delivered) as closed_with_reason_field,
+        count(*) filter (where reason_field_delivered and win_loss_reason is not null)
             as closed_with_reason
     from opportunities
     where is_closed
@@ -218,9 +240,12 @@ targets as (
 select
     cells.month,
     cells.team,
-    coalesce(mql_figures.mqls, 0) as mqls,
+    cells.month != as_of.as_of_month as is_complete_month,
+    case when delivery.mql_delivered then coalesce(mql_figures.mqls, 0) end as mqls,
     targets.target as mql_target,
-    round(coalesce(mql_figures.mqls, 0) / nullif(targets.target, 0), 4) as mql_attainment,
+    case when delivery.mql_delivered then
+        round(coalesce(mql_figures.mqls, 0) / nullif(targets.target, 0), 4)
+    end as mql_attainment,
     round(
         mql_figures.sla_met::numeric / nullif(mql_figures.sla_met + mql_figures.sla_breached, 0), 4
     ) as sla_met_rate,
@@ -230,13 +255,20 @@ select
     ) as acceptance_rate,
     round(mql_figures.converted::numeric / nullif(mql_figures.mqls, 0), 4)
         as mql_to_opportunity_rate,
-    round(
-        created_figures.marketing_sourced_amount / nullif(created_figures.pipeline_amount, 0), 4
-    ) as marketing_sourced_pipeline_share,
-    round(closed_figures.won_marketing::numeric / nullif(closed_figures.closed_marketing, 0), 4)
-        as win_rate_marketing_sourced,
-    round(closed_figures.won_sales::numeric / nullif(closed_figures.closed_sales, 0), 4)
-        as win_rate_sales_sourced,
+    case when delivery.mql_delivered then
+        round(
+            created_figures.marketing_sourced_amount / nullif(created_figures.pipeline_amount, 0),
+            4
+        )
+    end as marketing_sourced_pipeline_share,
+    case when delivery.mql_delivered then
+        round(
+            closed_figures.won_marketing::numeric / nullif(closed_figures.closed_marketing, 0), 4
+        )
+    end as win_rate_marketing_sourced,
+    case when delivery.mql_delivered then
+        round(closed_figures.won_sales::numeric / nullif(closed_figures.closed_sales, 0), 4)
+    end as win_rate_sales_sourced,
     round(
         closed_figures.closed_with_reason::numeric
         / nullif(closed_figures.closed_with_reason_field, 0),
@@ -249,6 +281,7 @@ select
     as_of.as_of
 from cells
 cross join as_of
+cross join delivery
 left join mql_figures
     on
         cells.month = mql_figures.month

@@ -1,7 +1,9 @@
 {#- One row per current record and hygiene rule it breaks, at as_of (METRICS.md, CRM
-    hygiene rules). A rule about a field its source never delivers does not fire
-    (the *_delivered flags of int_leads and int_opportunities: some sources send no
-    emails, no lead owners before the deal, no win/loss reasons). -#}
+    hygiene rules). A rule does not apply to a source's records while a field it
+    reads was never delivered by that source (int_rules_not_applicable), nor where
+    a record says its source keeps no such field (the *_delivered flags of int_leads
+    and int_opportunities: Olist keeps no lead owner before the deal). An owner id
+    that is no user of the User extract counts as no owner. -#}
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
 ),
@@ -19,7 +21,8 @@ leads as (
         funnel.first_touch_at,
         funnel.acceptance_status,
         funnel.has_disqualified_reason,
-        owners.is_active as owner_is_active
+        owners.is_active as owner_is_active,
+        owners.user_id is not null as owner_is_known
     from {{ ref('fct_lead_funnel') }} as funnel
     left join {{ ref('int_users') }} as owners
         on funnel.source_system = owners.source_system and funnel.owner_id = owners.user_id
@@ -81,7 +84,7 @@ lead_issues as (
             case
                 when
                     leads.owner_delivered
-                    and (leads.owner_id is null or leads.owner_is_active is false)
+                    and (not leads.owner_is_known or leads.owner_is_active is false)
                     then 'lead_missing_owner'
             end,
             case when leads.lead_source is null then 'lead_missing_source' end,
@@ -137,6 +140,11 @@ opportunity_issues as (
                 opportunities.is_closed
                 and opportunities.reason_delivered
                 and opportunities.win_loss_reason is null
+            ),
+            (
+                'opportunity_closed_before_created',
+                opportunities.is_closed
+                and opportunities.close_date < (opportunities.created_at at time zone 'UTC')::date
             )
         ) as rule (rule, fires)
     where rule.fires
@@ -171,4 +179,7 @@ from issues
 inner join {{ ref('hygiene_rules') }} as rules on issues.rule = rules.rule
 left join {{ ref('int_users') }} as owners
     on issues.source_system = owners.source_system and issues.owner_id = owners.user_id
+left join {{ ref('int_rules_not_applicable') }} as not_applicable
+    on issues.source_system = not_applicable.source_system and issues.rule = not_applicable.rule
 cross join as_of
+where not_applicable.rule is null

@@ -15,5 +15,7 @@ select
     declared_monthly_revenue,
     _key,
     _invalid_fields,
-    _loaded_at
+    _loaded_at,
+    _file,
+    _row_number
 from deals

@@ -10,5 +10,7 @@ select
     nullif(trim(origin), '') as origin,
     _key,
     _invalid_fields,
-    _loaded_at
+    _loaded_at,
+    _file,
+    _row_number
 from mqls

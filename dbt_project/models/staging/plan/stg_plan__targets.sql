@@ -7,5 +7,7 @@ select
     target,
     _key,
     _invalid_fields,
-    _loaded_at
+    _loaded_at,
+    _file,
+    _row_number
 from targets

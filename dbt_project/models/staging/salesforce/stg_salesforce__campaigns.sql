@@ -15,10 +15,13 @@ select
     budgetedcost as budgeted_cost,
     actualcost as actual_cost,
     ownerid as owner_id,
+    "owner.name" as owner_name,
     createddate as created_at,
     _modified_at as modified_at,
     _key,
     _is_deleted,
     _invalid_fields,
-    _loaded_at
+    _loaded_at,
+    _file,
+    _row_number
 from campaigns

@@ -12,6 +12,7 @@ select
     whoid as who_id,
     whatid as what_id,
     ownerid as owner_id,
+    "owner.name" as owner_name,
     subject,
     startdatetime as starts_at,
     enddatetime as ends_at,
@@ -20,5 +21,7 @@ select
     _key,
     _is_deleted,
     _invalid_fields,
-    _loaded_at
+    _loaded_at,
+    _file,
+    _row_number
 from events

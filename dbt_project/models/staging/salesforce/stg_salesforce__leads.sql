@@ -19,6 +19,7 @@ select
     leadsource as lead_source,
     status,
     ownerid as owner_id,
+    "owner.name" as owner_name,
     coalesce(isconverted, false) as is_converted,
     converteddate as converted_date,
     convertedcontactid as converted_contact_id,
@@ -32,5 +33,7 @@ select
     _key,
     _is_deleted,
     _invalid_fields,
-    _loaded_at
+    _loaded_at,
+    _file,
+    _row_number
 from leads

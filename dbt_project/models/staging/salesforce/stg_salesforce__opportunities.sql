@@ -11,6 +11,7 @@ select
     name as opportunity_name,
     accountid as account_id,
     ownerid as owner_id,
+    "owner.name" as owner_name,
     leadsource as lead_source,
     type as opportunity_type,
     stagename as stage_name,
@@ -25,5 +26,7 @@ select
     _key,
     _is_deleted,
     _invalid_fields,
-    _loaded_at
+    _loaded_at,
+    _file,
+    _row_number
 from opportunities

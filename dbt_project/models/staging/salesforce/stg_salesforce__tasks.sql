@@ -12,6 +12,7 @@ select
     whoid as who_id,
     whatid as what_id,
     ownerid as owner_id,
+    "owner.name" as owner_name,
     subject,
     tasksubtype as task_subtype,
     status,
@@ -21,5 +22,7 @@ select
     _key,
     _is_deleted,
     _invalid_fields,
-    _loaded_at
+    _loaded_at,
+    _file,
+    _row_number
 from tasks

@@ -1,0 +1,73 @@
+"""What a build or check must tell its user besides success: the lines of METRICS.md.
+
+- each funnel field a source never delivered, with the figures it empties, the rules it
+  makes not applicable and the setting that maps it (``revalign.warehouse.deliveries``);
+- opportunity stages that are not in the stage order (seed ``stage_order``), with their
+  counts: ``opportunity_missing_amount`` cannot judge those opportunities;
+- records kept out of the marts for values that could not be read
+  (``ops.unreadable_records``), per source and object.
+"""
+
+from __future__ import annotations
+
+import psycopg2
+
+from revalign.settings import ConnectionInfo
+from revalign.warehouse import db, deliveries
+
+SHOWN_STAGES = 5
+
+
+def lines(conn: ConnectionInfo) -> list[str]:
+    """The notes, one line each; none before anything was loaded or built."""
+    found = deliveries.never_delivered(deliveries.compute(conn))
+    return [*found, *_unknown_stages(conn), *_unreadable(conn)]
+
+
+def _query(conn: ConnectionInfo, statement: str) -> list[tuple]:
+    """Rows of a query over built models; none while they do not exist yet."""
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        try:
+            cur.execute(statement)
+        except psycopg2.errors.UndefinedTable:
+            return []
+        return cur.fetchall()
+
+
+def _unknown_stages(conn: ConnectionInfo) -> list[str]:
+    rows = _query(
+        conn,
+        "select opportunities.source_system, opportunities.stage_name, count(*) "
+        "from marts.fct_opportunities as opportunities "
+        "left join staging.stage_order as stages "
+        "on opportunities.stage_name = stages.stage_name "
+        "where stages.stage_name is null and opportunities.stage_name is not null "
+        "group by 1, 2 order by 1, 3 desc, 2",
+    )
+    by_source: dict[str, list[str]] = {}
+    for source, stage, count in rows:
+        by_source.setdefault(source, []).append(f"{stage!r} ({count})")
+    found = []
+    for source, stages in by_source.items():
+        more = len(stages) - SHOWN_STAGES
+        shown = ", ".join(stages[:SHOWN_STAGES]) + (f" and {more} more" if more > 0 else "")
+        found.append(
+            f"{source}: stage(s) not in the stage order: {shown}; "
+            "opportunity_missing_amount cannot judge those opportunities: add the stages "
+            "to dbt_project/seeds/stage_order.csv (or deliver OpportunityStage)"
+        )
+    return found
+
+
+def _unreadable(conn: ConnectionInfo) -> list[str]:
+    rows = _query(
+        conn,
+        "select distinct on (source_system, object) source_system, object, "
+        "count(*) over (partition by source_system, object), file_name, row_number "
+        "from ops.unreadable_records order by source_system, object, file_name, row_number",
+    )
+    return [
+        f"{source} {obj}: {count} record(s) kept out of the marts: a value cannot be read as "
+        f"its declared type (e.g. {file_name} row {row}); see ops.unreadable_records"
+        for source, obj, count, file_name, row in rows
+    ]

@@ -1,0 +1,186 @@
+"""What each source delivered: the funnel fields it sent, and those it never sent.
+
+METRICS.md ("Delivered, blank and missing"): a field no loaded file of a source ever
+held (after the field-name mapping) is *never delivered*, not blank. The figures that
+need it are null for that source's records, the hygiene rules that read it are not
+applicable to them, and load, build and check say so, one line per field.
+
+Each declared column names the funnel field it feeds (``feeds`` in the source
+declaration; the seed ``funnel_fields`` puts it in words with the figures that need
+it; the seed ``hygiene_rules`` lists the fields each rule reads). The ledger keeps the
+columns of every loaded file. :func:`refresh` works out, per source and funnel field,
+whether it was delivered, into ``ops.delivered_fields``, which dbt reads (the views
+``int_delivered_fields`` and ``int_rule_applicability``); :func:`never_delivered`
+gives the lines to print.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from revalign import settings
+from revalign.settings import ConnectionInfo
+from revalign.warehouse import db, ops_tables, sources
+from revalign.warehouse.sources import raw_column
+
+SEEDS = settings.PROJECT_ROOT / "dbt_project" / "seeds"
+DBT_PROJECT = settings.PROJECT_ROOT / "dbt_project" / "dbt_project.yml"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    source: str
+    field: str  # funnel field, e.g. lead.mql_at
+    objects: tuple[str, ...]  # the objects whose columns feed it
+    columns: tuple[str, ...]  # those columns' names as the files must carry them
+    settings: tuple[str, ...]  # the dbt var entries that map them (custom fields)
+    delivered: bool
+    object_delivered: bool  # some file of those objects was loaded
+
+
+def dbt_var(name: str):
+    """A var of dbt_project.yml (the settings of METRICS.md)."""
+    return _project_vars()[name]
+
+
+@cache
+def _project_vars() -> dict:
+    return yaml.safe_load(DBT_PROJECT.read_text())["vars"]
+
+
+@cache
+def funnel_fields() -> dict[str, dict]:
+    """The seed funnel_fields by field: {words, figures}."""
+    with open(SEEDS / "funnel_fields.csv", newline="") as handle:
+        return {
+            row["field"]: {"words": row["words"], "figures": row["figures"].split()}
+            for row in csv.DictReader(handle)
+        }
+
+
+@cache
+def rules_by_field() -> dict[str, list[str]]:
+    """The hygiene rules that read each field (seed hygiene_rules)."""
+    found: dict[str, list[str]] = {}
+    with open(SEEDS / "hygiene_rules.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            for name in row["fields"].split():
+                found.setdefault(name, []).append(row["rule"])
+    return found
+
+
+def _feeding_columns(
+    source: sources.Source, field_names: dict | None = None
+) -> dict[str, list[tuple[str, str, str | None]]]:
+    """Per funnel field: (object, column name, setting) of each declared column feeding
+    it; a custom field's name is the one salesforce_field_names maps it to."""
+    names = {**(dbt_var("salesforce_field_names") or {}), **(field_names or {})}
+    feeding: dict[str, list[tuple[str, str, str | None]]] = {}
+    for obj in source.objects:
+        for declared in obj.fields:
+            name, setting = declared.name, None
+            if declared.custom_field:
+                name = names.get(declared.custom_field, declared.name)
+                setting = f"salesforce_field_names.{declared.custom_field}"
+            for field in declared.feeds:
+                feeding.setdefault(field, []).append((obj.object, name, setting))
+    return feeding
+
+
+def compute(conn: ConnectionInfo, field_names: dict | None = None) -> list[Delivery]:
+    """Every source and funnel field (seed funnel_fields), delivered or not: a field none
+    of a source's declared columns feeds is never delivered by it."""
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute("select source, object, columns from ops.load_ledger where status = 'loaded'")
+        loaded = cur.fetchall()
+    delivered_columns: dict[tuple[str, str], set[str] | None] = {}
+    for source_name, obj, columns in loaded:
+        key = (source_name, obj)
+        if columns is None or delivered_columns.get(key, set()) is None:
+            delivered_columns[key] = None  # loaded before columns were kept: assume all
+        else:
+            delivered_columns.setdefault(key, set()).update(columns)
+    found = []
+    for source in sources.load_sources().values():
+        feeds = _feeding_columns(source, field_names)
+        for field in sorted({*funnel_fields(), *feeds}):
+            feeding = feeds.get(field, [])
+            delivered = object_delivered = False
+            for obj, column, _ in feeding:
+                if (source.name, obj) not in delivered_columns:
+                    continue
+                object_delivered = True
+                columns = delivered_columns[(source.name, obj)]
+                delivered |= columns is None or raw_column(column) in columns
+            found.append(
+                Delivery(
+                    source=source.name,
+                    field=field,
+                    objects=tuple(dict.fromkeys(o for o, _, _ in feeding)),
+                    columns=tuple(dict.fromkeys(c for _, c, _ in feeding)),
+                    settings=tuple(s for _, _, s in feeding if s),
+                    delivered=delivered,
+                    object_delivered=object_delivered,
+                )
+            )
+    return found
+
+
+def refresh(conn: ConnectionInfo, field_names: dict | None = None) -> list[Delivery]:
+    """Work out what each source delivered and store it in ``ops.delivered_fields``.
+
+    ``field_names`` overrides entries of the var salesforce_field_names (a build's --vars).
+    """
+    ops_tables.ensure(conn)
+    found = compute(conn, field_names)
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(hashtext('revalign.delivered_fields'))")
+        cur.execute("delete from ops.delivered_fields")
+        for item in found:
+            cur.execute(
+                "insert into ops.delivered_fields "
+                "(source, field, delivered, columns, object_delivered) values (%s, %s, %s, %s, %s)",
+                (
+                    item.source,
+                    item.field,
+                    item.delivered,
+                    list(item.columns),
+                    item.object_delivered,
+                ),
+            )
+    return found
+
+
+def never_delivered(found: list[Delivery]) -> list[str]:
+    """One line per funnel field a source delivered files of its object(s) without.
+
+    For example ``salesforce: no MQL date delivered (MQL_Date__c): mqls, sla_status, ...
+    are empty; mql_not_followed_up not applicable; map it with
+    salesforce_field_names.mql_date``.
+    """
+    lines = []
+    loaded_sources = {item.source for item in found if item.object_delivered}
+    words = funnel_fields()
+    rules = rules_by_field()
+    for item in found:
+        if item.delivered or not item.columns or item.source not in loaded_sources:
+            continue
+        described = words.get(item.field, {"words": item.field, "figures": []})
+        figures, applies = described["figures"], rules.get(item.field, [])
+        if not figures and not applies:
+            continue
+        line = f"{item.source}: no {described['words']} delivered ({', '.join(item.columns)})"
+        parts = []
+        if figures:
+            parts.append(f"{', '.join(figures)} {'is' if len(figures) == 1 else 'are'} empty")
+        if applies:
+            parts.append(f"{', '.join(applies)} not applicable")
+        line += ": " + "; ".join(parts)
+        if item.settings:
+            line += f"; map it with {' or '.join(dict.fromkeys(item.settings))}"
+        lines.append(line)
+    return lines
