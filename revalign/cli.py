@@ -137,15 +137,21 @@ def _generate(args: argparse.Namespace) -> int:
             batches=args.batches,
             rates=rates,
             workers=args.workers,
+            export_style=args.export_style,
         )
     except ValueError as exc:
         raise RevalignError(str(exc)) from None
     records = truth["records"]
     print(
-        f"wrote {args.batches} batch(es) to {args.out}: {records['leads']} leads, "
-        f"{records['opportunities']} opportunities, as of {truth['as_of']}; "
-        f"expected figures in {Path(args.out) / 'truth.json'}"
+        f"wrote {args.batches} batch(es) to {args.out} as {args.export_style} exports: "
+        f"{records['leads']} leads, {records['opportunities']} opportunities, as of "
+        f"{truth['as_of']}; expected figures in {Path(args.out) / 'truth.json'}"
     )
+    if args.export_style == "custom-fields":
+        mapping = ", ".join(
+            f"{role}: {name}" for role, name in generator.custom_field_setting().items()
+        )
+        print(f"map its fields in dbt_project.yml vars: salesforce_field_names: {{{mapping}}}")
     return 0
 
 
@@ -306,6 +312,8 @@ def _settings(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from revalign.generator.writer import EXPORT_STYLES
+
     top = argparse.ArgumentParser(
         prog="revalign",
         description="Measure the marketing-to-sales hand-off: load CRM extracts, build the "
@@ -377,6 +385,15 @@ def parser() -> argparse.ArgumentParser:
         "hygiene_rules seed) finds, e.g. 0.1 (repeatable)",
     )
     gen.add_argument("--clean", action="store_true", help="inject no hygiene problem at all")
+    gen.add_argument(
+        "--export-style",
+        default="api",
+        choices=EXPORT_STYLES,
+        help="write the files as Salesforce's tools do: api (Bulk API, every field; the "
+        "default), weekly-export (every object of the org, 300+ columns on Lead), data-loader "
+        "(chosen fields, no SystemModstamp), report (labels, US dates, owners by name) or "
+        "custom-fields (the org's own custom-field names)",
+    )
     gen.add_argument(
         "--workers", type=int, default=None, help="processes to use (default: one per core)"
     )

@@ -24,6 +24,8 @@ from revalign.generator import world
 from revalign.generator.truth import Truth
 from revalign.generator.world import AS_OF, PERIOD_START, Activity, Lead, Opportunity
 from revalign.generator.writer import (
+    CUSTOM_FIELD_NAMES,
+    EXPORT_STYLES,
     ChunkWriter,
     Version,
     assemble,
@@ -61,12 +63,21 @@ def generate(
     batches: int = 1,
     rates: dict[str, float] | None = None,
     workers: int | None = None,
+    export_style: str = "api",
 ) -> dict:
-    """Write the batches under ``out/salesforce`` and ``out/plan`` and ``out/truth.json``."""
+    """Write the batches under ``out/salesforce`` and ``out/plan`` and ``out/truth.json``.
+
+    ``export_style``: how Salesforce's tools would have written the files
+    (``revalign.generator.writer``, EXPORT_STYLES); the figures do not depend on it.
+    """
     if leads < 1:
         raise ValueError("--leads must be at least 1")
     if batches < 1:
         raise ValueError("--batches must be at least 1")
+    if export_style not in EXPORT_STYLES:
+        raise ValueError(f"--export-style must be one of {', '.join(EXPORT_STYLES)}")
+    # a report export shows times to the minute: the world's times are whole minutes
+    world.set_time_resolution(60 if export_style == "report" else 1)
     chosen = {**world.DEFAULT_RATES, **(rates or {})}
     unknown = set(chosen) - set(world.DEFAULT_RATES)
     if unknown:
@@ -77,7 +88,17 @@ def generate(
     times = cutoffs(batches)
     parts = Path(tempfile.mkdtemp(prefix=".parts-", dir=out))
     chunks = [
-        _Chunk(parts, seed, leads, times, chosen, n, start, min(start + CHUNK_LEADS, leads))
+        _Chunk(
+            parts,
+            seed,
+            leads,
+            times,
+            chosen,
+            n,
+            start,
+            min(start + CHUNK_LEADS, leads),
+            export_style,
+        )
         for n, start in enumerate(range(0, leads, CHUNK_LEADS))
     ]
     workers = min(workers or os.cpu_count() or 1, len(chunks))
@@ -93,7 +114,9 @@ def generate(
         rows.update(chunk_rows)
     if workers > 1:
         pool.shutdown()
-    assemble(out, parts, "salesforce", times, seed, SALESFORCE_OBJECTS, len(chunks), rows)
+    assemble(
+        out, parts, "salesforce", times, seed, SALESFORCE_OBJECTS, len(chunks), rows, export_style
+    )
     plan_folder = out / "plan" / batch_folder(times, 0)
     plan_folder.mkdir(parents=True, exist_ok=True)
     targets = _targets(seed, leads)
@@ -102,10 +125,30 @@ def generate(
         writer.writerow(["Month", "Metric", "Team", "Target"])
         writer.writerows(targets)
     write_marker(plan_folder, "plan", times[0], 0, {"Targets.csv": len(targets)})
-    generator = {"leads": leads, "seed": seed, "batches": batches, "rates": chosen}
+    generator = {
+        "leads": leads,
+        "seed": seed,
+        "batches": batches,
+        "rates": chosen,
+        "export_style": export_style,
+    }
+    if export_style == "custom-fields":
+        generator["salesforce_field_names"] = custom_field_setting()
     result = truth.as_dict(generator)
     (out / "truth.json").write_text(json.dumps(result, indent=2) + "\n")
     return result
+
+
+def custom_field_setting() -> dict[str, str]:
+    """The salesforce_field_names entries that map the custom-fields style's fields."""
+    from revalign.warehouse import sources
+
+    lead, opportunity = (sources.source("salesforce").object(o) for o in ("Lead", "Opportunity"))
+    return {
+        f.custom_field: CUSTOM_FIELD_NAMES[f.name]
+        for f in (*lead.fields, *opportunity.fields)
+        if f.custom_field and f.name in CUSTOM_FIELD_NAMES
+    }
 
 
 @dataclass(frozen=True)
@@ -118,6 +161,7 @@ class _Chunk:
     number: int
     start: int
     stop: int
+    style: str = "api"
 
 
 def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
@@ -125,7 +169,10 @@ def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
     company = world.Company(chunk.seed, chunk.leads)
     factory = world.LeadFactory(chunk.seed, chunk.leads, chunk.rates, company)
     truth = Truth(company)
-    sf = ChunkWriter(chunk.parts, "salesforce", chunk.cutoffs, chunk.seed, chunk.number)
+    names = {user.id: user.name for user in company.users}
+    sf = ChunkWriter(
+        chunk.parts, "salesforce", chunk.cutoffs, chunk.seed, chunk.number, chunk.style, names
+    )
     if chunk.number == 0:
         for user in company.users:
             sf.record("User", [Version(user.created_at, _user_row(user))])

@@ -129,8 +129,20 @@ DISQUALIFY_REASONS = ("No budget", "Student", "Competitor", "Wrong region", "Dup
 INVALID_EMAILS = ("{l}.example.com", "{l} @{d}", "{l}@@{d}", "{l}@localhost", "{l}@{d} ")
 
 
+#: Seconds every time of the world is a whole multiple of: 1, or 60 for report exports
+#: (which show minutes). Set before a generation, inherited by its worker processes.
+_RESOLUTION = [1]
+
+
+def set_time_resolution(seconds: int) -> None:
+    _RESOLUTION[0] = seconds
+
+
 def at_second(moment: datetime) -> datetime:
-    return moment.replace(microsecond=0)
+    moment = moment.replace(microsecond=0)
+    if _RESOLUTION[0] == 60:
+        moment = moment.replace(second=0)
+    return moment
 
 
 @dataclass
@@ -279,6 +291,8 @@ class Company:
             nonlocal n
             n += 1
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            if any(u.name == f"{first} {last}" for u in self.users):
+                first = f"{first} {chr(ord('A') + n % 26)}."  # names are unique, as orgs keep them
             created = PERIOD_START - timedelta(days=rng.randint(60, 900))
             user = User(
                 id=salesforce_ids.make("005", n),
