@@ -3,7 +3,8 @@
 - each funnel field a source never delivered, with the figures it empties, the rules it
   makes not applicable and the setting that maps it (``revalign.warehouse.deliveries``);
 - opportunity stages that are not in the stage order (seed ``stage_order``), with their
-  counts: ``opportunity_missing_amount`` cannot judge those opportunities;
+  counts: the rules that read the stage (seed ``hygiene_rules``) cannot judge those
+  opportunities;
 - records kept out of the marts for values that could not be read
   (``ops.unreadable_records``), per source and object.
 """
@@ -48,13 +49,13 @@ def _unknown_stages(conn: ConnectionInfo) -> list[str]:
     for source, stage, count in rows:
         by_source.setdefault(source, []).append(f"{stage!r} ({count})")
     found = []
+    judges = ", ".join(deliveries.rules_by_field().get("opportunity.stage_name", []))
     for source, stages in by_source.items():
         more = len(stages) - SHOWN_STAGES
         shown = ", ".join(stages[:SHOWN_STAGES]) + (f" and {more} more" if more > 0 else "")
         found.append(
-            f"{source}: stage(s) not in the stage order: {shown}; "
-            "opportunity_missing_amount cannot judge those opportunities: add the stages "
-            "to dbt_project/seeds/stage_order.csv (or deliver OpportunityStage)"
+            f"{source}: stage(s) not in the stage order: {shown}; {judges} cannot judge "
+            "those opportunities: add the stages to dbt_project/seeds/stage_order.csv"
         )
     return found
 

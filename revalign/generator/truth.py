@@ -14,7 +14,9 @@ from revalign.generator import world
 from revalign.generator.world import AS_OF, Lead, Opportunity
 
 EMAIL_PATTERN = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
-RULES = tuple(world.DEFAULT_RATES)
+#: The rules truth counts: those the generator injects problems for, and those it never
+#: breaks (a closed opportunity is never closed before it was created here).
+RULES = (*world.DEFAULT_RATES, "opportunity_closed_before_created")
 FUNNEL_FIGURES = (
     "leads",
     "mqls",
@@ -126,6 +128,8 @@ class Truth:
                 won["won_amount"] += final.amount or 0
             if not final.reason:
                 self.hygiene["closed_without_reason"] += 1
+            if final.close_date < opp.created_at.date():
+                self.hygiene["opportunity_closed_before_created"] += 1
             return
         stage = world.STAGES.index(final.stage)
         if stage >= world.AMOUNT_REQUIRED_FROM and not final.amount:

@@ -159,28 +159,44 @@ def never_delivered(found: list[Delivery]) -> list[str]:
     """One line per funnel field a source delivered files of its object(s) without.
 
     For example ``salesforce: no MQL date delivered (MQL_Date__c): mqls, sla_status, ...
-    are empty; mql_not_followed_up not applicable; map it with
-    salesforce_field_names.mql_date``.
+    are empty; <the rules reading it> not applicable; map it with
+    salesforce_field_names.mql_date``. An object no file of the source delivered at all
+    is one line, for all its fields.
     """
     lines = []
     loaded_sources = {item.source for item in found if item.object_delivered}
     words = funnel_fields()
     rules = rules_by_field()
+    missing_objects: dict[tuple[str, tuple[str, ...]], list[Delivery]] = {}
     for item in found:
         if item.delivered or not item.columns or item.source not in loaded_sources:
             continue
+        if not item.object_delivered:
+            missing_objects.setdefault((item.source, item.objects), []).append(item)
+            continue
         described = words.get(item.field, {"words": item.field, "figures": []})
-        figures, applies = described["figures"], rules.get(item.field, [])
-        if not figures and not applies:
+        consequences = _consequences(described["figures"], rules.get(item.field, []))
+        if not consequences:
             continue
         line = f"{item.source}: no {described['words']} delivered ({', '.join(item.columns)})"
-        parts = []
-        if figures:
-            parts.append(f"{', '.join(figures)} {'is' if len(figures) == 1 else 'are'} empty")
-        if applies:
-            parts.append(f"{', '.join(applies)} not applicable")
-        line += ": " + "; ".join(parts)
+        line += ": " + consequences
         if item.settings:
             line += f"; map it with {' or '.join(dict.fromkeys(item.settings))}"
         lines.append(line)
+    for (source, objects), items in missing_objects.items():
+        figures = [f for i in items for f in words.get(i.field, {"figures": []})["figures"]]
+        applies = [r for i in items for r in rules.get(i.field, [])]
+        consequences = _consequences(list(dict.fromkeys(figures)), list(dict.fromkeys(applies)))
+        if consequences:
+            names = " or ".join(f"{o}.csv" for o in objects)
+            lines.append(f"{source}: no {names} delivered yet: {consequences}")
     return lines
+
+
+def _consequences(figures: list[str], applies: list[str]) -> str:
+    parts = []
+    if figures:
+        parts.append(f"{', '.join(figures)} {'is' if len(figures) == 1 else 'are'} empty")
+    if applies:
+        parts.append(f"{', '.join(applies)} not applicable")
+    return "; ".join(parts)

@@ -38,6 +38,7 @@ ALL_RULES = {
     "opportunity_past_close_date",
     "opportunity_stale",
     "closed_without_reason",
+    "opportunity_closed_before_created",
 }
 
 

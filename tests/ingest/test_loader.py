@@ -251,9 +251,7 @@ def test_objects_revalign_does_not_use_are_acknowledged_not_quarantined(wh, tmp_
     env = {"REVALIGN_WAREHOUSE_URL": wh.url, "REVALIGN_BI_PASSWORD": "x"}
     out = run_cli("load", str(tmp_path), env=env)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1] == (
-        "0 loaded, 1 skipped, 2 ignored, 0 quarantined of 3 files"
-    )
+    assert "0 loaded, 1 skipped, 2 ignored, 0 quarantined of 3 files" in out.stdout.splitlines()
 
 
 def test_new_columns_are_added_and_unknown_ones_never_break_a_load(wh, tmp_path):

@@ -2,7 +2,7 @@
     hygiene rules). A rule does not apply to a source's records while a field it
     reads was never delivered by that source (int_rules_not_applicable), nor where
     a record says its source keeps no such field (the *_delivered flags of int_leads
-    and int_opportunities: Olist keeps no lead owner before the deal). An owner id
+    and int_opportunities: a source may keep no lead owner before the deal). An owner id
     that is no user of the User extract counts as no owner. -#}
 with as_of as (
     select as_of from {{ ref('int_as_of') }}
