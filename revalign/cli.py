@@ -188,7 +188,7 @@ def _load(args: argparse.Namespace) -> int:
     statuses = ("loaded", "skipped", "ignored", "quarantined")
     counts = {s: sum(r.status == s for r in results) for s in statuses}
     print(", ".join(f"{n} {status}" for status, n in counts.items()) + f" of {len(results)} files")
-    for line in deliveries.never_delivered(deliveries.compute(conn)):
+    for line in deliveries.never_delivered(deliveries.stored(conn)):
         print(f"note: {line}")
     if counts["quarantined"]:
         print(

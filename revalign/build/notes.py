@@ -21,7 +21,7 @@ SHOWN_STAGES = 5
 
 def lines(conn: ConnectionInfo) -> list[str]:
     """The notes, one line each; none before anything was loaded or built."""
-    found = deliveries.never_delivered(deliveries.compute(conn))
+    found = deliveries.never_delivered(deliveries.stored(conn))
     return [*found, *_unknown_stages(conn), *_unreadable(conn)]
 
 

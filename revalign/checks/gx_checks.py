@@ -165,9 +165,17 @@ def hygiene_suite(rules: list[dict], not_applicable: dict[str, str] | None = Non
         {
             **template,
             "kwargs": {"column": rule["rule"], **template["kwargs"]},
-            "meta": {"check": rule["rule"], "rule": rule["rule"], "describes": rule["description"]},
+            "meta": {
+                "check": rule["rule"],
+                "rule": rule["rule"],
+                "describes": rule["description"],
+            },
             **(
-                {"notes": f"Not applicable to: {not_applicable[rule['rule']]}."}
+                {
+                    "description": (
+                        f"{rule['rule']}: not applicable to: {not_applicable[rule['rule']]}."
+                    )
+                }
                 if rule["rule"] in not_applicable
                 else {}
             ),

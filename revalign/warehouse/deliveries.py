@@ -142,17 +142,33 @@ def refresh(conn: ConnectionInfo, field_names: dict | None = None) -> list[Deliv
         cur.execute("delete from ops.delivered_fields")
         for item in found:
             cur.execute(
-                "insert into ops.delivered_fields "
-                "(source, field, delivered, columns, object_delivered) values (%s, %s, %s, %s, %s)",
+                "insert into ops.delivered_fields (source, field, delivered, columns, "
+                "object_delivered, objects, settings) values (%s, %s, %s, %s, %s, %s, %s)",
                 (
                     item.source,
                     item.field,
                     item.delivered,
-                    list(item.columns),
+                    [*item.columns],
                     item.object_delivered,
+                    [*item.objects],
+                    [*item.settings],
                 ),
             )
     return found
+
+
+def stored(conn: ConnectionInfo) -> list[Delivery]:
+    """What the last load or build worked out (with that build's field-name mapping)."""
+    ops_tables.ensure(conn)
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute(
+            "select source, field, objects, columns, settings, delivered, object_delivered "
+            "from ops.delivered_fields order by source, field"
+        )
+        return [
+            Delivery(s, f, tuple(o), tuple(c), tuple(x), d, od)
+            for s, f, o, c, x, d, od in cur.fetchall()
+        ]
 
 
 def never_delivered(found: list[Delivery]) -> list[str]:

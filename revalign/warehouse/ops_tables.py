@@ -51,6 +51,8 @@ create table if not exists ops.delivered_fields (
     object_delivered boolean not null,
     primary key (source, field)
 );
+alter table ops.delivered_fields add column if not exists objects text[] not null default '{}';
+alter table ops.delivered_fields add column if not exists settings text[] not null default '{}';
 comment on table ops.delivered_fields is
     'Per source and funnel field (seed funnel_fields): whether any loaded file delivered a '
     'column feeding it (after salesforce_field_names); written by load and build '

@@ -11,5 +11,11 @@ from {{ ref('hygiene_rules') }} as rules
 cross join lateral unnest(string_to_array(rules.fields, ' ')) as needed (field)
 inner join {{ source('ops', 'delivered_fields') }} as delivered
     on needed.field = delivered.field
-where not delivered.delivered
+where
+    not delivered.delivered
+    -- sources with files loaded: one that delivered nothing yet has no records either
+    and delivered.source in (
+        select loaded.source from {{ source('ops', 'delivered_fields') }} as loaded
+        where loaded.object_delivered
+    )
 group by delivered.source, rules.rule
