@@ -10,6 +10,7 @@ import pytest
 from conftest import query
 
 from revalign.ingest import loader, report_exports
+from revalign.warehouse import salesforce_ids
 
 # As a US user's export writes it: labels, 15-character ids, 12-hour times, two-digit
 # years in one column and four in another, then the report's footer.
@@ -63,14 +64,21 @@ def test_a_us_report_export_loads_with_api_names_and_utc_times(wh, tmp_path):
     )
     assert rows == [
         (
-            "00QEc00000REP01AAA",
+            salesforce_ids.to_18("00QEc00000REP01"),
             "Sam Seller",
             "2026-02-23T20:55:00+00:00",
             "2026-02-24T09:05:00+00:00",
-            "",
+            None,
             "Working",
         ),
-        ("00QEc00000REP02AAA", "Sam Seller", "2026-01-02T00:10:00+00:00", "", "2026-01-13", "Open"),
+        (
+            salesforce_ids.to_18("00QEc00000REP02"),
+            "Sam Seller",
+            "2026-01-02T00:10:00+00:00",
+            None,
+            "2026-01-13",
+            "Open",
+        ),
     ]
     ((columns,),) = query(wh, "select columns from ops.load_ledger")
     assert "mql_date__c" in columns and "owner.name" in columns
