@@ -200,6 +200,18 @@ def _load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    from revalign.ingest import inspect
+
+    try:
+        found = inspect.inspect([Path(p) for p in args.paths], args.source)
+    except (FileNotFoundError, ValueError) as exc:
+        raise RevalignError(str(exc)) from None
+    for line in inspect.report(found):
+        print(line)
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from revalign import demo
 
@@ -368,6 +380,18 @@ def parser() -> argparse.ArgumentParser:
         "--source", help="source of the files (default: from <source>/<batch>/ folders)"
     )
     load.set_defaults(func=_load)
+
+    look = sub.add_parser(
+        "inspect",
+        help="what a delivery holds, before loading it: objects recognised or ignored, fields "
+        "delivered and missing (with the figures they feed), columns that look like a missing "
+        "custom field and the setting that maps them",
+    )
+    look.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files, batch folders or a landing zone"
+    )
+    look.add_argument("--source", help="source of the files (default: from the folders)")
+    look.set_defaults(func=_inspect)
 
     gen = sub.add_parser(
         "generate", help="realistic Salesforce-shaped sample extracts, with truth.json"
