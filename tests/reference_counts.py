@@ -149,6 +149,8 @@ def count(out: Path, as_of: datetime) -> dict:
                 won["won_amount"] += int(opp["Amount"] or 0)
             if not opp["Win_Loss_Reason__c"]:
                 hygiene["closed_without_reason"] += 1
+            if opp["CloseDate"] < opp["CreatedDate"].date():
+                hygiene["opportunity_closed_before_created"] += 1
             continue
         stage = STAGE_ORDER.index(opp["StageName"])
         if stage >= STAGE_ORDER.index("Needs Analysis") and not opp["Amount"]:

@@ -2,7 +2,8 @@
 
 - each funnel field a source never delivered, with the figures it empties, the rules it
   makes not applicable and the setting that maps it (``revalign.warehouse.deliveries``);
-- opportunity stages that are not in the stage order (seed ``stage_order``), with their
+- opportunity stages that are not in their source's stage order (``int_stage_order``:
+  the org's OpportunityStage extract, else the seed ``stage_order``), with their
   counts: the rules that read the stage (seed ``hygiene_rules``) cannot judge those
   opportunities;
 - records kept out of the marts for values that could not be read
@@ -40,8 +41,9 @@ def _unknown_stages(conn: ConnectionInfo) -> list[str]:
         conn,
         "select opportunities.source_system, opportunities.stage_name, count(*) "
         "from marts.fct_opportunities as opportunities "
-        "left join staging.stage_order as stages "
-        "on opportunities.stage_name = stages.stage_name "
+        "left join intermediate.int_stage_order as stages "
+        "on opportunities.source_system = stages.source_system "
+        "and opportunities.stage_name = stages.stage_name "
         "where stages.stage_name is null and opportunities.stage_name is not null "
         "group by 1, 2 order by 1, 3 desc, 2",
     )
@@ -55,7 +57,8 @@ def _unknown_stages(conn: ConnectionInfo) -> list[str]:
         shown = ", ".join(stages[:SHOWN_STAGES]) + (f" and {more} more" if more > 0 else "")
         found.append(
             f"{source}: stage(s) not in the stage order: {shown}; {judges} cannot judge "
-            "those opportunities: add the stages to dbt_project/seeds/stage_order.csv"
+            "those opportunities: deliver the org's OpportunityStage extract (its stage "
+            "order) or add the stages to dbt_project/seeds/stage_order.csv"
         )
     return found
 

@@ -55,6 +55,7 @@ DEFAULT_RATES = {
     "opportunity_past_close_date": 0.15,
     "opportunity_stale": 0.12,
     "closed_without_reason": 0.25,
+    "opportunity_closed_before_created": 0.02,
 }
 
 FIRST_NAMES = (
@@ -626,7 +627,7 @@ class LeadFactory:
                     opp,
                     closed,
                     stage="Closed Won" if won else "Closed Lost",
-                    close_date=closed.date(),
+                    close_date=self._close_date(opp_id, created, closed),
                     is_closed=True,
                     is_won=won,
                     reason=reason,
@@ -659,6 +660,14 @@ class LeadFactory:
                 opp.history.append((self._id("008"), version))
             previous = version
         return opp
+
+    def _close_date(self, opp_id: str, created: datetime, closed: datetime):
+        """The day it closed; for a deal imported from an older CRM (its own stream, so the
+        rest of the world stays as it was), a day before it was created here."""
+        imported = random.Random(f"{self.seed}:imported:{opp_id}")
+        if imported.random() < self.rates["opportunity_closed_before_created"]:
+            return created.date() - timedelta(days=imported.randint(30, 400))
+        return closed.date()
 
     def _open_at_as_of(self, rng, opp: Opportunity, activity_days: list[datetime]) -> None:
         """Keep an open deal tidy unless a problem is injected: future close, fresh activity."""

@@ -173,3 +173,31 @@ def _as_of():
     from revalign.build import moment
 
     return moment.parse(AS_OF)
+
+
+def test_the_orgs_opportunity_stages_are_its_stage_order(org, tmp_path):
+    batch = tmp_path / "salesforce" / "02_20240411T000000Z"
+    batch.mkdir(parents=True)
+    (batch / "OpportunityStage.csv").write_text(
+        "Id,MasterLabel,SortOrder,IsActive,IsClosed,IsWon\n"
+        "01JEc00000STG01,Discovery,1,true,false,false\n"
+        "01JEc00000STG02,Needs Analysis,2,true,false,false\n"
+        "01JEc00000STG03,Proposal/Quote,3,true,false,false\n"
+        "01JEc00000STG04,Closed Won,4,true,true,true\n"
+        "01JEc00000STG05,Closed Lost,5,true,true,false\n"
+    )
+    loader.load(org, [batch])
+    transform.build(org, as_of=_as_of(), variables=MAPPING)
+    assert not any("stage order" in line for line in notes.lines(org))
+    order = query(
+        org,
+        "select stage_name, stage_position from intermediate.int_stage_order "
+        "where source_system = 'salesforce' order by 2",
+    )
+    assert [name for name, _ in order] == [
+        "Discovery",
+        "Needs Analysis",
+        "Proposal/Quote",
+        "Closed Won",
+        "Closed Lost",
+    ]

@@ -25,6 +25,7 @@ def test_every_source_is_declared_with_keys_and_required_fields():
         "Event",
         "Opportunity",
         "OpportunityHistory",
+        "OpportunityStage",
     }
     for source in declared.values():
         for obj in source.objects:

@@ -14,24 +14,25 @@
     ('salesforce', 'Event', 'stg_salesforce__events'),
     ('salesforce', 'Opportunity', 'stg_salesforce__opportunities'),
     ('salesforce', 'OpportunityHistory', 'stg_salesforce__opportunity_history'),
+    ('salesforce', 'OpportunityStage', 'stg_salesforce__opportunity_stages'),
     ('olist', 'mqls', 'stg_olist__mqls'),
     ('olist', 'closed_deals', 'stg_olist__closed_deals'),
     ('plan', 'Targets', 'stg_plan__targets'),
 ] %}
 {%- for source_name, object_name, model in staged %}
-select
-    '{{ source_name }}' as source_system,
-    '{{ object_name }}' as object,
-    '{{ model }}' as staging_model,
-    _key as record_key,
-    _file as file_name,
-    _row_number as row_number,
-    _invalid_fields as fields,
-    'a value that cannot be read as its declared type in '
-    || array_to_string(_invalid_fields, ', ') as reason
-from {{ ref(model) }}
-where not {{ rv_readable() }}
-{%- if not loop.last %}
-union all
-{%- endif %}
+    select
+        '{{ source_name }}' as source_system,
+        '{{ object_name }}' as object,
+        '{{ model }}' as staging_model,
+        _key as record_key,
+        _file as file_name,
+        _row_number as row_number,
+        _invalid_fields as fields,
+        'a value that cannot be read as its declared type in '
+        || array_to_string(_invalid_fields, ', ') as reason
+    from {{ ref(model) }}
+    where not {{ rv_readable() }}
+    {%- if not loop.last %}
+        union all
+    {%- endif %}
 {%- endfor %}

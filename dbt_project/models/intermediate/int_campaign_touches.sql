@@ -18,5 +18,6 @@ select
     null::text as contact_id,
     {{ rv_midnight_utc('first_contact_date') }} as touched_at
 from {{ ref('stg_olist__mqls') }}
-where {{ rv_readable() }}
+where
+    {{ rv_readable() }}
     and landing_page_id is not null

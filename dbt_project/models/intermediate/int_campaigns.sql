@@ -15,5 +15,6 @@ select distinct
     'Landing page' as channel,
     null::numeric as actual_cost
 from {{ ref('stg_olist__mqls') }}
-where {{ rv_readable() }}
+where
+    {{ rv_readable() }}
     and landing_page_id is not null

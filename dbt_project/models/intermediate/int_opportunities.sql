@@ -3,21 +3,24 @@
     won_date (METRICS.md). -#}
 with salesforce as (
     select
-        opportunity_id,
+        opportunities.opportunity_id,
         'salesforce' as source_system,
-        account_id,
+        opportunities.account_id,
         coalesce(opportunities.owner_id, named.user_id) as owner_id,
-        nullif(trim(lead_source), '') as lead_source,
-        stage_name,
-        amount,
-        created_at,
-        close_date,
-        case when is_closed then {{ rv_midnight_utc('close_date') }} end as closed_at,
-        is_closed,
-        is_won,
-        nullif(trim(win_loss_reason), '') as win_loss_reason,
+        nullif(trim(opportunities.lead_source), '') as lead_source,
+        opportunities.stage_name,
+        opportunities.amount,
+        opportunities.created_at,
+        opportunities.close_date,
+        case
+            when opportunities.is_closed
+                then {{ rv_midnight_utc('opportunities.close_date') }}
+        end as closed_at,
+        opportunities.is_closed,
+        opportunities.is_won,
+        nullif(trim(opportunities.win_loss_reason), '') as win_loss_reason,
         true as reason_delivered,
-        {{ rv_midnight_utc('last_activity_date') }} as last_activity_at
+        {{ rv_midnight_utc('opportunities.last_activity_date') }} as last_activity_at
     from {{ ref('stg_salesforce__opportunities') }} as opportunities
     left join {{ ref('int_user_names') }} as named
         on opportunities.owner_id is null and opportunities.owner_name = named.user_name

@@ -243,8 +243,9 @@ select
     cells.month != as_of.as_of_month as is_complete_month,
     case when delivery.mql_delivered then coalesce(mql_figures.mqls, 0) end as mqls,
     targets.target as mql_target,
-    case when delivery.mql_delivered then
-        round(coalesce(mql_figures.mqls, 0) / nullif(targets.target, 0), 4)
+    case
+        when delivery.mql_delivered then
+            round(coalesce(mql_figures.mqls, 0) / nullif(targets.target, 0), 4)
     end as mql_attainment,
     round(
         mql_figures.sla_met::numeric / nullif(mql_figures.sla_met + mql_figures.sla_breached, 0), 4
@@ -255,19 +256,24 @@ select
     ) as acceptance_rate,
     round(mql_figures.converted::numeric / nullif(mql_figures.mqls, 0), 4)
         as mql_to_opportunity_rate,
-    case when delivery.mql_delivered then
-        round(
-            created_figures.marketing_sourced_amount / nullif(created_figures.pipeline_amount, 0),
-            4
-        )
+    case
+        when delivery.mql_delivered then
+            round(
+                created_figures.marketing_sourced_amount
+                / nullif(created_figures.pipeline_amount, 0),
+                4
+            )
     end as marketing_sourced_pipeline_share,
-    case when delivery.mql_delivered then
-        round(
-            closed_figures.won_marketing::numeric / nullif(closed_figures.closed_marketing, 0), 4
-        )
+    case
+        when delivery.mql_delivered then
+            round(
+                closed_figures.won_marketing::numeric / nullif(closed_figures.closed_marketing, 0),
+                4
+            )
     end as win_rate_marketing_sourced,
-    case when delivery.mql_delivered then
-        round(closed_figures.won_sales::numeric / nullif(closed_figures.closed_sales, 0), 4)
+    case
+        when delivery.mql_delivered then
+            round(closed_figures.won_sales::numeric / nullif(closed_figures.closed_sales, 0), 4)
     end as win_rate_sales_sourced,
     round(
         closed_figures.closed_with_reason::numeric

@@ -60,11 +60,17 @@ opportunities as (
         opportunities.*,
         stages.stage_position
     from {{ ref('fct_opportunities') }} as opportunities
-    left join {{ ref('stage_order') }} as stages on opportunities.stage_name = stages.stage_name
+    left join {{ ref('int_stage_order') }} as stages
+        on
+            opportunities.source_system = stages.source_system
+            and opportunities.stage_name = stages.stage_name
 ),
 
 amount_required_from as (
-    select stage_position from {{ ref('stage_order') }}
+    select
+        source_system,
+        stage_position
+    from {{ ref('int_stage_order') }}
     where stage_name = '{{ var("amount_required_from_stage") }}'
 ),
 
@@ -114,7 +120,8 @@ opportunity_issues as (
         rule.rule
     from opportunities
     cross join as_of
-    cross join amount_required_from
+    left join amount_required_from
+        on opportunities.source_system = amount_required_from.source_system
     cross join
         lateral (
             values

@@ -1,0 +1,30 @@
+{#- The stage order of each source (METRICS.md, CRM hygiene rules): an org that
+    delivered its OpportunityStage extract has its own (active stages by SortOrder,
+    with their closed and won meaning); every other source has the seed stage_order,
+    Salesforce's standard stages. One row per source and stage. -#}
+with delivered as (
+    select
+        'salesforce' as source_system,
+        stage_name,
+        row_number() over (order by sort_order nulls last, stage_name) as stage_position,
+        coalesce(is_closed, false) as is_closed,
+        coalesce(is_won, false) as is_won
+    from {{ ref('stg_salesforce__opportunity_stages') }}
+    where {{ rv_readable() }} and coalesce(is_active, true) and stage_name is not null
+),
+
+sources as (
+    select distinct source as source_system from {{ source('ops', 'delivered_fields') }}
+)
+
+select * from delivered
+union all
+select
+    sources.source_system,
+    seed.stage_name,
+    seed.stage_position,
+    seed.is_closed,
+    seed.is_won
+from sources
+cross join {{ ref('stage_order') }} as seed
+where sources.source_system not in (select delivered.source_system from delivered)
