@@ -201,3 +201,25 @@ def test_the_orgs_opportunity_stages_are_its_stage_order(org, tmp_path):
         "Closed Won",
         "Closed Lost",
     ]
+
+
+def test_a_few_unreadable_records_stay_out_and_everyone_elses_figures_build(warehouse_db, tmp_path):
+    """1 bad record among 150 (under cast_failure_error_share): the build succeeds, the
+    record is left out of the marts and listed with its file, row and fields."""
+    schemas.set_up(warehouse_db, "revalign_bi_test", "x")
+    batch = tmp_path / "salesforce" / "01_20240410T000000Z"
+    batch.mkdir(parents=True)
+    rows = [f"00QEc0000{n:06d},Open,2024-03-0{1 + n % 9}T10:00:00.000Z" for n in range(149)]
+    rows.insert(70, "00QEc0000BAD001,Open,2024-02-30T10:00:00.000Z")  # no such day
+    (batch / "Lead.csv").write_text("Id,Status,CreatedDate\n" + "\n".join(rows) + "\n")
+    loader.load(warehouse_db, [batch])
+    transform.build(warehouse_db, as_of=_as_of())
+    assert query(warehouse_db, "select count(*) from marts.fct_lead_funnel") == [(149,)]
+    assert query(
+        warehouse_db,
+        "select object, file_name, row_number, fields from ops.unreadable_records",
+    ) == [("Lead", "Lead.csv", 71, ["createddate"])]
+    assert (
+        "salesforce Lead: 1 record(s) kept out of the marts: a value cannot be read as its "
+        "declared type (e.g. Lead.csv row 71); see ops.unreadable_records"
+    ) in notes.lines(warehouse_db)
