@@ -51,7 +51,9 @@
 {% macro rv_record_watermarks(inputs) -%}
     insert into ops.mart_watermarks (mart, input, loaded_through)
     values
-        ('{{ this.schema }}.{{ this.identifier }}', 'as_of', (select as_of from {{ ref('int_as_of') }}))
+        ('{{ this.schema }}.{{ this.identifier }}', 'as_of', (select as_of from {{ ref('int_as_of') }})),
+        ('{{ this.schema }}.{{ this.identifier }}', 'delivered_fields',
+            (select coalesce(max(changed_at), '-infinity') from {{ source('ops', 'delivered_fields') }}))
         {%- for name, deliveries in inputs.items() %},
         ('{{ this.schema }}.{{ this.identifier }}', '{{ name }}', (select max(_loaded_at) from {{ deliveries }}))
         {%- endfor %}
@@ -60,10 +62,11 @@
 
 {#- {name: SQL timestamptz literal} of how far this mart had read each input (and
     as_of) when it was last built; '-infinity' when unknown (everything is then
-    recomputed). Also everything_changed: whether as_of moved back or users changed
-    (teams, departments, active), when every row is recomputed. -#}
+    recomputed). Also everything_changed: whether as_of moved back, users changed
+    (teams, departments, active) or a source delivered a field it never had (or a
+    build's mapping lost one: ops.delivered_fields), when every row is recomputed. -#}
 {% macro rv_watermarks(inputs) -%}
-    {%- set names = ['as_of'] + (inputs.keys() | list) -%}
+    {%- set names = ['as_of', 'delivered_fields'] + (inputs.keys() | list) -%}
     {%- set since = {} -%}
     {%- for name in names -%}{%- do since.update({name: "'-infinity'::timestamptz"}) -%}{%- endfor -%}
     {%- if not execute -%}
@@ -83,6 +86,10 @@
             or exists (
                 select 1 from {{ inputs['users'] }}
                 where _loaded_at > {{ since['users'] }}
+            )
+            or exists (
+                select 1 from {{ source('ops', 'delivered_fields') }}
+                where changed_at > {{ since['delivered_fields'] }}
             )
     {%- endset -%}
     {%- do since.update({'everything_changed': run_query(check).rows[0][0]}) -%}

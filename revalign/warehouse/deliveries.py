@@ -139,11 +139,19 @@ def refresh(conn: ConnectionInfo, field_names: dict | None = None) -> list[Deliv
     found = compute(conn, field_names)
     with db.connect(conn) as pg, pg.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(hashtext('revalign.delivered_fields'))")
-        cur.execute("delete from ops.delivered_fields")
+        cur.execute(
+            "delete from ops.delivered_fields where source || '|' || field <> all(%s)",
+            ([f"{item.source}|{item.field}" for item in found],),
+        )
         for item in found:
             cur.execute(
                 "insert into ops.delivered_fields (source, field, delivered, columns, "
-                "object_delivered, objects, settings) values (%s, %s, %s, %s, %s, %s, %s)",
+                "object_delivered, objects, settings) values (%s, %s, %s, %s, %s, %s, %s) "
+                "on conflict (source, field) do update set delivered = excluded.delivered, "
+                "columns = excluded.columns, object_delivered = excluded.object_delivered, "
+                "objects = excluded.objects, settings = excluded.settings, changed_at = "
+                "case when ops.delivered_fields.delivered = excluded.delivered "
+                "then ops.delivered_fields.changed_at else now() end",
                 (
                     item.source,
                     item.field,

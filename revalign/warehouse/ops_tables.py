@@ -53,6 +53,10 @@ create table if not exists ops.delivered_fields (
 );
 alter table ops.delivered_fields add column if not exists objects text[] not null default '{}';
 alter table ops.delivered_fields add column if not exists settings text[] not null default '{}';
+alter table ops.delivered_fields
+    add column if not exists changed_at timestamptz not null default now();
+comment on column ops.delivered_fields.changed_at is
+    'When delivered last changed: the incremental marts recompute every row after it.';
 comment on table ops.delivered_fields is
     'Per source and funnel field (seed funnel_fields): whether any loaded file delivered a '
     'column feeding it (after salesforce_field_names); written by load and build '

@@ -90,6 +90,9 @@ def test_a_field_never_delivered_is_named_and_its_figures_are_null(org):
         "count(win_rate_sales_sourced) from marts.alignment_scorecard",
     )
     assert rows == [(rows[0][0], 0, 0, 0)]  # null, not 0
+    assert query(org, "select distinct is_marketing_sourced from marts.fct_opportunities") == [
+        (None,)
+    ]
 
 
 def test_the_org_gets_the_figures_metrics_md_defines(org):

@@ -1,7 +1,8 @@
 {#- One row per campaign (METRICS.md, Campaigns). leads, mqls, opportunities and
     pipeline_amount count the leads whose first touch was this campaign (and their
     MQLs and opportunities); won_amount is the linear-attributed won amount, the one
-    roi uses. -#}
+    roi uses. mqls is null for a campaign of a source that never delivered an MQL
+    date. -#}
 with sourced as (
     select
         funnel.source_system,
@@ -46,7 +47,9 @@ figures as (
         campaigns.actual_cost,
         coalesce(members.members, 0) as members,
         coalesce(sourced.leads, 0) as leads,
-        coalesce(sourced.mqls, 0) as mqls,
+        case
+            when coalesce(mql_field.delivered, true) then coalesce(sourced.mqls, 0)
+        end as mqls,
         coalesce(sourced.opportunities, 0) as opportunities,
         coalesce(sourced.pipeline_amount, 0) as pipeline_amount,
         coalesce(linear.attributed_amount, 0) as won_amount
@@ -63,6 +66,10 @@ figures as (
         on
             campaigns.source_system = linear.source_system
             and campaigns.campaign_id = linear.campaign_id
+    left join {{ ref('int_delivered_fields') }} as mql_field
+        on
+            campaigns.source_system = mql_field.source_system
+            and mql_field.field = 'lead.mql_at'
 )
 
 select

@@ -79,6 +79,8 @@ select
         when leads.status in {{ rv_text_list(var('rejected_statuses')) }} then 'rejected'
         when leads.is_converted or leads.status in {{ rv_text_list(var('accepted_statuses')) }}
             then 'accepted'
+        -- a source that never delivered a status: unknown, not open
+        when not coalesce(status_field.delivered, true) then null
         else 'open'
     end as acceptance_status,
     leads.is_converted,
@@ -110,3 +112,5 @@ left join {{ rows.opportunities }} as opportunities
         and leads.lead_id = opportunities.origin_lead_id
 left join first_touches
     on leads.source_system = first_touches.source_system and leads.lead_id = first_touches.lead_id
+left join {{ ref('int_delivered_fields') }} as status_field
+    on leads.source_system = status_field.source_system and status_field.field = 'lead.status'

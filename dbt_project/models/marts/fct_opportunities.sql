@@ -88,7 +88,10 @@ select
     opportunities.closed_at,
     opportunities.is_closed,
     opportunities.is_won,
-    origin_leads.mql_at is not null as is_marketing_sourced,
+    -- unknown (null) where the source never delivered an MQL date
+    case
+        when coalesce(mql_field.delivered, true) then origin_leads.mql_at is not null
+    end as is_marketing_sourced,
     influence.opportunity_id is not null as is_marketing_influenced,
     case
         when opportunities.is_closed
@@ -118,3 +121,7 @@ left join {{ ref('int_users') }} as owners
     on
         opportunities.source_system = owners.source_system
         and opportunities.owner_id = owners.user_id
+left join {{ ref('int_delivered_fields') }} as mql_field
+    on
+        opportunities.source_system = mql_field.source_system
+        and mql_field.field = 'lead.mql_at'
