@@ -72,9 +72,9 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
         " max(w.loaded_through) filter (where w.input = 'as_of') = (select as_of from"
         " intermediate.int_as_of) from ops.mart_watermarks as w group by w.mart order by 1",
     )
-    assert marks == [  # as_of and each delivery view the mart reads
-        ("marts.fct_lead_funnel", 6, True, True),
-        ("marts.fct_opportunities", 7, True, True),
+    assert marks == [  # as_of, what the sources delivered and each delivery view read
+        ("marts.fct_lead_funnel", 7, True, True),
+        ("marts.fct_opportunities", 8, True, True),
     ]
 
     transform.build(warehouse_db)  # nothing new arrived: nothing changes
