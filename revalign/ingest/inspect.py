@@ -137,22 +137,15 @@ def report(found: list[ObjectDelivery]) -> list[str]:
             if not figures and not applies and not declared_field.custom_field:
                 quiet.append(name)
                 continue
-            consequence = _consequence(figures, applies)
+            consequence = deliveries.consequences(
+                list(dict.fromkeys(figures)), list(dict.fromkeys(applies))
+            )
             lines.append(f"  missing {name}" + (f": {consequence}" if consequence else ""))
             if declared_field.custom_field:
                 lines.extend(_suggestions(item, declared_field))
         if quiet:
             lines.append(f"  missing, used by no figure: {', '.join(quiet)}")
     return lines
-
-
-def _consequence(figures: list[str], applies: list[str]) -> str:
-    parts = []
-    if figures:
-        parts.append(f"{', '.join(dict.fromkeys(figures))} empty")
-    if applies:
-        parts.append(f"{', '.join(dict.fromkeys(applies))} not applicable")
-    return "; ".join(parts)
 
 
 def _suggestions(item: ObjectDelivery, wanted: sources.Field) -> list[str]:

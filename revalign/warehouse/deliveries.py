@@ -199,25 +199,26 @@ def never_delivered(found: list[Delivery]) -> list[str]:
             missing_objects.setdefault((item.source, item.objects), []).append(item)
             continue
         described = words.get(item.field, {"words": item.field, "figures": []})
-        consequences = _consequences(described["figures"], rules.get(item.field, []))
-        if not consequences:
+        said = consequences(described["figures"], rules.get(item.field, []))
+        if not said:
             continue
         line = f"{item.source}: no {described['words']} delivered ({', '.join(item.columns)})"
-        line += ": " + consequences
+        line += ": " + said
         if item.settings:
             line += f"; map it with {' or '.join(dict.fromkeys(item.settings))}"
         lines.append(line)
     for (source, objects), items in missing_objects.items():
         figures = [f for i in items for f in words.get(i.field, {"figures": []})["figures"]]
         applies = [r for i in items for r in rules.get(i.field, [])]
-        consequences = _consequences(list(dict.fromkeys(figures)), list(dict.fromkeys(applies)))
-        if consequences:
+        said = consequences(list(dict.fromkeys(figures)), list(dict.fromkeys(applies)))
+        if said:
             names = " or ".join(f"{o}.csv" for o in objects)
-            lines.append(f"{source}: no {names} delivered yet: {consequences}")
+            lines.append(f"{source}: no {names} delivered yet: {said}")
     return lines
 
 
-def _consequences(figures: list[str], applies: list[str]) -> str:
+def consequences(figures: list[str], applies: list[str]) -> str:
+    """'<figures> are empty; <rules> not applicable', each part when it has names."""
     parts = []
     if figures:
         parts.append(f"{', '.join(figures)} {'is' if len(figures) == 1 else 'are'} empty")
