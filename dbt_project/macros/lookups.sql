@@ -45,3 +45,14 @@
     {{ rv_rows_by_key(ref('int_campaign_touches'), 'contact_id', people) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- SQL: a record's owner id; where a report export gave only the owner's name, the
+    id of the one user of that name (int_user_names). A scalar subquery, evaluated
+    only for a record without an owner id: a join here would be rebuilt for every key
+    the incremental marts look up (rv_rows_by_key). -#}
+{% macro rv_owner_id(owner_id, owner_name) -%}
+    coalesce({{ owner_id }}, (
+        select named.user_id from {{ ref('int_user_names') }} as named
+        where named.user_name = {{ owner_name }}
+    ))
+{%- endmacro %}

@@ -6,11 +6,9 @@ select
     'task' as activity_type,
     activities.who_id,
     activities.what_id,
-    coalesce(activities.owner_id, named.user_id) as owner_id,
+    {{ rv_owner_id('activities.owner_id', 'activities.owner_name') }} as owner_id,
     activities.created_at
 from {{ ref('stg_salesforce__tasks') }} as activities
-left join {{ ref('int_user_names') }} as named
-    on activities.owner_id is null and activities.owner_name = named.user_name
 where {{ rv_readable('activities') }}
 union all
 select
@@ -19,9 +17,7 @@ select
     'event' as activity_type,
     activities.who_id,
     activities.what_id,
-    coalesce(activities.owner_id, named.user_id) as owner_id,
+    {{ rv_owner_id('activities.owner_id', 'activities.owner_name') }} as owner_id,
     activities.created_at
 from {{ ref('stg_salesforce__events') }} as activities
-left join {{ ref('int_user_names') }} as named
-    on activities.owner_id is null and activities.owner_name = named.user_name
 where {{ rv_readable('activities') }}

@@ -10,7 +10,7 @@ with salesforce as (
         leads.lead_id,
         'salesforce' as source_system,
         nullif(trim(leads.lead_source), '') as lead_source,
-        coalesce(leads.owner_id, named.user_id) as owner_id,
+        {{ rv_owner_id('leads.owner_id', 'leads.owner_name') }} as owner_id,
         leads.status,
         leads.created_at,
         leads.mql_at,
@@ -26,8 +26,6 @@ with salesforce as (
         true as email_delivered,
         true as owner_delivered
     from {{ ref('stg_salesforce__leads') }} as leads
-    left join {{ ref('int_user_names') }} as named
-        on leads.owner_id is null and leads.owner_name = named.user_name
     where {{ rv_readable('leads') }}
 ),
 

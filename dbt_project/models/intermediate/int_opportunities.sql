@@ -6,7 +6,7 @@ with salesforce as (
         opportunities.opportunity_id,
         'salesforce' as source_system,
         opportunities.account_id,
-        coalesce(opportunities.owner_id, named.user_id) as owner_id,
+        {{ rv_owner_id('opportunities.owner_id', 'opportunities.owner_name') }} as owner_id,
         nullif(trim(opportunities.lead_source), '') as lead_source,
         opportunities.stage_name,
         opportunities.amount,
@@ -22,8 +22,6 @@ with salesforce as (
         true as reason_delivered,
         {{ rv_midnight_utc('opportunities.last_activity_date') }} as last_activity_at
     from {{ ref('stg_salesforce__opportunities') }} as opportunities
-    left join {{ ref('int_user_names') }} as named
-        on opportunities.owner_id is null and opportunities.owner_name = named.user_name
     where {{ rv_readable('opportunities') }}
 ),
 
