@@ -52,6 +52,21 @@ def _unknown_stages(conn: ConnectionInfo) -> list[str]:
         by_source.setdefault(source, []).append(f"{stage!r} ({count})")
     found = []
     judges = ", ".join(deliveries.rules_by_field().get("opportunity.stage_name", []))
+    required_from = deliveries.dbt_var("amount_required_from_stage")
+    lacking = _query(
+        conn,
+        "select distinct orders.source_system from intermediate.int_stage_order as orders "
+        "where orders.source_system in (select source_system from marts.fct_opportunities) "
+        "and not exists (select from intermediate.int_stage_order as same where "
+        "same.source_system = orders.source_system and same.stage_name = "
+        f"{_literal(required_from)})",
+    )
+    for (source,) in lacking:
+        found.append(
+            f"{source}: its stage order has no stage {required_from!r} "
+            f"(amount_required_from_stage): {judges} cannot judge its opportunities; set "
+            "amount_required_from_stage in dbt_project.yml to one of its stages"
+        )
     for source, stages in by_source.items():
         more = len(stages) - SHOWN_STAGES
         shown = ", ".join(stages[:SHOWN_STAGES]) + (f" and {more} more" if more > 0 else "")
@@ -61,6 +76,10 @@ def _unknown_stages(conn: ConnectionInfo) -> list[str]:
             "order) or add the stages to dbt_project/seeds/stage_order.csv"
         )
     return found
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _unreadable(conn: ConnectionInfo) -> list[str]:
