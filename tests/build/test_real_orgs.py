@@ -206,6 +206,20 @@ def test_the_orgs_opportunity_stages_are_its_stage_order(org, tmp_path):
         "Closed Won",
         "Closed Lost",
     ]
+    # the org retires the stage amounts are required from: the rule cannot judge, and says so
+    later = tmp_path / "salesforce" / "03_20240412T000000Z"
+    later.mkdir(parents=True)
+    (later / "OpportunityStage.csv").write_text(
+        "Id,MasterLabel,SortOrder,IsActive,IsClosed,IsWon,LastModifiedDate\n"
+        "01JEc00000STG02,Needs Analysis,2,false,false,false,2024-04-12T00:00:00Z\n"
+    )
+    loader.load(org, [later])
+    transform.build(org, as_of=_as_of(), variables=MAPPING)
+    assert (
+        "salesforce: its stage order has no stage 'Needs Analysis' (amount_required_from_stage): "
+        "opportunity_missing_amount cannot judge its opportunities; set "
+        "amount_required_from_stage in dbt_project.yml to one of its stages"
+    ) in notes.lines(org)
 
 
 def test_a_few_unreadable_records_stay_out_and_everyone_elses_figures_build(warehouse_db, tmp_path):
@@ -228,17 +242,3 @@ def test_a_few_unreadable_records_stay_out_and_everyone_elses_figures_build(ware
         "salesforce Lead: 1 record(s) kept out of the marts: a value cannot be read as its "
         "declared type (e.g. Lead.csv row 71); see ops.unreadable_records"
     ) in notes.lines(warehouse_db)
-    # the org retires the stage amounts are required from: the rule cannot judge, and says so
-    later = tmp_path / "salesforce" / "03_20240412T000000Z"
-    later.mkdir(parents=True)
-    (later / "OpportunityStage.csv").write_text(
-        "Id,MasterLabel,SortOrder,IsActive,IsClosed,IsWon,LastModifiedDate\n"
-        "01JEc00000STG02,Needs Analysis,2,false,false,false,2024-04-12T00:00:00Z\n"
-    )
-    loader.load(org, [later])
-    transform.build(org, as_of=_as_of(), variables=MAPPING)
-    assert (
-        "salesforce: its stage order has no stage 'Needs Analysis' (amount_required_from_stage): "
-        "opportunity_missing_amount cannot judge its opportunities; set "
-        "amount_required_from_stage in dbt_project.yml to one of its stages"
-    ) in notes.lines(org)
