@@ -5,7 +5,7 @@
 - opportunity stages that are not in their source's stage order (``int_stage_order``:
   the org's OpportunityStage extract, else the seed ``stage_order``), with their
   counts: the rules that read the stage (seed ``hygiene_rules``) cannot judge those
-  opportunities;
+  opportunities; and a stage order without ``amount_required_from_stage``;
 - records kept out of the marts for values that could not be read
   (``ops.unreadable_records``), per source and object.
 """
@@ -23,17 +23,27 @@ SHOWN_STAGES = 5
 def lines(conn: ConnectionInfo) -> list[str]:
     """The notes, one line each; none before anything was loaded or built."""
     found = deliveries.never_delivered(deliveries.stored(conn))
-    return [*found, *_unknown_stages(conn), *_unreadable(conn)]
+    return [
+        *found,
+        *_stage_orders_without_required_stage(conn),
+        *_unknown_stages(conn),
+        *_unreadable(conn),
+    ]
 
 
-def _query(conn: ConnectionInfo, statement: str) -> list[tuple]:
+def _query(conn: ConnectionInfo, statement: str, params: tuple = ()) -> list[tuple]:
     """Rows of a query over built models; none while they do not exist yet."""
     with db.connect(conn) as pg, pg.cursor() as cur:
         try:
-            cur.execute(statement)
+            cur.execute(statement, params or None)
         except psycopg2.errors.UndefinedTable:
             return []
         return cur.fetchall()
+
+
+def _stage_judges() -> str:
+    """The rules that read an opportunity's stage (seed hygiene_rules)."""
+    return ", ".join(deliveries.rules_by_field().get("opportunity.stage_name", []))
 
 
 def _unknown_stages(conn: ConnectionInfo) -> list[str]:
@@ -51,35 +61,34 @@ def _unknown_stages(conn: ConnectionInfo) -> list[str]:
     for source, stage, count in rows:
         by_source.setdefault(source, []).append(f"{stage!r} ({count})")
     found = []
-    judges = ", ".join(deliveries.rules_by_field().get("opportunity.stage_name", []))
+    for source, stages in by_source.items():
+        more = len(stages) - SHOWN_STAGES
+        shown = ", ".join(stages[:SHOWN_STAGES]) + (f" and {more} more" if more > 0 else "")
+        found.append(
+            f"{source}: stage(s) not in the stage order: {shown}; {_stage_judges()} cannot "
+            "judge those opportunities: deliver the org's OpportunityStage extract (its "
+            "stage order) or add the stages to dbt_project/seeds/stage_order.csv"
+        )
+    return found
+
+
+def _stage_orders_without_required_stage(conn: ConnectionInfo) -> list[str]:
+    """Sources with opportunities whose stage order lacks amount_required_from_stage."""
     required_from = deliveries.dbt_var("amount_required_from_stage")
     lacking = _query(
         conn,
         "select distinct orders.source_system from intermediate.int_stage_order as orders "
         "where orders.source_system in (select source_system from marts.fct_opportunities) "
         "and not exists (select from intermediate.int_stage_order as same where "
-        "same.source_system = orders.source_system and same.stage_name = "
-        f"{_literal(required_from)})",
+        "same.source_system = orders.source_system and same.stage_name = %s)",
+        (required_from,),
     )
-    for (source,) in lacking:
-        found.append(
-            f"{source}: its stage order has no stage {required_from!r} "
-            f"(amount_required_from_stage): {judges} cannot judge its opportunities; set "
-            "amount_required_from_stage in dbt_project.yml to one of its stages"
-        )
-    for source, stages in by_source.items():
-        more = len(stages) - SHOWN_STAGES
-        shown = ", ".join(stages[:SHOWN_STAGES]) + (f" and {more} more" if more > 0 else "")
-        found.append(
-            f"{source}: stage(s) not in the stage order: {shown}; {judges} cannot judge "
-            "those opportunities: deliver the org's OpportunityStage extract (its stage "
-            "order) or add the stages to dbt_project/seeds/stage_order.csv"
-        )
-    return found
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return [
+        f"{source}: its stage order has no stage {required_from!r} "
+        f"(amount_required_from_stage): {_stage_judges()} cannot judge its opportunities; "
+        "set amount_required_from_stage in dbt_project.yml to one of its stages"
+        for (source,) in lacking
+    ]
 
 
 def _unreadable(conn: ConnectionInfo) -> list[str]:

@@ -29,6 +29,7 @@ class Rejected:
     line: int
     reason: str
     raw: str
+    fields: int | None = None  # a record of the wrong width: how many fields it had
 
 
 #: The csv module's own ceiling, as a multiple of the configured field limit: it bounds
@@ -107,7 +108,8 @@ def careful_records(
             yield Rejected(start, "bytes that are not UTF-8", _text([raw]))
             continue
         if len(row) != width:
-            yield Rejected(start, f"{len(row)} fields where the header has {width}", raw)
+            reason = f"{len(row)} fields where the header has {width}"
+            yield Rejected(start, reason, raw, fields=len(row))
             continue
         longest = max(range(width), key=lambda i: len(row[i]))
         if len(row[longest]) > max_chars:

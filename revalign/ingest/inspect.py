@@ -74,12 +74,8 @@ def _read(path: Path, item: ObjectDelivery) -> None:
     if item.decl is None:
         item.rows += _count_records(path)
         return
-    columns = []
-    for name in header:
-        column = raw_column(name)
-        if column not in {raw_column(f.name) for f in item.decl.fields}:
-            column = item.decl.api_name(name) or column
-        columns.append(column)
+    columns = [item.decl.column_for(name)[0] for name in header]
+    for column, name in zip(columns, header, strict=True):
         item.columns.setdefault(column, name)
     limit = settings.max_field_chars()
     for number, record in enumerate(csv_records.careful_records(path, header, limit)):
@@ -205,19 +201,21 @@ def _name_score(wanted: sources.Field, header: str) -> float:
 def _readable_share(kind: str, values: list[str]) -> float:
     if not values:
         return 0.0
-    good = 0
-    for value in values:
+    return sum(_reads_as(kind, value) for value in values) / len(values)
+
+
+def _reads_as(kind: str, value: str) -> bool:
+    """Whether a value reads as the type: dates and times in any form a report writes,
+    day or month first."""
+    readers = (
+        [lambda v, order=order: report_exports.local_datetime(v, order) for order in ("MDY", "DMY")]
+        if kind in ("timestamp", "date")
+        else [lambda v: sources.parse_value(kind, v)]
+    )
+    for read in readers:
         try:
-            if kind in ("timestamp", "date"):
-                report_exports.local_datetime(value, "MDY")
-            else:
-                sources.parse_value(kind, value)
-            good += 1
+            read(value)
         except ValueError:
-            try:
-                if kind in ("timestamp", "date"):
-                    report_exports.local_datetime(value, "DMY")
-                    good += 1
-            except ValueError:
-                pass
-    return good / len(values)
+            continue
+        return True
+    return False

@@ -165,15 +165,9 @@ def file_sha256(path: Path) -> str:
 
 def _check_header(header: list[str], decl: sources.SourceObject) -> tuple[list[str], bool]:
     """The raw column of each header name, and whether any was a report label."""
-    declared = {raw_column(f.name) for f in decl.fields}
-    columns, labelled = [], False
-    for name in header:
-        column = raw_column(name)
-        if column not in declared:
-            api_name = decl.api_name(name)
-            if api_name is not None:
-                column, labelled = api_name, True
-        columns.append(column)
+    mapped = [decl.column_for(name) for name in header]
+    columns = [column for column, _ in mapped]
+    labelled = any(label for _, label in mapped)
     for position, column in enumerate(columns, start=1):
         if not column:
             raise HeaderError(f"column {position} of the header has no name")

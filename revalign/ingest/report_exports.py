@@ -146,7 +146,7 @@ def typed_records(
     pending: list[Rejected] = []
     for record in records:
         if isinstance(record, Rejected):
-            if record.reason.startswith(f"{_FOOTER_WIDTH} fields where"):
+            if record.fields == _FOOTER_WIDTH:
                 pending.append(record)
                 continue
             yield from pending

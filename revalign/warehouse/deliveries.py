@@ -166,8 +166,10 @@ def refresh(conn: ConnectionInfo, field_names: dict | None = None) -> list[Deliv
 
 
 def stored(conn: ConnectionInfo) -> list[Delivery]:
-    """What the last load or build worked out (with that build's field-name mapping)."""
-    ops_tables.ensure(conn)
+    """What the last load or build worked out (with that build's field-name mapping).
+
+    The ops tables exist by then: load, build and check each ensure them first.
+    """
     with db.connect(conn) as pg, pg.cursor() as cur:
         cur.execute(
             "select source, field, objects, columns, settings, delivered, object_delivered "

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -55,13 +55,25 @@ class SourceObject:
         """The preferred modified-at field (SystemModstamp for Salesforce)."""
         return self.cursors[0] if self.cursors else None
 
-    def api_name(self, header: str) -> str | None:
-        """The raw column of a delivered header that is a report label of a declared field."""
-        wanted = " ".join(header.split()).lower()
-        for candidate in self.fields:
-            if any(wanted == label.lower() for label in candidate.labels):
-                return raw_column(candidate.name)
-        return None
+    @cached_property
+    def _raw_columns(self) -> frozenset[str]:
+        return frozenset(raw_column(f.name) for f in self.fields)
+
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        return {
+            label.lower(): raw_column(f.name) for f in reversed(self.fields) for label in f.labels
+        }
+
+    def column_for(self, header: str) -> tuple[str, bool]:
+        """The raw column of a delivered header, and whether the header was a report label:
+        a declared API name (case ignored) or an unknown column as itself, a declared
+        field's label (``Lead ID``) as that field's API name."""
+        column = raw_column(header)
+        if column in self._raw_columns:
+            return column, False
+        label = self._labels.get(" ".join(header.split()).lower())
+        return (label, True) if label is not None else (column, False)
 
     def matches(self, filename: str) -> bool:
         return any(fnmatch.fnmatchcase(filename, pattern) for pattern in self.files)
