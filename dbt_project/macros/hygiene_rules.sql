@@ -27,13 +27,14 @@
 {%- endmacro %}
 
 {#- The records each value of the seed's applies_to stands for (METRICS.md), as a
-    condition over a row of `records` (record_type, mql_at, acceptance_status,
-    is_closed). -#}
+    condition over a row of `records` (record_type, person_type, mql_at,
+    acceptance_status, is_closed). A lead rule applies to persons of both types; a
+    rejected lead is a lead (its reason field is a lead's). -#}
 {% macro rv_hygiene_population(applies_to, records='records') -%}
     {%- set populations = {
         'lead': records ~ ".record_type = 'lead'",
         'mql': records ~ ".record_type = 'lead' and " ~ records ~ ".mql_at is not null",
-        'rejected_lead': records ~ ".record_type = 'lead' and " ~ records ~ ".acceptance_status = 'rejected'",
+        'rejected_lead': records ~ ".record_type = 'lead' and " ~ records ~ ".person_type = 'lead' and " ~ records ~ ".acceptance_status = 'rejected'",
         'open_opportunity': records ~ ".record_type = 'opportunity' and not " ~ records ~ ".is_closed",
         'closed_opportunity': records ~ ".record_type = 'opportunity' and " ~ records ~ ".is_closed",
     } -%}

@@ -29,6 +29,8 @@
 {% macro rv_lead_funnel_inputs() -%}
     {{ return({
         'leads': ref('int_lead_deliveries'),
+        'contacts': ref('int_contact_deliveries'),
+        'roles': ref('int_contact_role_deliveries'),
         'activities': ref('int_activity_deliveries'),
         'touches': ref('int_campaign_touch_deliveries'),
         'opportunities': ref('int_opportunity_deliveries'),
@@ -42,6 +44,8 @@
         'changes': ref('int_opportunity_change_deliveries'),
         'activities': ref('int_activity_deliveries'),
         'leads': ref('int_lead_deliveries'),
+        'contacts': ref('int_contact_deliveries'),
+        'roles': ref('int_contact_role_deliveries'),
         'touches': ref('int_campaign_touch_deliveries'),
         'users': ref('int_user_deliveries'),
     }) }}
@@ -153,7 +157,7 @@
     }) }}
     {%- endif -%}
     {{ return({
-        'leads': ref('int_leads'),
+        'leads': ref('int_persons'),
         'activities': ref('int_activities'),
         'touches': ref('int_campaign_touches'),
         'opportunities': ref('int_opportunities'),
@@ -166,6 +170,8 @@
     {{ return({
         'opportunities': 'rv_opportunities_rows',
         'leads': 'rv_opportunities_origin_leads',
+        'contacts': 'rv_opportunities_origin_contacts',
+        'roles': 'rv_opportunities_roles',
         'touches': 'rv_opportunities_touches',
         'activities': 'rv_opportunities_activities',
         'changes': 'rv_opportunities_changes',
@@ -174,6 +180,8 @@
     {{ return({
         'opportunities': ref('int_opportunities'),
         'leads': ref('int_leads'),
+        'contacts': ref('int_contacts'),
+        'roles': ref('int_contact_roles'),
         'touches': ref('int_campaign_touches'),
         'activities': ref('int_activities'),
         'changes': ref('int_opportunity_changes'),
@@ -191,7 +199,7 @@
     {%- set opportunities -%}
         select source_system, converted_opportunity_id as key from {{ rows.leads }}
     {%- endset -%}
-    {{ rv_temp_table(rows.leads, rv_rows_by_key(ref('int_leads'), 'lead_id',
+    {{ rv_temp_table(rows.leads, rv_rows_by_key(ref('int_persons'), 'lead_id',
         'select source_system, lead_id as key from rv_lead_funnel_changed', every_row)) }}
     {{ rv_temp_table(rows.activities, rv_rows_by_key(ref('int_activities'), 'who_id', people, every_row)) }}
     {{ rv_temp_table(rows.touches, rv_touches_of_leads(rows.leads, every_row)) }}
@@ -199,8 +207,9 @@
 {%- endmacro %}
 
 {#- Statements staging the rows of the opportunities in rv_opportunities_changed: the
-    opportunity, its origin lead and that lead's campaign touches, its activities
-    and its history (every row of each when every_row). -#}
+    opportunity, its origin lead, its contact roles and origin contact, the campaign
+    touches of its people, its activities and its history (every row of each when
+    every_row). -#}
 {% macro rv_stage_opportunity_rows(every_row) -%}
     {%- set rows = rv_opportunity_rows() -%}
     {%- set ids -%}
@@ -210,14 +219,24 @@
         'select source_system, opportunity_id as key from rv_opportunities_changed', every_row)) }}
     {{ rv_temp_table(rows.leads, rv_rows_by_key(ref('int_leads'), 'lead_id',
         'select source_system, origin_lead_id as key from ' ~ rows.opportunities, every_row)) }}
-    {{ rv_temp_table(rows.touches, rv_touches_of_leads(rows.leads, every_row)) }}
+    {{ rv_temp_table(rows.roles, rv_rows_by_key(ref('int_contact_roles'), 'opportunity_id', ids, every_row)) }}
+    {{ rv_temp_table(rows.contacts, rv_rows_by_key(ref('int_contacts'), 'contact_id',
+        'select source_system, origin_contact_id as key from ' ~ rows.opportunities, every_row)) }}
+    {%- set people -%}
+        select source_system, person_id as key from ({{ rv_lead_people(rows.leads) }}) as people
+        union all
+        select source_system, contact_id from {{ rows.roles }}
+    {%- endset %}
+    {{ rv_temp_table(rows.touches, rv_touches_of_people(people, every_row)) }}
     {{ rv_temp_table(rows.activities, rv_rows_by_key(ref('int_activities'), 'what_id', ids, every_row)) }}
     {{ rv_temp_table(rows.changes, rv_rows_by_key(ref('int_opportunity_changes'), 'opportunity_id', ids, every_row)) }}
 {%- endmacro %}
 
 {#- Pre-hook of fct_lead_funnel: the temporary table rv_lead_funnel_changed of
-    (source_system, lead_id) of the leads an incremental build recomputes, and
-    rv_lead_funnel_delivered of the leads delivered since the last build
+    (source_system, lead_id) of the persons an incremental build recomputes (their
+    record, activities, campaign touches, contact roles or opportunity changed), and
+    rv_lead_funnel_delivered of the persons delivered since the last build (with the
+    converted contacts of changed leads, which stop or start being persons)
     (rv_drop_missing); then the rows of those leads (rv_stage_lead_funnel_rows).
     When everything changed, every row of the mart counts as delivered and every
     lead's rows are staged. -#}
@@ -230,12 +249,34 @@
     {#- every row is recomputed (rv_stage_lead_funnel_rows) and checked for deletion -#}
     {{ rv_temp_table('rv_lead_funnel_delivered', 'select source_system, lead_id as record_id from ' ~ this) }}
     {%- else -%}
+    {%- set opportunities -%}
+        select source_system, opportunity_id as key
+        from ({{ rv_delivered_since(inputs['opportunities'], since['opportunities'], 'source_system, opportunity_id') }}) as opportunities
+    {%- endset -%}
     {%- set touched_people -%}
         select activities.source_system, activities.who_id as person_id
         from ({{ rv_changed_versions(inputs['activities'], since['activities']) }}) as activities
         where activities.who_id is not null
         union
         {{ rv_changed_touch_people(inputs, since) }}
+        union
+        -- a contact role added, moved or removed: its contact's opportunity
+        select roles.source_system, roles.contact_id
+        from ({{ rv_changed_versions(inputs['roles'], since['roles']) }}) as roles
+        union
+        -- an opportunity changed (created, deleted): the contacts with a role on it
+        select roles.source_system, roles.contact_id
+        from ({{ rv_rows_by_key(ref('int_contact_roles'), 'opportunity_id', opportunities) }}) as roles
+    {%- endset -%}
+    {%- set delivered -%}
+        {{ rv_delivered_since(inputs['leads'], since['leads'], 'source_system, lead_id as record_id') }}
+        union
+        {{ rv_delivered_since(inputs['contacts'], since['contacts'], 'source_system, contact_id') }}
+        union
+        -- the converted contact of a lead is no person of its own, unless that lead is gone
+        select leads.source_system, leads.converted_contact_id
+        from ({{ rv_changed_versions(inputs['leads'], since['leads']) }}) as leads
+        where leads.converted_contact_id is not null
     {%- endset -%}
     {%- set changed_ids -%}
         select source_system, record_id as key from rv_lead_funnel_delivered
@@ -245,12 +286,8 @@
     {%- set contacts -%}
         select source_system, person_id as key from rv_lead_funnel_people
     {%- endset -%}
-    {%- set opportunities -%}
-        select source_system, opportunity_id as key
-        from ({{ rv_delivered_since(inputs['opportunities'], since['opportunities'], 'source_system, opportunity_id') }}) as opportunities
-    {%- endset -%}
     {%- set changed -%}
-        select source_system, lead_id from ({{ rv_rows_by_key(ref('int_leads'), 'lead_id', changed_ids) }}) as leads
+        select source_system, lead_id from ({{ rv_rows_by_key(ref('int_persons'), 'lead_id', changed_ids) }}) as leads
         union
         select source_system, lead_id
         from ({{ rv_rows_by_key(ref('int_leads'), 'converted_contact_id', contacts) }}) as leads
@@ -261,7 +298,7 @@
         -- their SLA status moves with as_of
         select source_system, lead_id from {{ this }} where sla_status = 'pending'
     {%- endset -%}
-    {{ rv_temp_table('rv_lead_funnel_delivered', rv_delivered_since(inputs['leads'], since['leads'], 'source_system, lead_id as record_id')) }}
+    {{ rv_temp_table('rv_lead_funnel_delivered', delivered) }}
     {{ rv_temp_table('rv_lead_funnel_people', touched_people) }}
     {{ rv_temp_table('rv_lead_funnel_changed', changed) }}
     {%- endif %}
@@ -288,6 +325,10 @@
     {%- set people -%}
         select source_system, person_id as key from rv_opportunities_people
     {%- endset -%}
+    {%- set changed_contacts -%}
+        select source_system, contact_id
+        from ({{ rv_delivered_since(inputs['contacts'], since['contacts'], 'source_system, contact_id') }}) as contacts
+    {%- endset -%}
     {%- set touched_opportunities -%}
         select activities.source_system, activities.what_id as opportunity_id
         from ({{ rv_changed_versions(inputs['activities'], since['activities']) }}) as activities
@@ -305,6 +346,14 @@
         union
         select source_system, converted_opportunity_id
         from ({{ rv_rows_by_key(ref('int_leads'), 'converted_contact_id', people) }}) as leads
+        union
+        -- a role added, moved or removed (its people, its origin contact)
+        select roles.source_system, roles.opportunity_id
+        from ({{ rv_changed_versions(inputs['roles'], since['roles']) }}) as roles
+        union
+        -- a contact with a role on it touched, changed (MQL date) or deleted
+        select roles.source_system, roles.opportunity_id
+        from ({{ rv_rows_by_key(ref('int_contact_roles'), 'contact_id', people ~ ' union all ' ~ changed_contacts) }}) as roles
     {%- endset -%}
     {%- set touched -%}
         select source_system, opportunity_id as key

@@ -66,15 +66,7 @@
             touches.campaign_id,
             touches.touched_at
         from ({{ rv_lead_people(leads) }}) as people
-        inner join (
-            select touch_id, source_system, campaign_id, touched_at, lead_id as person_id
-            from {{ touches or ref('int_campaign_touches') }}
-            where lead_id is not null
-            union all
-            select touch_id, source_system, campaign_id, touched_at, contact_id as person_id
-            from {{ touches or ref('int_campaign_touches') }}
-            where contact_id is not null
-        ) as touches
+        inner join ({{ rv_touches_by_person(touches or ref('int_campaign_touches')) }}) as touches
             on people.source_system = touches.source_system and people.person_id = touches.person_id
     ) as lead_touches
 {% endmacro %}

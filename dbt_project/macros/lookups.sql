@@ -34,12 +34,18 @@
     those naming one of their people as lead or contact; every touch when
     every_row. -#}
 {% macro rv_touches_of_leads(leads, every_row=false) -%}
-    {%- if every_row -%}
-    select * from {{ ref('int_campaign_touches') }}
-    {%- else -%}
     {%- set people -%}
         select source_system, person_id as key from ({{ rv_lead_people(leads) }}) as people
     {%- endset -%}
+    {{ rv_touches_of_people(people, every_row) }}
+{%- endmacro %}
+
+{#- Query: the campaign touches naming, as lead or contact, a person of the query
+    `people` (source_system, key); every touch when every_row. -#}
+{% macro rv_touches_of_people(people, every_row=false) -%}
+    {%- if every_row -%}
+    select * from {{ ref('int_campaign_touches') }}
+    {%- else -%}
     {{ rv_rows_by_key(ref('int_campaign_touches'), 'lead_id', people) }}
     union
     {{ rv_rows_by_key(ref('int_campaign_touches'), 'contact_id', people) }}

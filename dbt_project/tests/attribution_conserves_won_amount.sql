@@ -1,7 +1,8 @@
 {#- METRICS.md: per attribution model, the attributed amounts over all campaigns sum
-    exactly to the won amount of the opportunities with at least one touch before
-    they were created (the marketing-influenced won opportunities with an origin
-    lead). Returns the models that do not. -#}
+    exactly to the won amount of the opportunities that model credits: for the touch
+    models, those with at least one touch of their people before they were created
+    (the marketing-influenced won opportunities); for primary_campaign, those with a
+    Primary Campaign Source. Returns the models that do not. -#}
 with attributed as (
     select
         attribution_model,
@@ -10,16 +11,34 @@ with attributed as (
     group by attribution_model
 ),
 
-touched as (
-    select coalesce(sum(round(coalesce(amount, 0), 2)), 0) as won_amount
-    from {{ ref('fct_opportunities') }}
-    where is_won and is_marketing_influenced and origin_lead_id is not null
+credited as (
+    select
+        models.attribution_model,
+        coalesce(sum(round(coalesce(opportunities.amount, 0), 2)), 0) as won_amount
+    from (
+        values ('first_touch'), ('last_touch'), ('linear'), ('primary_campaign')
+    ) as models (attribution_model)
+    left join {{ ref('fct_opportunities') }} as opportunities
+        on
+            opportunities.is_won
+            and case
+                -- a Primary Campaign Source that is a campaign of the warehouse
+                when models.attribution_model = 'primary_campaign'
+                    then exists (
+                        select 1 from {{ ref('int_campaigns') }} as campaigns
+                        where
+                            campaigns.source_system = opportunities.source_system
+                            and campaigns.campaign_id = opportunities.primary_campaign_id
+                    )
+                else opportunities.is_marketing_influenced
+            end
+    group by models.attribution_model
 )
 
 select
     attributed.attribution_model,
     attributed.attributed_amount,
-    touched.won_amount
+    credited.won_amount
 from attributed
-cross join touched
-where attributed.attributed_amount != touched.won_amount
+inner join credited on attributed.attribution_model = credited.attribution_model
+where attributed.attributed_amount != credited.won_amount

@@ -283,16 +283,19 @@ def run(
 
 
 def rules_not_applicable(conn: ConnectionInfo) -> dict[str, str]:
-    """Per hygiene rule, the sources it does not apply to and the fields they never
-    delivered (dbt's int_rules_not_applicable), in words."""
+    """Per hygiene rule, the sources (and person types: a lead rule may apply to a
+    source's leads and not its contacts) it does not apply to and the fields they
+    never delivered (dbt's int_rules_not_applicable), in words."""
     with db.connect(conn) as pg, pg.cursor() as cur:
         cur.execute(
-            "select rule, source_system, missing_fields "
-            "from intermediate.int_rules_not_applicable order by rule, source_system"
+            "select rule, source_system, person_type, missing_fields "
+            "from intermediate.int_rules_not_applicable "
+            "order by rule, source_system, person_type nulls first"
         )
         missing: dict[str, list[str]] = {}
-        for rule, source, fields in cur.fetchall():
-            missing.setdefault(rule, []).append(f"{source} never delivered {', '.join(fields)}")
+        for rule, source, person_type, fields in cur.fetchall():
+            whose = f"{source} ({person_type}s)" if person_type else source
+            missing.setdefault(rule, []).append(f"{whose} never delivered {', '.join(fields)}")
     return {rule: "; ".join(found) for rule, found in missing.items()}
 
 

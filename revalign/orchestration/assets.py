@@ -32,6 +32,7 @@ MARTS = (
     "alignment_scorecard",
     "crm_hygiene_issues",
     "owner_hygiene_scorecard",
+    "account_funnel",
 )
 
 

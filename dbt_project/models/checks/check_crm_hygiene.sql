@@ -19,15 +19,17 @@ with issues as (
 not_applicable as (
     select
         source_system,
+        person_type,
         array_agg(rule) as rules
     from {{ ref('int_rules_not_applicable') }}
-    group by source_system
+    group by source_system, person_type
 ),
 
 records as (
     select
         'lead' as record_type,
         lead_id as record_id,
+        person_type,
         source_system,
         mql_at,
         acceptance_status,
@@ -37,6 +39,7 @@ records as (
     select
         'opportunity' as record_type,
         opportunity_id as record_id,
+        null::text as person_type,
         source_system,
         null::timestamptz as mql_at,
         null::text as acceptance_status,
@@ -62,4 +65,6 @@ left join issues -- noqa: ST11
         and records.record_id = issues.record_id
         and records.source_system = issues.source_system
 left join not_applicable -- noqa: ST11
-    on records.source_system = not_applicable.source_system
+    on
+        records.source_system = not_applicable.source_system
+        and records.person_type is not distinct from not_applicable.person_type

@@ -1,4 +1,5 @@
-{#- Leads of every source in one shape. Emails stay out of it: email_key is a keyed
+{#- Leads of every source in one shape (the persons of the funnel are these and the
+    contacts created directly: int_persons). Emails stay out of it: email_key is a keyed
     hash of the trimmed, lower-cased address (rv_email_key), email_is_valid the
     METRICS.md form check.
     The *_delivered flags say whether a record's source keeps a field at all (Olist
@@ -17,6 +18,7 @@ with salesforce as (
         leads.is_converted,
         leads.converted_contact_id,
         leads.converted_opportunity_id,
+        leads.converted_account_id as account_id,
         nullif(trim(leads.persona), '') as persona_field,
         leads.title,
         nullif(trim(leads.disqualified_reason), '') as disqualified_reason,
@@ -43,6 +45,7 @@ olist as (
         deals.mql_id is not null as is_converted,
         null::text as converted_contact_id,
         deals.mql_id as converted_opportunity_id,
+        deals.seller_id as account_id,
         deals.lead_behaviour_profile as persona_field,
         null::text as title,
         null::text as disqualified_reason,

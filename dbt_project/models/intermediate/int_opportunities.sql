@@ -1,57 +1,9 @@
-{#- Opportunities of every source in one shape, with the lead each was converted
-    from (origin_lead_id). closed_at: Salesforce's CloseDate at midnight UTC, Olist's
-    won_date (METRICS.md). -#}
-with salesforce as (
-    select
-        opportunities.opportunity_id,
-        'salesforce' as source_system,
-        opportunities.account_id,
-        {{ rv_owner_id('opportunities.owner_id', 'opportunities.owner_name') }} as owner_id,
-        nullif(trim(opportunities.lead_source), '') as lead_source,
-        opportunities.stage_name,
-        opportunities.amount,
-        opportunities.created_at,
-        opportunities.close_date,
-        case
-            when opportunities.is_closed
-                then {{ rv_midnight_utc('opportunities.close_date') }}
-        end as closed_at,
-        opportunities.is_closed,
-        opportunities.is_won,
-        nullif(trim(opportunities.win_loss_reason), '') as win_loss_reason,
-        true as reason_delivered,
-        {{ rv_midnight_utc('opportunities.last_activity_date') }} as last_activity_at
-    from {{ ref('stg_salesforce__opportunities') }} as opportunities
-    where {{ rv_readable('opportunities') }}
-),
-
-olist as (
-    select
-        deals.mql_id as opportunity_id,
-        'olist' as source_system,
-        deals.seller_id as account_id,
-        deals.sr_id as owner_id,
-        mqls.origin as lead_source,
-        'Closed Won' as stage_name,
-        deals.declared_monthly_revenue as amount,
-        deals.won_at as created_at,
-        (deals.won_at at time zone 'UTC')::date as close_date,
-        deals.won_at as closed_at,
-        true as is_closed,
-        true as is_won,
-        null::text as win_loss_reason,
-        false as reason_delivered,
-        null::timestamptz as last_activity_at
-    from {{ ref('stg_olist__closed_deals') }} as deals
-    left join {{ ref('stg_olist__mqls') }} as mqls
-        on deals.mql_id = mqls.mql_id and {{ rv_readable('mqls') }}
-    where {{ rv_readable('deals') }}
-),
-
-opportunities as (
-    select * from salesforce
-    union all
-    select * from olist
+{#- Opportunities of every source in one shape (int_opportunity_records), with the lead
+    each was converted from (origin_lead_id) and its origin person (METRICS.md: the
+    origin lead; without one, the contact of its primary contact role, else of its
+    earliest-created role; else none). -#}
+with opportunities as (
+    select * from {{ ref('int_opportunity_records') }}
 ),
 
 -- A merged lead can name an opportunity another lead already converted into: the
@@ -68,9 +20,27 @@ origins as (
 
 select
     opportunities.*,
-    origins.origin_lead_id
+    origins.origin_lead_id,
+    origin_contact.contact_id as origin_contact_id,
+    coalesce(origins.origin_lead_id, origin_contact.contact_id) as origin_person_id,
+    case
+        when origins.origin_lead_id is not null then 'lead'
+        when origin_contact.contact_id is not null then 'contact'
+    end as origin_person_type
 from opportunities
 left join origins
     on
         opportunities.source_system = origins.source_system
         and opportunities.opportunity_id = origins.opportunity_id
+-- Without an origin lead: the contact of its primary role, else of its earliest role
+-- (METRICS.md). Looked up per opportunity through the roles' index.
+left join lateral (
+    select roles.contact_id
+    from {{ ref('int_contact_roles') }} as roles
+    where
+        roles.source_system = opportunities.source_system
+        and roles.opportunity_id = opportunities.opportunity_id
+        and origins.origin_lead_id is null
+    order by roles.is_primary desc, roles.created_at, roles.contact_role_id
+    limit 1
+) as origin_contact on true

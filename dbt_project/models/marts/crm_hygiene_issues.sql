@@ -1,5 +1,7 @@
 {#- One row per current record and hygiene rule it breaks, at as_of (METRICS.md, CRM
-    hygiene rules). A rule does not apply to a source's records while a field it
+    hygiene rules). Lead rules apply to persons of both types (person_type: lead or
+    contact; record_type stays lead), except rejected_without_reason, which reads a
+    lead-only field. A rule does not apply to a source's records while a field it
     reads was never delivered by that source (int_rules_not_applicable), nor where
     a record says its source keeps no such field (the *_delivered flags of int_leads
     and int_opportunities: a source may keep no lead owner before the deal). An owner id
@@ -11,6 +13,7 @@ with as_of as (
 leads as (
     select
         funnel.lead_id,
+        funnel.person_type,
         funnel.source_system,
         funnel.owner_id,
         funnel.owner_delivered,
@@ -79,6 +82,7 @@ amount_required_from as (
 lead_issues as (
     select
         leads.lead_id as record_id,
+        leads.person_type,
         leads.source_system,
         leads.owner_id,
         rule.rule
@@ -106,7 +110,11 @@ lead_issues as (
                     then 'mql_not_followed_up'
             end,
             case
-                when leads.acceptance_status = 'rejected' and not leads.has_disqualified_reason
+                -- Disqualified_Reason__c is a lead's field: not a contact's rule
+                when
+                    leads.person_type = 'lead'
+                    and leads.acceptance_status = 'rejected'
+                    and not leads.has_disqualified_reason
                     then 'rejected_without_reason'
             end
         ], null)) as rule (rule)
@@ -115,6 +123,7 @@ lead_issues as (
 opportunity_issues as (
     select
         opportunities.opportunity_id as record_id,
+        null::text as person_type,
         opportunities.source_system,
         opportunities.owner_id,
         rule.rule
@@ -160,6 +169,7 @@ opportunity_issues as (
 issues as (
     select
         record_id,
+        person_type,
         source_system,
         owner_id,
         rule
@@ -167,6 +177,7 @@ issues as (
     union all
     select
         record_id,
+        person_type,
         source_system,
         owner_id,
         rule
@@ -177,6 +188,7 @@ select
     issues.rule,
     rules.record_type,
     issues.record_id,
+    issues.person_type,
     issues.source_system,
     issues.owner_id,
     owners.team as owner_team,
@@ -187,6 +199,9 @@ inner join {{ ref('hygiene_rules') }} as rules on issues.rule = rules.rule
 left join {{ ref('int_users') }} as owners
     on issues.source_system = owners.source_system and issues.owner_id = owners.user_id
 left join {{ ref('int_rules_not_applicable') }} as not_applicable
-    on issues.source_system = not_applicable.source_system and issues.rule = not_applicable.rule
+    on
+        issues.source_system = not_applicable.source_system
+        and issues.rule = not_applicable.rule
+        and issues.person_type is not distinct from not_applicable.person_type
 cross join as_of
 where not_applicable.rule is null

@@ -1,4 +1,5 @@
-{#- One row per current lead: its way through the funnel (METRICS.md, The funnel).
+{#- One row per person (a lead, or a contact created directly: int_persons): its way
+    through the funnel (METRICS.md, The funnel).
 
     Incremental: a build recomputes only the leads something new can have changed
     (rv_stage_changed_leads), the pending MQLs (their SLA status moves with as_of) and
@@ -17,6 +18,8 @@
     ],
 ) }}
 
+-- looked up by the pre-hook (rv_stage_changed_leads):
+-- depends_on: {{ ref('int_leads') }}, {{ ref('int_contact_roles') }}
 {#- the delivery views whose watermarks the hooks read and record -#}
 {%- do rv_lead_funnel_inputs() %}
 {#- int_* views, or in an incremental build the pre-hook's rows of the changed leads -#}
@@ -43,13 +46,15 @@ first_touches as (
         lead_id,
         source_system,
         max(case when touch_number = 1 then campaign_id end) as first_campaign_id,
-        max(case when touch_number = touches then campaign_id end) as last_campaign_id
+        max(case when touch_number = touches then campaign_id end) as last_campaign_id,
+        min(touched_at) as first_campaign_touch_at
     from ({{ rv_lead_campaign_touches('leads', rows.touches) }}) as touches
     group by lead_id, source_system
 )
 
 select
     leads.lead_id,
+    leads.person_type,
     leads.source_system,
     leads.lead_source,
     personas.persona,
@@ -76,11 +81,15 @@ select
     end as sla_status,
     case
         when leads.mql_at is null then null
-        when leads.status in {{ rv_text_list(var('rejected_statuses')) }} then 'rejected'
-        when leads.is_converted or leads.status in {{ rv_text_list(var('accepted_statuses')) }}
+        -- a contact: accepted once its opportunity was opened at or after its MQL
+        when leads.person_type = 'contact' and opportunities.created_at >= leads.mql_at
             then 'accepted'
-        -- a source that never delivered a status: unknown, not open
-        when not coalesce(status_field.delivered, true) then null
+        when leads.status in {{ rv_text_list(var('rejected_statuses')) }} then 'rejected'
+        when leads.is_converted and leads.person_type = 'lead' then 'accepted'
+        when leads.status in {{ rv_text_list(var('accepted_statuses')) }} then 'accepted'
+        -- a source that never delivered a lead status: unknown, not open (a contact
+        -- without a status field is open: METRICS.md)
+        when leads.person_type = 'lead' and not coalesce(status_field.delivered, true) then null
         else 'open'
     end as acceptance_status,
     leads.is_converted,
@@ -92,6 +101,8 @@ select
     case when opportunities.is_won then coalesce(opportunities.amount, 0) end as won_amount,
     first_touches.first_campaign_id,
     first_touches.last_campaign_id,
+    first_touches.first_campaign_touch_at,
+    leads.account_id,
     leads.disqualified_reason is not null as has_disqualified_reason,
     leads.email_key,
     leads.email_is_valid,
@@ -109,7 +120,8 @@ left join {{ rows.opportunities }} as opportunities
     on
         leads.source_system = opportunities.source_system
         and leads.converted_opportunity_id = opportunities.opportunity_id
-        and leads.lead_id = opportunities.origin_lead_id
+        -- a lead's is the one it became (as its origin); a contact's, its earliest role's
+        and (leads.person_type = 'contact' or leads.lead_id = opportunities.origin_lead_id)
 left join first_touches
     on leads.source_system = first_touches.source_system and leads.lead_id = first_touches.lead_id
 left join {{ ref('int_delivered_fields') }} as status_field

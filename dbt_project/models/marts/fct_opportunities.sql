@@ -1,4 +1,5 @@
-{#- One row per current opportunity (METRICS.md): sourcing, influence, cycle, the
+{#- One row per current opportunity (METRICS.md): its origin person, sourcing and
+    influence through its people (origin lead, its contact, contact roles), cycle, the
     last time anyone touched it. Incremental like fct_lead_funnel: a build
     recomputes the opportunities something new can have changed
     (rv_stage_changed_opportunities) and drops deleted ones. -#}
@@ -30,22 +31,20 @@ origin_leads as (
     where leads.lead_id in (select opportunities.origin_lead_id from opportunities)
 ),
 
-origin_lead_touches as (
-    {{ rv_lead_campaign_touches('origin_leads', rows.touches) }}
+origin_contacts as (
+    select contacts.*
+    from {{ rows.contacts }} as contacts
+    where contacts.contact_id in (select opportunities.origin_contact_id from opportunities)
 ),
 
 influence as (
     select
-        opportunities.source_system,
-        opportunities.opportunity_id,
+        source_system,
+        opportunity_id,
         count(*) as touches_before_creation
-    from opportunities
-    inner join origin_lead_touches as touches
-        on
-            opportunities.source_system = touches.source_system
-            and opportunities.origin_lead_id = touches.lead_id
-            and opportunities.created_at > touches.touched_at
-    group by opportunities.source_system, opportunities.opportunity_id
+    from ({{ rv_opportunity_touches('opportunities', 'origin_leads', rows.roles, rows.touches) }})
+        as touches
+    group by source_system, opportunity_id
 ),
 
 touch_moments as (
@@ -80,6 +79,9 @@ select
     opportunities.owner_id,
     owners.team as owner_team,
     opportunities.origin_lead_id,
+    opportunities.origin_person_id,
+    opportunities.origin_person_type,
+    opportunities.primary_campaign_id,
     opportunities.lead_source,
     opportunities.stage_name,
     opportunities.amount,
@@ -88,8 +90,14 @@ select
     opportunities.closed_at,
     opportunities.is_closed,
     opportunities.is_won,
-    -- unknown (null) where the source never delivered an MQL date
+    -- the origin person was an MQL (an origin contact: by the time the deal was opened);
+    -- unknown (null) where the source never delivered that person's MQL date
     case
+        when opportunities.origin_person_type = 'contact'
+            then case
+                when coalesce(contact_mql_field.delivered, true)
+                    then coalesce(origin_contacts.mql_at <= opportunities.created_at, false)
+            end
         when coalesce(mql_field.delivered, true) then origin_leads.mql_at is not null
     end as is_marketing_sourced,
     influence.opportunity_id is not null as is_marketing_influenced,
@@ -109,6 +117,10 @@ left join origin_leads
     on
         opportunities.source_system = origin_leads.source_system
         and opportunities.origin_lead_id = origin_leads.lead_id
+left join origin_contacts
+    on
+        opportunities.source_system = origin_contacts.source_system
+        and opportunities.origin_contact_id = origin_contacts.contact_id
 left join influence
     on
         opportunities.source_system = influence.source_system
@@ -125,3 +137,7 @@ left join {{ ref('int_delivered_fields') }} as mql_field
     on
         opportunities.source_system = mql_field.source_system
         and mql_field.field = 'lead.mql_at'
+left join {{ ref('int_delivered_fields') }} as contact_mql_field
+    on
+        opportunities.source_system = contact_mql_field.source_system
+        and contact_mql_field.field = 'contact.mql_at'

@@ -1,6 +1,7 @@
 {{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
     indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']},
-        {'columns': ['opportunity_id']}],
+        {'columns': ['opportunity_id']},
+        {'columns': ['account_id']}],
     pre_hook="{{ rv_index_raw('salesforce', 'opportunity') }}",
     post_hook=rv_drop_deleted()) }}
 
@@ -14,6 +15,7 @@ select
     "owner.name" as owner_name,
     leadsource as lead_source,
     type as opportunity_type,
+    campaignid as primary_campaign_id,
     stagename as stage_name,
     amount,
     closedate as close_date,

@@ -1,0 +1,69 @@
+{#- The persons of the funnel (METRICS.md, The funnel): every lead (int_leads), and
+    every current contact that is not the converted contact of a lead (created
+    directly: a customer's colleague, an event badge scan). lead_id holds the
+    person's own id, person_type says lead or contact.
+
+    A contact's converted_opportunity_id is its opportunity: the earliest-created
+    current opportunity on which it has a contact role (ties: lower id). Its
+    is_converted says whether it has one. A contact has no disqualified reason (a
+    lead-only field). -#}
+select
+    leads.lead_id,
+    leads.source_system,
+    'lead' as person_type,
+    leads.lead_source,
+    leads.owner_id,
+    leads.status,
+    leads.created_at,
+    leads.mql_at,
+    leads.is_converted,
+    leads.converted_contact_id,
+    leads.converted_opportunity_id,
+    leads.account_id,
+    leads.persona_field,
+    leads.title,
+    leads.disqualified_reason,
+    leads.email_key,
+    leads.email_is_valid,
+    leads.email_delivered,
+    leads.owner_delivered
+from {{ ref('int_leads') }} as leads
+union all
+select
+    contacts.contact_id as lead_id,
+    contacts.source_system,
+    'contact' as person_type,
+    contacts.lead_source,
+    contacts.owner_id,
+    contacts.status,
+    contacts.created_at,
+    contacts.mql_at,
+    opportunity.opportunity_id is not null as is_converted,
+    null::text as converted_contact_id,
+    opportunity.opportunity_id as converted_opportunity_id,
+    contacts.account_id,
+    contacts.persona_field,
+    contacts.title,
+    null::text as disqualified_reason,
+    contacts.email_key,
+    contacts.email_is_valid,
+    true as email_delivered,
+    true as owner_delivered
+from {{ ref('int_contacts') }} as contacts
+left join lateral (
+    select roles.opportunity_id
+    from {{ ref('int_contact_roles') }} as roles
+    inner join {{ ref('int_opportunities') }} as opportunities
+        on
+            roles.source_system = opportunities.source_system
+            and roles.opportunity_id = opportunities.opportunity_id
+    where roles.source_system = contacts.source_system and roles.contact_id = contacts.contact_id
+    order by opportunities.created_at, opportunities.opportunity_id
+    limit 1
+) as opportunity on true
+where not exists (
+    select 1 from {{ ref('int_leads') }} as leads
+    where
+        leads.source_system = contacts.source_system
+        and leads.converted_contact_id = contacts.contact_id
+)
