@@ -29,6 +29,51 @@ FUNNEL_SQL = {
 }
 
 
+RECORDS = ("persons", "leads", "contacts", "opportunities")
+RECORDS_SQL = """
+    select
+        (select count(*) from marts.fct_lead_funnel),
+        (select count(*) from marts.fct_lead_funnel where person_type = 'lead'),
+        (select count(*) from marts.fct_lead_funnel where person_type = 'contact'),
+        (select count(*) from marts.fct_opportunities)"""
+ORIGINS_SQL = """
+    select coalesce(origin_person_type, 'none'), count(*)
+    from marts.fct_opportunities group by 1"""
+SOURCING = ("marketing_sourced", "sales_sourced", "marketing_influenced")
+SOURCING_SQL = """
+    select
+        count(*) filter (where is_marketing_sourced),
+        count(*) filter (where not is_marketing_sourced),
+        count(*) filter (where is_marketing_influenced)
+    from marts.fct_opportunities"""
+ATTRIBUTION_SQL = """
+    select attribution_model, campaign_id, round(attributed_amount * 100)::bigint
+    from marts.campaign_attribution where attributed_amount > 0"""
+ACCOUNTS = (
+    "accounts",
+    "people",
+    "mqls",
+    "opportunities",
+    "open_pipeline_amount",
+    "won_amount",
+    "customers",
+    "marketing_influenced",
+    "with_days_first_touch_to_opportunity",
+    "days_first_touch_to_opportunity",
+)
+ACCOUNTS_SQL = """
+    select
+        count(*), coalesce(sum(people), 0), coalesce(sum(mqls), 0),
+        coalesce(sum(opportunities), 0), coalesce(sum(open_pipeline_amount), 0),
+        coalesce(sum(won_amount), 0), count(*) filter (where is_customer),
+        count(*) filter (where is_marketing_influenced),
+        count(days_first_touch_to_opportunity),
+        coalesce(sum(days_first_touch_to_opportunity), 0)
+    from marts.account_funnel"""
+#: The sections besides funnel and hygiene that compare as {name: number}.
+FLAT_SECTIONS = ("records", "opportunities_by_origin", "sourcing", "accounts")
+
+
 def marts_figures(query) -> dict:
     """``query(sql) -> rows``; returns {"hygiene": {...}, "funnel": [...], "records": {...}}."""
     funnel: defaultdict[tuple, Counter] = defaultdict(Counter)
@@ -42,11 +87,19 @@ def marts_figures(query) -> dict:
         funnel[(month, source)]["won"] += count
         funnel[(month, source)]["won_amount"] += int(amount)
     hygiene = dict(query("select rule, count(*) from marts.crm_hygiene_issues group by 1"))
-    records = {
-        "leads": query("select count(*) from marts.fct_lead_funnel")[0][0],
-        "opportunities": query("select count(*) from marts.fct_opportunities")[0][0],
+    records = dict(zip(RECORDS, query(RECORDS_SQL)[0], strict=True))
+    attribution: defaultdict[str, dict] = defaultdict(dict)
+    for model, campaign, cents in query(ATTRIBUTION_SQL):
+        attribution[model][campaign] = cents
+    return {
+        "funnel": funnel,
+        "hygiene": hygiene,
+        "records": records,
+        "opportunities_by_origin": dict(query(ORIGINS_SQL)),
+        "sourcing": dict(zip(SOURCING, query(SOURCING_SQL)[0], strict=True)),
+        "attribution": dict(attribution),
+        "accounts": {k: int(v) for k, v in zip(ACCOUNTS, query(ACCOUNTS_SQL)[0], strict=True)},
     }
-    return {"funnel": funnel, "hygiene": hygiene, "records": records}
 
 
 def truth_figures(truth: dict) -> dict:
@@ -57,18 +110,30 @@ def truth_figures(truth: dict) -> dict:
     return {
         "funnel": funnel,
         "hygiene": {rule: n for rule, n in truth["hygiene"].items() if n},
-        "records": {k: truth["records"][k] for k in ("leads", "opportunities")},
+        "records": {k: truth["records"][k] for k in RECORDS},
+        "opportunities_by_origin": {k: v for k, v in truth["opportunities_by_origin"].items() if v},
+        "sourcing": truth["sourcing"],
+        "attribution": {model: credits for model, credits in truth["attribution"].items() if credits},
+        "accounts": truth["accounts"],
     }
 
 
 def differences(expected: dict, actual: dict) -> list[str]:
     """Human-readable differences; empty when the marts agree with the truth."""
     found = []
-    for key in ("records", "hygiene"):
+    for key in ("hygiene", *FLAT_SECTIONS):
         for name in sorted(set(expected[key]) | set(actual[key])):
             want, got = expected[key].get(name, 0), actual[key].get(name, 0)
             if want != got:
                 found.append(f"{key} {name}: truth {want}, marts {got}")
+    for model in sorted(set(expected["attribution"]) | set(actual["attribution"])):
+        want, got = expected["attribution"].get(model, {}), actual["attribution"].get(model, {})
+        for campaign in sorted(set(want) | set(got)):
+            if want.get(campaign, 0) != got.get(campaign, 0):
+                found.append(
+                    f"attribution {model} {campaign}: truth {want.get(campaign, 0)} cents, "
+                    f"marts {got.get(campaign, 0)}"
+                )
     cells = set(expected["funnel"]) | set(actual["funnel"])
     for cell in sorted(cells, key=lambda c: (c[0], c[1] or "")):
         want = +expected["funnel"].get(cell, Counter())

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from revalign.generator import world
+from revalign.generator.accounts import AccountFactory
 from revalign.generator.truth import Truth
 from revalign.generator.world import AS_OF, PERIOD_START, Activity, Lead, Opportunity
 from revalign.generator.writer import (
@@ -42,6 +43,9 @@ SALESFORCE_OBJECTS = (
     "Event",
     "Opportunity",
     "OpportunityHistory",
+    "Account",
+    "Contact",
+    "OpportunityContactRole",
 )
 
 
@@ -168,6 +172,7 @@ def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
     """Leads ``start..stop`` and all that hangs on them; the first chunk adds users, campaigns."""
     company = world.Company(chunk.seed, chunk.leads)
     factory = world.LeadFactory(chunk.seed, chunk.leads, chunk.rates, company)
+    account_factory = AccountFactory(factory)
     truth = Truth(company)
     names = {user.id: user.name for user in company.users}
     sf = ChunkWriter(
@@ -180,12 +185,13 @@ def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
             sf.record("Campaign", [Version(campaign.created_at, _campaign_row(campaign))])
     for i in range(chunk.start, chunk.stop):
         lead, sales_deal = factory.lead(i)
+        accounts = account_factory.world_of(i, lead, sales_deal)
         _write_lead(sf, lead)
-        truth.add_lead(lead)
-        for opp in (lead.opportunity, sales_deal):
-            if opp is not None:
-                _write_opportunity(sf, opp)
-                truth.add_opportunity(opp)
+        deals = [d for d in (lead.opportunity, sales_deal, *accounts.opportunities) if d]
+        for deal in deals:
+            _write_opportunity(sf, deal)
+        _write_accounts(sf, accounts)
+        truth.add_lead_world(lead, deals, accounts)
     return truth, sf.close()
 
 
@@ -227,19 +233,23 @@ def _write_lead(sf: ChunkWriter, lead: Lead) -> None:
     for activity in lead.activities:
         _write_activity(sf, activity)
     for member in lead.memberships:
-        row = {
-            "Id": member.id,
-            "CampaignId": member.campaign_id,
-            "LeadId": member.lead_id,
-            "ContactId": member.contact_id,
-            "Status": "Responded" if member.first_responded else "Sent",
-            "HasResponded": member.first_responded is not None,
-            "FirstRespondedDate": member.first_responded,
-            "IsDeleted": False,
-            "CreatedDate": member.created_at,
-            "SystemModstamp": member.created_at,
-        }
-        sf.record("CampaignMember", [Version(member.created_at, row)])
+        _write_membership(sf, member)
+
+
+def _write_membership(sf: ChunkWriter, member: world.Membership) -> None:
+    row = {
+        "Id": member.id,
+        "CampaignId": member.campaign_id,
+        "LeadId": member.lead_id,
+        "ContactId": member.contact_id,
+        "Status": "Responded" if member.first_responded else "Sent",
+        "HasResponded": member.first_responded is not None,
+        "FirstRespondedDate": member.first_responded,
+        "IsDeleted": False,
+        "CreatedDate": member.created_at,
+        "SystemModstamp": member.created_at,
+    }
+    sf.record("CampaignMember", [Version(member.created_at, row)])
 
 
 def _write_activity(sf: ChunkWriter, activity: Activity) -> None:
@@ -291,6 +301,7 @@ def _write_opportunity(sf: ChunkWriter, opp: Opportunity) -> None:
                 "IsWon": v.is_won,
                 "Win_Loss_Reason__c": v.reason,
                 "LastActivityDate": v.last_activity,
+                "CampaignId": opp.primary_campaign_id,
                 "SystemModstamp": v.at,
             },
         )
@@ -312,6 +323,64 @@ def _write_opportunity(sf: ChunkWriter, opp: Opportunity) -> None:
         sf.record("OpportunityHistory", [Version(v.at, row)], opp.deleted_at)
     for activity in opp.activities:
         _write_activity(sf, activity)
+    for role in opp.roles:
+        row = {
+            "Id": role.id,
+            "OpportunityId": role.opportunity_id,
+            "ContactId": role.contact_id,
+            "Role": role.role,
+            "IsPrimary": role.is_primary,
+            "IsDeleted": False,
+            "CreatedDate": role.created_at,
+            "SystemModstamp": role.created_at,
+        }
+        sf.record("OpportunityContactRole", [Version(role.created_at, row)], role.deleted_at)
+
+
+def _write_accounts(sf: ChunkWriter, accounts: world.AccountWorld) -> None:
+    for account in accounts.accounts:
+        row = {
+            "Id": account.id,
+            "Name": account.name,
+            "Type": account.type,
+            "Industry": "Software",
+            "OwnerId": account.owner_id,
+            "IsDeleted": False,
+            "CreatedDate": account.created_at,
+            "SystemModstamp": account.created_at,
+        }
+        sf.record("Account", [Version(account.created_at, row)])
+    for contact in accounts.contacts:
+        base = {
+            "Id": contact.id,
+            "FirstName": contact.first_name,
+            "LastName": contact.last_name,
+            "Email": contact.email,
+            "Title": contact.title,
+            "AccountId": contact.account_id,
+            "LeadSource": contact.lead_source,
+            "OwnerId": contact.owner_id,
+            "Persona__c": contact.persona_field,
+            "IsDeleted": False,
+            "CreatedDate": contact.created_at,
+        }
+        versions = [
+            Version(
+                v.at,
+                {
+                    **base,
+                    "MQL_Date__c": v.mql_at,
+                    "Contact_Status__c": v.status,
+                    "SystemModstamp": v.at,
+                },
+            )
+            for v in contact.versions
+        ]
+        sf.record("Contact", versions, contact.deleted_at)
+        for activity in contact.activities:
+            _write_activity(sf, activity)
+        for member in contact.memberships:
+            _write_membership(sf, member)
 
 
 def _user_row(user: world.User) -> dict:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from revalign.generator import world
-from revalign.generator.world import AS_OF, Lead, Opportunity
+from revalign.generator.world import AS_OF, AccountWorld, Contact, Lead, Membership, Opportunity
 
 EMAIL_PATTERN = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 RULES = tuple(world.DEFAULT_RATES)
@@ -29,17 +29,44 @@ FUNNEL_FIGURES = (
     "won_amount",
 )
 
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "primary_campaign")
+ACCOUNT_FIGURES = (
+    "accounts",
+    "people",
+    "mqls",
+    "opportunities",
+    "open_pipeline_amount",
+    "won_amount",
+    "customers",
+    "marketing_influenced",
+    "with_days_first_touch_to_opportunity",
+    "days_first_touch_to_opportunity",
+)
+
 DEFINITIONS = {
     "as_of": "every age-based figure is computed at this moment (the last batch's extraction time)",
-    "leads": "current leads (newest version, not deleted) by month of CreatedDate and LeadSource",
-    "mqls": "current leads with MQL_Date__c, by its month and LeadSource",
+    "leads": "persons (current leads, and current contacts not converted from a lead) by month "
+    "of CreatedDate and LeadSource",
+    "mqls": "persons with MQL_Date__c, by its month and LeadSource",
     "sla_met/sla_breached/sla_pending": "sla_status of those MQLs, by MQL month (METRICS.md)",
     "accepted/rejected/acceptance_open": "acceptance_status of those MQLs, by MQL month",
     "opportunities": "current opportunities by month of CreatedDate and Opportunity.LeadSource",
     "won/won_amount": "won opportunities (count, sum of Amount) by CloseDate month and LeadSource",
     "lead_source": "null when blank",
     "lead_invalid_email": "blank, or not matching " + EMAIL_PATTERN.pattern,
+    "opportunities_by_origin": "current opportunities by their origin person's type (none: none)",
+    "sourcing": "current opportunities marketing-sourced, sales-sourced, marketing-influenced",
+    "attribution": "per model and campaign, cents of won amount attributed (METRICS.md)",
+    "accounts": "sums over current accounts of the account_funnel figures; "
+    "days_first_touch_to_opportunity summed over the accounts that have it",
 }
+
+
+def touched_at(member: Membership) -> datetime:
+    """A touch is timed at FirstRespondedDate (midnight UTC) when set, else CreatedDate."""
+    if member.first_responded is not None:
+        return datetime.combine(member.first_responded, time.min, UTC)
+    return member.created_at
 
 
 def month(moment) -> str:
@@ -55,10 +82,33 @@ class Truth:
         self.records: Counter[str] = Counter(
             users=len(company.users), campaigns=len(company.campaigns)
         )
+        self.origins: Counter[str] = Counter({"lead": 0, "contact": 0, "none": 0})
+        self.sourcing: Counter[str] = Counter(
+            {"marketing_sourced": 0, "sales_sourced": 0, "marketing_influenced": 0}
+        )
+        self.attribution: dict[str, Counter[str]] = {m: Counter() for m in ATTRIBUTION_MODELS}
+        self.accounts: Counter[str] = Counter({name: 0 for name in ACCOUNT_FIGURES})
+
+    def add_lead_world(self, lead: Lead, deals: list[Opportunity], accounts: AccountWorld) -> None:
+        """A lead, the deals that hang on it and its accounts' contacts."""
+        self.add_lead(lead)
+        contacts = {c.id: c for c in accounts.contacts if c.deleted_at is None}
+        deals = [d for d in deals if d.deleted_at is None]
+        touches = _touches_by_person(lead, accounts.contacts)
+        for contact in contacts.values():
+            if contact.converted_from is None:
+                self.add_contact(contact, deals)
+        influenced = set()
+        for deal in deals:
+            self.add_opportunity(deal)
+            if self._add_sourcing(deal, lead, contacts, touches):
+                influenced.add(deal.id)
+        self._add_accounts(lead, deals, accounts, contacts, touches, influenced)
 
     def add_lead(self, lead: Lead) -> None:
         if lead.deleted_at is not None:
             return
+        self.records["persons"] += 1
         self.records["leads"] += 1
         final, source = lead.final, lead.lead_source
         self.funnel[(month(lead.created_at), source)]["leads"] += 1
@@ -75,16 +125,7 @@ class Truth:
         figures = self.funnel[(month(final.mql_at), source)]
         figures["mqls"] += 1
         first_touch = self.first_touch(lead, final.mql_at)
-        if first_touch is not None:
-            status = (
-                "met"
-                if first_touch - final.mql_at <= timedelta(hours=world.SLA_HOURS)
-                else "breached"
-            )
-        elif AS_OF - final.mql_at > timedelta(hours=world.SLA_HOURS):
-            status = "breached"
-        else:
-            status = "pending"
+        status = _sla_status(first_touch, final.mql_at)
         figures[f"sla_{status}"] += 1
         if final.status in world.REJECTED_STATUSES:
             acceptance = "rejected"
@@ -97,6 +138,139 @@ class Truth:
             self.hygiene["mql_not_followed_up"] += 1
         if acceptance == "rejected" and not final.reason:
             self.hygiene["rejected_without_reason"] += 1
+
+    def add_contact(self, contact: Contact, deals: list[Opportunity]) -> None:
+        """A contact created directly: a person of the funnel (METRICS.md)."""
+        self.records["persons"] += 1
+        self.records["contacts"] += 1
+        final, source = contact.final, contact.lead_source
+        self.funnel[(month(contact.created_at), source)]["leads"] += 1
+        if contact.owner_id is None or contact.owner_id in self.inactive_users:
+            self.hygiene["lead_missing_owner"] += 1
+        if not source:
+            self.hygiene["lead_missing_source"] += 1
+        if not contact.email or not EMAIL_PATTERN.fullmatch(contact.email):
+            self.hygiene["lead_invalid_email"] += 1
+        if final.mql_at is None:
+            return
+        figures = self.funnel[(month(final.mql_at), source)]
+        figures["mqls"] += 1
+        touches = [
+            a.created_at
+            for a in contact.activities
+            if a.owner_id in self.sales_users and a.created_at >= final.mql_at
+        ]
+        first_touch = min(touches, default=None)
+        status = _sla_status(first_touch, final.mql_at)
+        figures[f"sla_{status}"] += 1
+        roles = [
+            (d.created_at, d.id)
+            for d in deals
+            for r in d.roles
+            if r.contact_id == contact.id and r.deleted_at is None
+        ]
+        deal_at = min(roles)[0] if roles else None
+        if deal_at is not None and deal_at >= final.mql_at:
+            acceptance = "accepted"
+        elif final.status in world.REJECTED_STATUSES:
+            acceptance = "rejected"
+        elif final.status in (*world.ACCEPTED_STATUSES, "Converted"):
+            acceptance = "accepted"
+        else:
+            acceptance = "acceptance_open"
+        figures[acceptance] += 1
+        if status == "breached" and first_touch is None and acceptance != "rejected":
+            self.hygiene["mql_not_followed_up"] += 1
+
+    def _add_sourcing(
+        self,
+        deal: Opportunity,
+        lead: Lead,
+        contacts: dict[str, Contact],
+        touches: dict[str, list[Membership]],
+    ) -> bool:
+        """Origin, sourcing, influence and attribution of a current deal; whether it is
+        marketing-influenced."""
+        origin_lead = lead if lead.opportunity is deal else None
+        roles = [r for r in deal.roles if r.deleted_at is None and r.contact_id in contacts]
+        people = {r.contact_id for r in roles}
+        if origin_lead is not None:
+            people |= {lead.id, lead.contact_id} - {None}
+            self.origins["lead"] += 1
+            sourced = lead.final.mql_at is not None
+        elif roles:
+            origin = min(roles, key=lambda r: (not r.is_primary, r.created_at, r.id))
+            self.origins["contact"] += 1
+            mql_at = contacts[origin.contact_id].final.mql_at
+            sourced = mql_at is not None and mql_at <= deal.created_at
+        else:
+            self.origins["none"] += 1
+            sourced = False
+        self.sourcing["marketing_sourced" if sourced else "sales_sourced"] += 1
+        before = sorted(
+            {
+                (touched_at(m), m.campaign_id, m.id)
+                for person in people
+                for m in touches.get(person, [])
+                if touched_at(m) < deal.created_at
+            }
+        )
+        if before:
+            self.sourcing["marketing_influenced"] += 1
+        final = deal.final
+        if not final.is_won:
+            return bool(before)
+        cents = round((final.amount or 0) * 100)
+        if deal.primary_campaign_id is not None:
+            self.attribution["primary_campaign"][deal.primary_campaign_id] += cents
+        if not before:
+            return False
+        self.attribution["first_touch"][before[0][1]] += cents
+        self.attribution["last_touch"][before[-1][1]] += cents
+        share, leftover = divmod(cents, len(before))
+        for n, (_, campaign, _) in enumerate(before):
+            self.attribution["linear"][campaign] += share + (1 if n < leftover else 0)
+        return True
+
+    def _add_accounts(
+        self,
+        lead: Lead,
+        deals: list[Opportunity],
+        accounts: AccountWorld,
+        contacts: dict[str, Contact],
+        touches: dict[str, list[Membership]],
+        influenced: set[str],
+    ) -> None:
+        for account in accounts.accounts:
+            people = [
+                (c.final.mql_at, [touched_at(m) for m in touches.get(c.id, [])])
+                for c in contacts.values()
+                if c.account_id == account.id and c.converted_from is None
+            ]
+            if lead.deleted_at is None and lead.account_id == account.id:
+                person = [lead.id, lead.contact_id]
+                people.append(
+                    (lead.final.mql_at, [touched_at(m) for p in person for m in touches.get(p, [])])
+                )
+            own = [d for d in deals if d.account_id == account.id]
+            figures = self.accounts
+            figures["accounts"] += 1
+            figures["people"] += len(people)
+            figures["mqls"] += sum(1 for mql_at, _ in people if mql_at is not None)
+            figures["opportunities"] += len(own)
+            figures["open_pipeline_amount"] += sum(
+                d.final.amount or 0 for d in own if not d.final.is_closed
+            )
+            figures["won_amount"] += sum(d.final.amount or 0 for d in own if d.final.is_won)
+            figures["customers"] += any(d.final.is_won for d in own)
+            first_touch = min((t for _, ts in people for t in ts), default=None)
+            first_deal = min((d.created_at for d in own), default=None)
+            figures["marketing_influenced"] += any(d.id in influenced for d in own)
+            if first_touch and first_deal and first_touch <= first_deal:
+                figures["with_days_first_touch_to_opportunity"] += 1
+                figures["days_first_touch_to_opportunity"] += (
+                    first_deal.date() - first_touch.date()
+                ).days
 
     def first_touch(self, lead: Lead, mql_at: datetime) -> datetime | None:
         people = {lead.id, lead.contact_id} - {None}
@@ -142,8 +316,13 @@ class Truth:
         self.hygiene.update(other.hygiene)
         for key, figures in other.funnel.items():
             self.funnel[key].update(figures)
-        for name in ("leads", "opportunities"):
+        for name in ("persons", "leads", "contacts", "opportunities"):
             self.records[name] += other.records[name]
+        self.origins.update(other.origins)
+        self.sourcing.update(other.sourcing)
+        self.accounts.update(other.accounts)
+        for model, credits in other.attribution.items():
+            self.attribution[model].update(credits)
 
     def as_dict(self, generator: dict) -> dict:
         rows = []
@@ -171,4 +350,27 @@ class Truth:
             "hygiene": dict(sorted(self.hygiene.items())),
             "funnel_totals": {name: totals.get(name, 0) for name in FUNNEL_FIGURES},
             "funnel": rows,
+            "opportunities_by_origin": dict(sorted(self.origins.items())),
+            "sourcing": dict(sorted(self.sourcing.items())),
+            "attribution": {
+                model: dict(sorted((+credits).items()))
+                for model, credits in self.attribution.items()
+            },
+            "accounts": {name: self.accounts.get(name, 0) for name in ACCOUNT_FIGURES},
         }
+
+
+def _sla_status(first_touch: datetime | None, mql_at: datetime) -> str:
+    if first_touch is not None:
+        return "met" if first_touch - mql_at <= timedelta(hours=world.SLA_HOURS) else "breached"
+    return "breached" if AS_OF - mql_at > timedelta(hours=world.SLA_HOURS) else "pending"
+
+
+def _touches_by_person(lead: Lead, contacts: list[Contact]) -> dict[str, list[Membership]]:
+    """Campaign memberships by the lead or contact they name (a deleted lead's included:
+    who counts is decided by the caller)."""
+    found: defaultdict[str, list[Membership]] = defaultdict(list)
+    for member in [*lead.memberships, *(m for c in contacts for m in c.memberships)]:
+        for person in {member.lead_id, member.contact_id} - {None}:
+            found[person].append(member)
+    return found

@@ -22,6 +22,13 @@ AS_OF = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
 
 #: Sales-sourced deals and their accounts number from here, clear of lead-made ones.
 SALES_SOURCED_IDS = 10**12
+#: Expansion deals (opened on an existing account) number from here.
+EXPANSION_IDS = 2 * 10**12
+#: Records of an account's people (contacts, their roles, touches, activities) number
+#: from here, in a block per lead: clear of the lead's own records.
+ACCOUNT_RECORD_IDS = 3 * 10**12
+CONTACT_STATUSES = ("Working", "Nurturing", "Unqualified", "Qualified")
+ROLES = ("Decision Maker", "Economic Buyer", "Technical Buyer", "Influencer", "Evaluator")
 SLA_HOURS = 24
 STALE_DAYS = 30
 STAGES = (
@@ -199,6 +206,17 @@ class Membership:
 
 
 @dataclass
+class ContactRole:
+    id: str
+    opportunity_id: str
+    contact_id: str
+    is_primary: bool
+    role: str
+    created_at: datetime
+    deleted_at: datetime | None = None
+
+
+@dataclass
 class OppVersion:
     at: datetime
     stage: str
@@ -223,6 +241,8 @@ class Opportunity:
     activities: list[Activity] = field(default_factory=list)
     history: list[tuple[str, OppVersion]] = field(default_factory=list)
     deleted_at: datetime | None = None
+    primary_campaign_id: str | None = None
+    roles: list[ContactRole] = field(default_factory=list)
 
     @property
     def final(self) -> OppVersion:
@@ -275,6 +295,56 @@ class Lead:
     @property
     def final(self) -> LeadVersion:
         return self.versions[-1]
+
+
+@dataclass
+class ContactVersion:
+    at: datetime
+    status: str | None = None
+    mql_at: datetime | None = None
+
+
+@dataclass
+class Contact:
+    """A contact of an account: a lead's converted contact, or created directly."""
+
+    id: str
+    account_id: str
+    first_name: str
+    last_name: str
+    email: str | None
+    title: str
+    persona_field: str | None
+    lead_source: str | None
+    owner_id: str | None
+    created_at: datetime
+    versions: list[ContactVersion]
+    converted_from: str | None = None  # the lead it was converted from
+    activities: list[Activity] = field(default_factory=list)
+    memberships: list[Membership] = field(default_factory=list)
+    deleted_at: datetime | None = None
+
+    @property
+    def final(self) -> ContactVersion:
+        return self.versions[-1]
+
+
+@dataclass
+class Account:
+    id: str
+    name: str
+    owner_id: str
+    created_at: datetime
+    type: str = "Prospect"
+
+
+@dataclass
+class AccountWorld:
+    """What hangs on one lead's account(s): accounts, their contacts, deals opened on them."""
+
+    accounts: list[Account] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    opportunities: list[Opportunity] = field(default_factory=list)
 
 
 class Company:

@@ -64,7 +64,7 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     truth = json.loads((incremental_extracts / "truth.json").read_text())
     assert _compare(warehouse_db, truth) == []
     after_batches = _fingerprints(warehouse_db)
-    assert after_batches["fct_lead_funnel"][0] == truth["records"]["leads"]
+    assert after_batches["fct_lead_funnel"][0] == truth["records"]["persons"]
     # each incremental mart recorded how far it read its inputs, as of the last build
     marks = query(
         warehouse_db,
@@ -73,8 +73,8 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
         " intermediate.int_as_of) from ops.mart_watermarks as w group by w.mart order by 1",
     )
     assert marks == [  # as_of, what the sources delivered and each delivery view read
-        ("marts.fct_lead_funnel", 7, True, True),
-        ("marts.fct_opportunities", 8, True, True),
+        ("marts.fct_lead_funnel", 9, True, True),
+        ("marts.fct_opportunities", 10, True, True),
     ]
 
     transform.build(warehouse_db)  # nothing new arrived: nothing changes
@@ -145,14 +145,16 @@ def test_data_without_injected_problems_has_no_hygiene_issue(warehouse_db, tmp_p
 
 
 def test_renamed_custom_field_is_one_setting(warehouse_db, tmp_path):
-    """An org whose MQL date field is MQL_Timestamp__c sets salesforce_field_names only."""
+    """An org whose MQL date field is MQL_Timestamp__c (on Lead and Contact) sets
+    salesforce_field_names only."""
     generator.generate(tmp_path / "gen", leads=400, seed=15, batches=1)
     truth = json.loads((tmp_path / "gen" / "truth.json").read_text())
     batch = next((tmp_path / "gen" / "salesforce").iterdir())
     renamed = tmp_path / "org" / batch.name
     shutil.copytree(batch, renamed)
-    lead_file = renamed / "Lead.csv"
-    lead_file.write_bytes(lead_file.read_bytes().replace(b"MQL_Date__c", b"MQL_Timestamp__c", 1))
+    for name in ("Lead.csv", "Contact.csv"):  # one field name on both, as the var maps both
+        path = renamed / name
+        path.write_bytes(path.read_bytes().replace(b"MQL_Date__c", b"MQL_Timestamp__c", 1))
     _set_up(warehouse_db)
     loader.load(warehouse_db, [renamed, tmp_path / "gen" / "plan"])
     names = {
