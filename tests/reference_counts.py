@@ -62,11 +62,27 @@ def month(value) -> str:
     return value.strftime("%Y-%m")
 
 
+def touched_at(member: dict) -> datetime:
+    """A touch: FirstRespondedDate at midnight UTC when set, else CreatedDate."""
+    if member["FirstRespondedDate"]:
+        return datetime.combine(as_date(member["FirstRespondedDate"]), datetime.min.time(), UTC)
+    return member["CreatedDate"]
+
+
 def count(out: Path, as_of: datetime) -> dict:
     sf = out / "salesforce"
     users = current_records(sf, "User")
     leads = current_records(sf, "Lead")
+    contacts = current_records(sf, "Contact")
+    accounts = current_records(sf, "Account")
     opps = current_records(sf, "Opportunity")
+    roles = [
+        r
+        for r in current_records(sf, "OpportunityContactRole").values()
+        if r["ContactId"] in contacts and r["OpportunityId"] in opps
+    ]
+    members = list(current_records(sf, "CampaignMember").values())
+    campaigns = current_records(sf, "Campaign")
     activities = list(current_records(sf, "Task").values()) + list(
         current_records(sf, "Event").values()
     )
@@ -74,10 +90,36 @@ def count(out: Path, as_of: datetime) -> dict:
     sales = {uid for uid, u in users.items() if u["Department"] == "Sales"}
     active = {uid for uid, u in users.items() if u["IsActive"]}
 
+    # persons: every lead, and every contact no current lead was converted into
+    converted_contacts = {lead["ConvertedContactId"] for lead in leads.values()}
+    persons = [("lead", lead) for lead in leads.values()] + [
+        ("contact", c) for cid, c in contacts.items() if cid not in converted_contacts
+    ]
+    persons.sort(key=lambda p: (p[1]["CreatedDate"], p[1]["Id"]))
+
+    def people_of(kind: str, person: dict) -> list[str]:
+        if kind == "lead":
+            return [
+                person["Id"],
+                *([person["ConvertedContactId"]] * bool(person["ConvertedContactId"])),
+            ]
+        return [person["Id"]]
+
     touches_by_person: defaultdict[str, list[datetime]] = defaultdict(list)
     for activity in activities:
         if activity["WhoId"] and activity["OwnerId"] in sales:
             touches_by_person[activity["WhoId"]].append(activity["CreatedDate"])
+    campaign_touches: defaultdict[str, list[tuple]] = defaultdict(list)
+    for member in members:
+        for person in {member["LeadId"], member["ContactId"]} - {None}:
+            campaign_touches[person].append(
+                (touched_at(member), member["CampaignId"], member["Id"])
+            )
+    roles_by_contact: defaultdict[str, list[dict]] = defaultdict(list)
+    roles_by_opp: defaultdict[str, list[dict]] = defaultdict(list)
+    for role in roles:
+        roles_by_contact[role["ContactId"]].append(role)
+        roles_by_opp[role["OpportunityId"]].append(role)
     last_touch: dict[str, datetime] = {}
 
     def touch(opp_id, moment):
@@ -91,17 +133,16 @@ def count(out: Path, as_of: datetime) -> dict:
 
     hygiene: Counter[str] = Counter()
     funnel: defaultdict[tuple, Counter] = defaultdict(Counter)
-    ordered = sorted(leads.values(), key=lambda r: (r["CreatedDate"], r["Id"]))
     seen_emails: set[str] = set()
     sla = timedelta(hours=24)
-    for lead in ordered:
-        source = lead["LeadSource"] or None
-        funnel[(month(lead["CreatedDate"]), source)]["leads"] += 1
-        if lead["OwnerId"] is None or lead["OwnerId"] not in active:
+    for kind, person in persons:
+        source = person["LeadSource"] or None
+        funnel[(month(person["CreatedDate"]), source)]["leads"] += 1
+        if person["OwnerId"] is None or person["OwnerId"] not in active:
             hygiene["lead_missing_owner"] += 1
         if not source:
             hygiene["lead_missing_source"] += 1
-        email = lead["Email"]
+        email = person["Email"]
         if not email or not EMAIL.fullmatch(email):
             hygiene["lead_invalid_email"] += 1
         if email and email.strip():
@@ -109,22 +150,30 @@ def count(out: Path, as_of: datetime) -> dict:
             if normalised in seen_emails:
                 hygiene["lead_duplicate_email"] += 1
             seen_emails.add(normalised)
-        mql_at = lead["MQL_Date__c"]
+        mql_at = person["MQL_Date__c"]
         if mql_at is None:
             continue
         figures = funnel[(month(mql_at), source)]
         figures["mqls"] += 1
-        people = [lead["Id"], lead["ConvertedContactId"]]
-        candidates = [t for p in people if p for t in touches_by_person.get(p, []) if t >= mql_at]
+        candidates = [
+            t for p in people_of(kind, person) for t in touches_by_person.get(p, []) if t >= mql_at
+        ]
         first = min(candidates, default=None)
         if first is not None:
             status = "met" if first - mql_at <= sla else "breached"
         else:
             status = "breached" if as_of - mql_at > sla else "pending"
         figures[f"sla_{status}"] += 1
-        if lead["Status"] in ("Unqualified", "Disqualified"):
+        person_status = person["Status"] if kind == "lead" else person["Contact_Status__c"]
+        deals = sorted(
+            (opps[r["OpportunityId"]]["CreatedDate"], r["OpportunityId"])
+            for r in roles_by_contact.get(person["Id"], [])
+        )
+        if kind == "contact" and deals and deals[0][0] >= mql_at:
+            acceptance = "accepted"
+        elif person_status in ("Unqualified", "Disqualified"):
             acceptance = "rejected"
-        elif lead["IsConverted"] or lead["Status"] in (
+        elif (kind == "lead" and person["IsConverted"]) or person_status in (
             "Working",
             "Nurturing",
             "Qualified",
@@ -136,12 +185,53 @@ def count(out: Path, as_of: datetime) -> dict:
         figures[acceptance] += 1
         if status == "breached" and first is None and acceptance != "rejected":
             hygiene["mql_not_followed_up"] += 1
-        if acceptance == "rejected" and not lead["Disqualified_Reason__c"]:
+        if kind == "lead" and acceptance == "rejected" and not person["Disqualified_Reason__c"]:
             hygiene["rejected_without_reason"] += 1
 
+    origin_leads: dict[str, dict] = {}
+    for lead in sorted(leads.values(), key=lambda r: (r["CreatedDate"], r["Id"])):
+        if lead["ConvertedOpportunityId"] in opps:
+            origin_leads.setdefault(lead["ConvertedOpportunityId"], lead)
+    origins: Counter[str] = Counter()
+    sourcing: Counter[str] = Counter()
+    attribution: defaultdict[str, Counter] = defaultdict(Counter)
+    influenced: set[str] = set()
     for opp_id, opp in opps.items():
         source = opp["LeadSource"] or None
         funnel[(month(opp["CreatedDate"]), source)]["opportunities"] += 1
+        lead = origin_leads.get(opp_id)
+        people = {r["ContactId"] for r in roles_by_opp.get(opp_id, [])}
+        if lead is not None:
+            origins["lead"] += 1
+            people |= set(people_of("lead", lead))
+            sourced = lead["MQL_Date__c"] is not None
+        elif roles_by_opp.get(opp_id):
+            origins["contact"] += 1
+            role = min(
+                roles_by_opp[opp_id], key=lambda r: (not r["IsPrimary"], r["CreatedDate"], r["Id"])
+            )
+            mql_at = contacts[role["ContactId"]]["MQL_Date__c"]
+            sourced = mql_at is not None and mql_at <= opp["CreatedDate"]
+        else:
+            origins["none"] += 1
+            sourced = False
+        sourcing["marketing_sourced" if sourced else "sales_sourced"] += 1
+        before = sorted(
+            {t for p in people for t in campaign_touches.get(p, []) if t[0] < opp["CreatedDate"]}
+        )
+        if before:
+            sourcing["marketing_influenced"] += 1
+            influenced.add(opp_id)
+        if opp["IsWon"]:
+            cents = round((opp["Amount"] or 0) * 100)
+            if opp["CampaignId"] in campaigns:
+                attribution["primary_campaign"][opp["CampaignId"]] += cents
+            if before:
+                attribution["first_touch"][before[0][1]] += cents
+                attribution["last_touch"][before[-1][1]] += cents
+                share, leftover = divmod(cents, len(before))
+                for n, (_, campaign, _) in enumerate(before):
+                    attribution["linear"][campaign] += share + (1 if n < leftover else 0)
         if opp["IsClosed"]:
             if opp["IsWon"]:
                 won = funnel[(month(opp["CloseDate"]), source)]
@@ -163,10 +253,49 @@ def count(out: Path, as_of: datetime) -> dict:
         if as_of - max(moments) > timedelta(days=30):
             hygiene["opportunity_stale"] += 1
 
+    account_figures: Counter[str] = Counter()
+    for account_id in accounts:
+        mine = [
+            (kind, p)
+            for kind, p in persons
+            if (p["ConvertedAccountId"] if kind == "lead" else p["AccountId"]) == account_id
+        ]
+        deals = [o for o in opps.values() if o["AccountId"] == account_id]
+        first_touch = min(
+            (t[0] for kind, p in mine for q in people_of(kind, p) for t in campaign_touches[q]),
+            default=None,
+        )
+        first_deal = min((o["CreatedDate"] for o in deals), default=None)
+        account_figures["accounts"] += 1
+        account_figures["people"] += len(mine)
+        account_figures["mqls"] += sum(1 for _, p in mine if p["MQL_Date__c"] is not None)
+        account_figures["opportunities"] += len(deals)
+        account_figures["open_pipeline_amount"] += sum(
+            int(o["Amount"] or 0) for o in deals if not o["IsClosed"]
+        )
+        account_figures["won_amount"] += sum(int(o["Amount"] or 0) for o in deals if o["IsWon"])
+        account_figures["customers"] += any(o["IsWon"] for o in deals)
+        account_figures["marketing_influenced"] += any(o["Id"] in influenced for o in deals)
+        if first_touch and first_deal and first_touch <= first_deal:
+            account_figures["with_days_first_touch_to_opportunity"] += 1
+            account_figures["days_first_touch_to_opportunity"] += (
+                first_deal.date() - first_touch.date()
+            ).days
+
     return {
-        "records": {"leads": len(leads), "opportunities": len(opps), "users": len(users)},
+        "records": {
+            "persons": len(persons),
+            "leads": len(leads),
+            "contacts": len(persons) - len(leads),
+            "opportunities": len(opps),
+            "users": len(users),
+        },
         "hygiene": hygiene,
         "funnel": funnel,
+        "opportunities_by_origin": origins,
+        "sourcing": sourcing,
+        "attribution": {model: dict(+credits) for model, credits in attribution.items()},
+        "accounts": account_figures,
     }
 
 

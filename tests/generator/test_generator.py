@@ -111,8 +111,13 @@ def test_truth_matches_an_independent_count(tmp_path, seed, batches):
     truth = generate(tmp_path, leads=1200, seed=seed, batches=batches)
     found = count(tmp_path, parse_timestamp(truth["as_of"]))
     assert {k: found["hygiene"].get(k, 0) for k in truth["hygiene"]} == truth["hygiene"]
-    assert found["records"]["leads"] == truth["records"]["leads"]
-    assert found["records"]["opportunities"] == truth["records"]["opportunities"]
+    for name in ("persons", "leads", "contacts", "opportunities"):
+        assert found["records"][name] == truth["records"][name], name
+    for section in ("opportunities_by_origin", "sourcing", "accounts"):
+        assert {k: found[section].get(k, 0) for k in truth[section]} == truth[section], section
+    assert found["attribution"] == {m: c for m, c in truth["attribution"].items() if c}
+    assert truth["records"]["contacts"] > 0 and truth["opportunities_by_origin"]["contact"] > 0
+    assert truth["attribution"]["primary_campaign"] and truth["sourcing"]["marketing_influenced"]
     expected = {(r["month"], r["lead_source"]): r for r in truth["funnel"]}
     assert set(found["funnel"]) == set(expected)
     for key, figures in found["funnel"].items():
@@ -140,7 +145,8 @@ def test_rates_are_configurable(tmp_path):
     low = generate(tmp_path / "low", leads=800, seed=9, rates={"lead_missing_source": 0.0})
     high = generate(tmp_path / "high", leads=800, seed=9, rates={"lead_missing_source": 0.5})
     assert low["hygiene"]["lead_missing_source"] == 0
-    assert 300 < high["hygiene"]["lead_missing_source"] < 500
+    persons = high["records"]["persons"]  # the rule reads leads and contacts
+    assert 0.4 * persons < high["hygiene"]["lead_missing_source"] < 0.6 * persons
     assert current_records(tmp_path / "low" / "salesforce", "User")
 
 
