@@ -48,7 +48,7 @@ def test_demo_generates_loads_and_builds_and_a_second_run_skips(warehouse_db):
     env = {"REVALIGN_WAREHOUSE_URL": warehouse_db.url, "REVALIGN_BI_PASSWORD": "x"}
     first = run_cli("demo", env=env)
     assert first.returncode == 0, first.stderr[-2000:]
-    assert "17 files loaded, 0 already loaded, 0 quarantined" in first.stdout
+    assert "23 files loaded, 0 already loaded, 0 quarantined" in first.stdout
     assert "salesforce__lead" in first.stdout and "dbt build:" in first.stdout
     second = run_cli("demo", env=env)
     assert second.returncode == 0, second.stderr[-2000:]

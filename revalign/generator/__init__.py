@@ -147,10 +147,11 @@ def custom_field_setting() -> dict[str, str]:
     """The salesforce_field_names entries that map the custom-fields style's fields."""
     from revalign.warehouse import sources
 
-    lead, opportunity = (sources.source("salesforce").object(o) for o in ("Lead", "Opportunity"))
+    declared = sources.source("salesforce").objects
     return {
         f.custom_field: CUSTOM_FIELD_NAMES[f.name]
-        for f in (*lead.fields, *opportunity.fields)
+        for obj in declared
+        for f in obj.fields
         if f.custom_field and f.name in CUSTOM_FIELD_NAMES
     }
 

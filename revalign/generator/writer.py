@@ -17,11 +17,12 @@ write them:
 
 - ``api``: Bulk API / Data Loader with every field revalign declares (the default);
 - ``weekly-export``: the weekly Data Export: every object of the org, revalign's and
-  some 25 others (Account, Contact, Case, ``Branch__c``...), every field of each (300+
-  columns on Lead);
+  some 23 others (Case, Order, ``Branch__c``...), every field of each (300+ columns on
+  Lead);
 - ``data-loader``: Data Loader with the fields someone ticked: no ``SystemModstamp``
-  (``LastModifiedDate`` on User, Campaign and Opportunity; nothing on Task, Event,
-  CampaignMember and OpportunityHistory, whose newest version is the latest delivered),
+  (``LastModifiedDate`` on User, Campaign, Opportunity, Account and Contact; nothing on
+  Task, Event, CampaignMember, OpportunityHistory and OpportunityContactRole, whose
+  newest version is the latest delivered),
   no address, description or subject;
 - ``report``: report "Export details": field labels as headers, owners by name, 15-character
   ids, dates and times as a US user sees them (``02/23/2026 08:55 PM``: the world's
@@ -53,6 +54,7 @@ CUSTOM_FIELD_NAMES = {
     "Persona__c": "Buyer_Persona__c",
     "Disqualified_Reason__c": "Reason_Disqualified__c",
     "Win_Loss_Reason__c": "Closed_Reason__c",
+    "Contact_Status__c": "Contact_Stage__c",
 }
 #: data-loader: the objects exported without SystemModstamp, and those with
 #: LastModifiedDate in its place.
@@ -64,8 +66,11 @@ WITHOUT_SYSTEM_MODSTAMP = (
     "Event",
     "Opportunity",
     "OpportunityHistory",
+    "Account",
+    "Contact",
+    "OpportunityContactRole",
 )
-WITH_LAST_MODIFIED = ("User", "Campaign", "Opportunity")
+WITH_LAST_MODIFIED = ("User", "Campaign", "Opportunity", "Account", "Contact")
 NOT_TICKED = (
     "Street",
     "Country",
@@ -77,8 +82,6 @@ NOT_TICKED = (
 )
 #: weekly-export: the org's other objects, each delivered with a few records.
 OTHER_OBJECTS = (
-    "Account",
-    "Contact",
     "Case",
     "Order",
     "OrderItem",
@@ -96,7 +99,6 @@ OTHER_OBJECTS = (
     "ContentVersion",
     "EmailMessage",
     "AccountContactRelation",
-    "OpportunityContactRole",
     "OpportunityLineItem",
     "CaseComment",
     "Entitlement",

@@ -26,6 +26,9 @@ def test_every_source_is_declared_with_keys_and_required_fields():
         "Opportunity",
         "OpportunityHistory",
         "OpportunityStage",
+        "Account",
+        "Contact",
+        "OpportunityContactRole",
     }
     for source in declared.values():
         for obj in source.objects:

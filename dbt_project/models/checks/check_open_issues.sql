@@ -1,10 +1,11 @@
 {#- What the alerts send (revalign/checks/alerts.py): each open hygiene issue with its
     rule's words from the hygiene_rules seed and its owner's name, email and status,
     so that the alerts read one view of the checks and no staging or intermediate
-    table. -#}
+    table. record_type says contact for a contact's issue under a lead rule, as the
+    alerts show it. -#}
 select
     issues.rule,
-    issues.record_type,
+    coalesce(issues.person_type, issues.record_type) as record_type,
     issues.record_id,
     issues.source_system,
     issues.owner_id,
