@@ -246,7 +246,7 @@ class AccountFactory:
             )
             if deal.deleted_at is not None:
                 role.deleted_at = deal.deleted_at  # deleting a deal deletes its roles
-            elif not role.is_primary and rng.random() < 0.05:
+            elif not role.is_primary and rng.random() < 0.15:
                 role.deleted_at = self._after(rng, added, hours=(24, 24 * 30))
             deal.roles.append(role)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, query
 from marts_vs_truth import differences, marts_figures, truth_figures
+from reference_counts import read_rows
 
 from revalign import generator
 from revalign.build import moment, transform
@@ -94,13 +95,39 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
 
 @pytest.mark.parametrize("seed", [12, 13])
 def test_marts_match_truth_for_other_seeds(warehouse_db, tmp_path, seed):
-    generator.generate(tmp_path, leads=1200, seed=seed, batches=2)
+    """Built after each batch as it arrives: contacts updated (MQL, status) and
+    deleted, contact roles added to deals opened in an earlier batch, or removed."""
+    generator.generate(tmp_path, leads=1200, seed=seed, batches=3)
     _set_up(warehouse_db)
-    loader.load(warehouse_db, [tmp_path / "salesforce", tmp_path / "plan"])
-    transform.build(warehouse_db)
+    loader.load(warehouse_db, [tmp_path / "plan"])
+    for batch in sorted((tmp_path / "salesforce").iterdir()):
+        loader.load(warehouse_db, [batch])
+        transform.build(warehouse_db)
     truth = json.loads((tmp_path / "truth.json").read_text())
     assert _compare(warehouse_db, truth) == []
     assert sum(truth["hygiene"].values()) > 0
+    changes = _later_changes(tmp_path / "salesforce")
+    assert all(changes.values()), changes
+    incremental = _fingerprints(warehouse_db)
+    transform.build(warehouse_db, full_refresh=True)
+    assert _fingerprints(warehouse_db) == incremental
+
+
+def _later_changes(salesforce) -> dict[str, int]:
+    """How many contacts changed or were deleted, and roles were added to or removed from
+    a known deal, in the batches after the first."""
+    first, *later = sorted(salesforce.iterdir())
+    deals = {row["Id"][:15] for row in read_rows(first / "Opportunity.csv")}
+    found = {"contacts changed": 0, "contacts deleted": 0, "roles added": 0, "roles removed": 0}
+    for batch in later:
+        for row in read_rows(next(batch.glob("Contact_*.csv"))):
+            deleted = row["IsDeleted"].lower() in ("true", "1")
+            found["contacts deleted" if deleted else "contacts changed"] += 1
+        for row in read_rows(next(batch.glob("OpportunityContactRole_*.csv"))):
+            if row["OpportunityId"][:15] in deals:
+                deleted = row["IsDeleted"].lower() in ("true", "1")
+                found["roles removed" if deleted else "roles added"] += 1
+    return found
 
 
 def test_docs_reach_postgres_comments_and_dbt_docs_generate(warehouse_db, tmp_path):

@@ -53,7 +53,7 @@ from {{ ref('int_contacts') }} as contacts
 left join lateral (
     select roles.opportunity_id
     from {{ ref('int_contact_roles') }} as roles
-    inner join {{ ref('int_opportunities') }} as opportunities
+    inner join {{ ref('int_opportunity_records') }} as opportunities
         on
             roles.source_system = opportunities.source_system
             and roles.opportunity_id = opportunities.opportunity_id
