@@ -116,7 +116,9 @@ def main() -> None:
     body = (
         "```\n.venv/bin/python scripts/bench_build.py "
         f"--leads {args.leads} --batches {args.batches}\n```\n\n"
-        f"{truth['records']['leads']:,} current leads and {truth['records']['opportunities']:,} "
+        f"{truth['records']['persons']:,} persons ({truth['records']['leads']:,} leads, "
+        f"{truth['records']['contacts']:,} contacts created directly), "
+        f"{truth['accounts']['accounts']:,} accounts and {truth['records']['opportunities']:,} "
         f"opportunities ({before:,} raw rows in {len(batches) - 1} batches, loaded in "
         f"{load_seconds:.0f} s). The delta is the last batch: {delta:,} raw rows "
         f"({delta / before:.1%}), new records plus updates and deletes of earlier ones.\n\n"

@@ -3,20 +3,30 @@ scratch databases on the configured warehouse."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / ".revalign" / "bench"
 
 
 def extracts(leads: int, seed: int, batches: int) -> Path:
-    """N generated leads in B batches, generated once and reused by later runs."""
+    """N generated leads in B batches, generated once and reused by later runs of the
+    same generator (its code's digest names the folder: a changed world is made anew)."""
     from revalign.generator import generate
 
-    folder = BENCH_DIR / f"leads-{leads}-seed-{seed}-batches-{batches}"
+    folder = BENCH_DIR / f"leads-{leads}-seed-{seed}-batches-{batches}-world-{_world_digest()}"
     if not (folder / "truth.json").exists():
         print(f"generating {leads} leads in {batches} batches into {folder} ...", flush=True)
         generate(folder, leads=leads, seed=seed, batches=batches)
     return folder
+
+
+def _world_digest() -> str:
+    generator = Path(__file__).resolve().parent.parent / "revalign" / "generator"
+    digest = hashlib.sha256()
+    for path in sorted(generator.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
 
 
 def fresh_database(name: str):

@@ -52,7 +52,7 @@ def test_demo_generates_loads_and_builds_and_a_second_run_skips(warehouse_db):
     assert "salesforce__lead" in first.stdout and "dbt build:" in first.stdout
     second = run_cli("demo", env=env)
     assert second.returncode == 0, second.stderr[-2000:]
-    assert "0 files loaded, 17 already loaded, 0 quarantined" in second.stdout
+    assert "0 files loaded, 23 already loaded, 0 quarantined" in second.stdout
 
 
 def test_airflow_gets_the_configured_admin_password(warehouse_db, tmp_path):
