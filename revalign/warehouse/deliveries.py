@@ -64,12 +64,17 @@ def funnel_fields() -> dict[str, dict]:
 
 @cache
 def rules_by_field() -> dict[str, list[str]]:
-    """The hygiene rules that read each field (seed hygiene_rules)."""
+    """The hygiene rules that read each field (seed hygiene_rules). A rule about every
+    person (applies_to lead or mql) reads the same field on a contact: contact.email for
+    lead.email, named ``<rule> (contacts)``."""
     found: dict[str, list[str]] = {}
     with open(SEEDS / "hygiene_rules.csv", newline="") as handle:
         for row in csv.DictReader(handle):
             for name in row["fields"].split():
                 found.setdefault(name, []).append(row["rule"])
+                if row["applies_to"] in ("lead", "mql") and name.startswith("lead."):
+                    contact_field = "contact." + name.removeprefix("lead.")
+                    found.setdefault(contact_field, []).append(f"{row['rule']} (contacts)")
     return found
 
 
@@ -212,11 +217,22 @@ def never_delivered(found: list[Delivery]) -> list[str]:
     for (source, objects), items in missing_objects.items():
         figures = [f for i in items for f in words.get(i.field, {"figures": []})["figures"]]
         applies = [r for i in items for r in rules.get(i.field, [])]
-        said = consequences(list(dict.fromkeys(figures)), list(dict.fromkeys(applies)))
+        said = _when_missing(source, objects) or consequences(
+            list(dict.fromkeys(figures)), list(dict.fromkeys(applies))
+        )
         if said:
             names = " or ".join(f"{o}.csv" for o in objects)
             lines.append(f"{source}: no {names} delivered yet: {said}")
     return lines
+
+
+def _when_missing(source: str, objects: tuple[str, ...]) -> str | None:
+    """What the declaration says the figures miss without these objects (when_missing)."""
+    declared = sources.load_sources().get(source)
+    if declared is None:
+        return None
+    said = [o.when_missing for o in declared.objects if o.object in objects and o.when_missing]
+    return "; ".join(dict.fromkeys(said)) or None
 
 
 def consequences(figures: list[str], applies: list[str]) -> str:

@@ -49,6 +49,8 @@ class SourceObject:
     cursors: tuple[str, ...]  # modified-at fields, first delivered wins; none: delivery order
     deleted_flag: str | None
     fields: tuple[Field, ...]
+    #: what the figures miss while no file of the object was delivered, in words
+    when_missing: str | None = None
 
     @property
     def cursor(self) -> str | None:
@@ -151,6 +153,7 @@ def _parse_file(path: Path) -> list[Source]:
                     cursors=_names(meta.get("cursor")),
                     deleted_flag=meta.get("deleted_flag"),
                     fields=tuple(fields),
+                    when_missing=meta.get("when_missing"),
                 )
             )
         found.append(Source(name=source["name"], objects=tuple(objects)))

@@ -1,0 +1,203 @@
+"""A B2B org's deal opened on an account, as Data Loader exports it: contacts created
+directly (one an MQL on the Contact), a contact role naming a contact that was deleted
+(Salesforce keeps such roles), a Primary Campaign Source, and a contact role added a
+batch later, in its 18-character form. The marts follow METRICS.md's persons, origin
+person, sourcing, influence, attribution and accounts, incrementally as a full build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import query
+
+from revalign.build import notes, transform
+from revalign.checks import hygiene
+from revalign.ingest import loader
+from revalign.warehouse import schemas
+from revalign.warehouse.salesforce_ids import to_18
+
+T = "T{}:00:00.000+0000"
+FIRST = {
+    "User.csv": (
+        "Id,Name,Email,IsActive,Department,Division\r\n"
+        "005Ec00000AAAA1,Sam Seller,sam@acme.example,true,Sales,East\r\n"
+        "005Ec00000AAAA2,Ann Closer,ann@acme.example,true,Sales,East\r\n"
+    ),
+    "Account.csv": (
+        "Id,Name,OwnerId,CreatedDate\r\n"
+        "001Ec00000ACC01,Globex,005Ec00000AAAA2,2024-03-01T08:00:00.000+0000\r\n"
+    ),
+    # Data Loader with the fields someone ticked: no LeadSource on Contact
+    "Contact.csv": (
+        "Id,AccountId,LastName,Email,OwnerId,MQL_Date__c,CreatedDate\r\n"
+        "003Ec00000CON01,001Ec00000ACC01,Ames,ames@globex.example,005Ec00000AAAA1,"
+        "2024-03-05T10:00:00.000+0000,2024-03-01T09:00:00.000+0000\r\n"
+        "003Ec00000CON02,001Ec00000ACC01,Bo,bo at globex,005Ec00000AAAA1,,"
+        "2024-03-02T09:00:00.000+0000\r\n"
+    ),
+    "Lead.csv": (
+        "Id,LastName,Email,Company,LeadSource,Status,OwnerId,MQL_Date__c,CreatedDate\r\n"
+        "00QEc00000LEAD1,Lee,lee@a.example,A,Web,Working,005Ec00000AAAA1,"
+        "2024-03-02T10:00:00.000+0000,2024-03-01T09:00:00.000+0000\r\n"
+    ),
+    "Campaign.csv": (
+        "Id,Name,Type,StartDate\r\n"
+        "701Ec00000CMP01,Spring event,Event,2024-02-01\r\n"
+        "701Ec00000CMP02,Webinar,Webinar,2024-02-15\r\n"
+    ),
+    "CampaignMember.csv": (
+        "Id,CampaignId,ContactId,CreatedDate\r\n"
+        "00vEc00000MEM01,701Ec00000CMP02,003Ec00000CON02,2024-03-03T09:00:00.000+0000\r\n"
+    ),
+    "Opportunity.csv": (
+        "Id,Name,AccountId,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CampaignId,"
+        "Win_Loss_Reason__c,CreatedDate\r\n"
+        "006Ec00000OPP01,Globex expansion,001Ec00000ACC01,005Ec00000AAAA2,Closed Won,10000,"
+        "2024-03-20,true,true,701Ec00000CMP01,Price,2024-03-10T10:00:00.000+0000\r\n"
+    ),
+    # the primary role names a contact deleted since: it names nobody
+    "OpportunityContactRole.csv": (
+        "Id,OpportunityId,ContactId,Role,IsPrimary,CreatedDate\r\n"
+        "00KEc00000ROL00,006Ec00000OPP01,003Ec00000GONE1,Decision Maker,true,"
+        "2024-03-10T10:00:00.000+0000\r\n"
+        "00KEc00000ROL01,006Ec00000OPP01,003Ec00000CON01,Evaluator,false,"
+        "2024-03-10T10:05:00.000+0000\r\n"
+    ),
+    "Task.csv": (
+        "Id,WhoId,OwnerId,CreatedDate\r\n"
+        "00TEc00000TSK01,003Ec00000CON01,005Ec00000AAAA1,2024-03-05T12:00:00.000+0000\r\n"
+    ),
+}
+#: a week later, the colleague who attended the webinar joins the deal
+LATER = {
+    "OpportunityContactRole_2024-04-15.csv": (
+        "Id,OpportunityId,ContactId,Role,IsPrimary,CreatedDate\r\n"
+        f"00KEc00000ROL02,{to_18('006Ec00000OPP01')},{to_18('003Ec00000CON02')},Influencer,"
+        "false,2024-04-12T10:00:00.000+0000\r\n"
+    ),
+}
+AS_OF = "2024-04-15T00:00:00+00:00"
+
+
+def _batch(root: Path, name: str, files: dict[str, str]) -> Path:
+    batch = root / "salesforce" / name
+    batch.mkdir(parents=True)
+    for file_name, text in files.items():
+        (batch / file_name).write_text(text, encoding="utf-8", newline="")
+    return batch
+
+
+@pytest.fixture
+def org(warehouse_db, tmp_path):
+    schemas.set_up(warehouse_db, "revalign_bi_test", "x")
+    results = loader.load(warehouse_db, [_batch(tmp_path, "01_20240410T000000Z", FIRST)])
+    assert {r.status for r in results} == {"loaded"}, [r.reason for r in results]
+    return warehouse_db
+
+
+def _as_of():
+    from datetime import datetime
+
+    return datetime.fromisoformat(AS_OF)
+
+
+def _by_id(conn, sql: str) -> dict:
+    return {row[0][:15]: row[1:] for row in query(conn, sql)}
+
+
+def test_contacts_are_persons_and_deals_have_people(org, tmp_path):
+    transform.build(org, as_of=_as_of())
+    persons = _by_id(
+        org,
+        "select lead_id, person_type, sla_status, acceptance_status, opportunity_id "
+        "from marts.fct_lead_funnel",
+    )
+    opp = to_18("006Ec00000OPP01")
+    assert persons == {
+        "00QEc00000LEAD1": ("lead", "breached", "accepted", None),
+        "003Ec00000CON01": ("contact", "met", "accepted", opp),  # its deal came after its MQL
+        "003Ec00000CON02": ("contact", None, None, None),  # no role yet, never an MQL
+    }
+    deal = query(
+        org,
+        "select origin_person_id, origin_person_type, is_marketing_sourced, "
+        "is_marketing_influenced, primary_campaign_id from marts.fct_opportunities",
+    )
+    # the primary role's contact is gone: the earliest other role's contact is the origin
+    assert deal == [(to_18("003Ec00000CON01"), "contact", True, False, to_18("701Ec00000CMP01"))]
+    credits = dict(
+        query(
+            org,
+            "select attribution_model, sum(attributed_amount) from marts.campaign_attribution "
+            "where attributed_amount > 0 group by 1",
+        )
+    )
+    assert credits == {"primary_campaign": 10000}
+    account = query(
+        org,
+        "select people, mqls, opportunities, won_amount, is_customer, is_marketing_influenced, "
+        "days_first_touch_to_opportunity from marts.account_funnel",
+    )
+    assert account == [(2, 1, 1, 10000, True, False, 7)]
+
+    issues = query(
+        org, "select rule, record_id, person_type from marts.crm_hygiene_issues order by 1"
+    )
+    assert [(r, i[:15], p) for r, i, p in issues] == [
+        ("lead_invalid_email", "003Ec00000CON02", "contact"),
+        ("mql_not_followed_up", "00QEc00000LEAD1", "lead"),
+    ]  # no LeadSource on Contact: lead_missing_source does not judge contacts
+    assert (
+        "salesforce: no contact lead source delivered (LeadSource): lead_source is empty; "
+        "lead_missing_source (contacts) not applicable" in notes.lines(org)
+    )
+    report = hygiene.check(org, channels=[], docs_dir=tmp_path / "docs")
+    source_rule = next(r for r in report.results if r.rule == "lead_missing_source")
+    assert source_rule.status == "passed"  # it still judges the org's leads
+    assert "salesforce (contacts) never delivered contact.lead_source" in (
+        source_rule.details["not_applicable"]
+    )
+
+    # a role added later: the colleague's webinar now influenced the deal
+    loader.load(org, [_batch(tmp_path, "02_20240415T000000Z", LATER)])
+    transform.build(org, as_of=_as_of())
+    assert query(org, "select is_marketing_influenced from marts.fct_opportunities") == [(True,)]
+    credits = dict(
+        query(
+            org,
+            "select attribution_model || ' ' || campaign_id, attributed_amount "
+            "from marts.campaign_attribution where attributed_amount > 0",
+        )
+    )
+    webinar, event = to_18("701Ec00000CMP02"), to_18("701Ec00000CMP01")
+    assert credits == {
+        f"first_touch {webinar}": 10000,
+        f"last_touch {webinar}": 10000,
+        f"linear {webinar}": 10000,
+        f"primary_campaign {event}": 10000,
+    }
+    colleague = _by_id(org, "select lead_id, opportunity_id from marts.fct_lead_funnel")
+    assert colleague["003Ec00000CON02"] == (opp,)
+    incremental = query(org, "select * from marts.account_funnel")
+    assert incremental[0][-2] is True  # is_marketing_influenced
+    transform.build(org, as_of=_as_of(), full_refresh=True)
+    assert query(org, "select * from marts.account_funnel") == incremental
+
+
+def test_an_org_without_contacts_is_told_what_its_figures_miss(warehouse_db, tmp_path):
+    schemas.set_up(warehouse_db, "revalign_bi_test", "x")
+    leads_only = {k: v for k, v in FIRST.items() if k in ("User.csv", "Lead.csv")}
+    loader.load(warehouse_db, [_batch(tmp_path, "01_20240410T000000Z", leads_only)])
+    transform.build(warehouse_db, as_of=_as_of())
+    lines = notes.lines(warehouse_db)
+    assert (
+        "salesforce: no Contact.csv delivered yet: the funnel has no contacts created "
+        "directly (only leads), and deals opened on an account have no people besides "
+        "their origin lead" in lines
+    ), lines
+    assert "salesforce: no Account.csv delivered yet: account_funnel has no rows" in lines
+    assert any(line.startswith("salesforce: no OpportunityContactRole.csv") for line in lines)
+    assert query(warehouse_db, "select distinct person_type from marts.fct_lead_funnel") == [
+        ("lead",)
+    ]
