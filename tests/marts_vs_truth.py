@@ -113,7 +113,9 @@ def truth_figures(truth: dict) -> dict:
         "records": {k: truth["records"][k] for k in RECORDS},
         "opportunities_by_origin": {k: v for k, v in truth["opportunities_by_origin"].items() if v},
         "sourcing": truth["sourcing"],
-        "attribution": {model: credits for model, credits in truth["attribution"].items() if credits},
+        "attribution": {
+            model: credits for model, credits in truth["attribution"].items() if credits
+        },
         "accounts": truth["accounts"],
     }
 

@@ -155,8 +155,9 @@ def test_contacts_are_persons_and_deals_have_people(org, tmp_path):
     report = hygiene.check(org, channels=[], docs_dir=tmp_path / "docs")
     source_rule = next(r for r in report.results if r.rule == "lead_missing_source")
     assert source_rule.status == "passed"  # it still judges the org's leads
-    assert "salesforce (contacts) never delivered contact.lead_source" in (
-        source_rule.details["not_applicable"]
+    assert (
+        "salesforce (contacts) never delivered contact.lead_source"
+        in (source_rule.details["not_applicable"])
     )
 
     # a role added later: the colleague's webinar now influenced the deal

@@ -2,13 +2,9 @@
     each was converted from (origin_lead_id) and its origin person (METRICS.md: the
     origin lead; without one, the contact of its primary contact role, else of its
     earliest-created role; else none). -#}
-with opportunities as (
-    select * from {{ ref('int_opportunity_records') }}
-),
-
 -- A merged lead can name an opportunity another lead already converted into: the
 -- earliest-created lead is the origin.
-origins as (
+with origins as (
     select distinct on (source_system, converted_opportunity_id)
         source_system,
         converted_opportunity_id as opportunity_id,
@@ -18,8 +14,9 @@ origins as (
     order by source_system, converted_opportunity_id, created_at, lead_id
 )
 
+-- every column of int_opportunity_records, then the origin's
 select
-    opportunities.*,
+    opportunities.*, -- noqa: AM04
     origins.origin_lead_id,
     origin_contact.contact_id as origin_contact_id,
     coalesce(origins.origin_lead_id, origin_contact.contact_id) as origin_person_id,
@@ -27,7 +24,7 @@ select
         when origins.origin_lead_id is not null then 'lead'
         when origin_contact.contact_id is not null then 'contact'
     end as origin_person_type
-from opportunities
+from {{ ref('int_opportunity_records') }} as opportunities
 left join origins
     on
         opportunities.source_system = origins.source_system
@@ -41,6 +38,6 @@ left join lateral (
         roles.source_system = opportunities.source_system
         and roles.opportunity_id = opportunities.opportunity_id
         and origins.origin_lead_id is null
-    order by roles.is_primary desc, roles.created_at, roles.contact_role_id
+    order by roles.is_primary desc, roles.created_at asc, roles.contact_role_id asc
     limit 1
 ) as origin_contact on true

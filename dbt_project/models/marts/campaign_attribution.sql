@@ -32,7 +32,9 @@ won_roles as (
 ),
 
 won_people as (
-    select source_system, person_id as key
+    select
+        source_system,
+        person_id as key
     from ({{ rv_opportunity_people('won', 'won_leads', 'won_roles') }}) as people
 ),
 
