@@ -61,6 +61,8 @@ def summary(conn: settings.ConnectionInfo, report: hygiene.CheckReport) -> list[
         return [
             *_funnel(cur),
             "",
+            *_accounts(cur),
+            "",
             *_scorecard(cur),
             "",
             *_hygiene_by_rule(report),
@@ -80,7 +82,7 @@ def _funnel(cur) -> list[str]:
     )
     leads, mqls, sla_met, accepted, opportunities, won, amount = cur.fetchone()
     stages = [
-        ("leads", leads),
+        ("persons (leads and contacts)", leads),
         ("MQLs", mqls),
         ("followed up within the SLA", sla_met),
         ("accepted by sales", accepted),
@@ -89,10 +91,35 @@ def _funnel(cur) -> list[str]:
     ]
     lines = ["Funnel by stage (marts.fct_lead_funnel)"]
     for name, count in stages:
-        share = f"{count / leads:6.1%} of leads" if leads else ""
+        share = f"{count / leads:6.1%} of persons" if leads else ""
         lines.append(f"  {name:<30} {count:>9,}  {share}")
     lines.append(f"  {'won amount':<30} {amount:>12,.0f}")
     return lines
+
+
+def _accounts(cur) -> list[str]:
+    """Accounts and deals through contact roles (marts.account_funnel, fct_opportunities)."""
+    cur.execute(
+        """
+        select
+            (select count(*) from marts.account_funnel),
+            (select count(*) from marts.account_funnel where is_customer),
+            (select count(*) from marts.account_funnel where is_marketing_influenced),
+            count(*),
+            count(*) filter (where is_marketing_sourced),
+            count(*) filter (where is_marketing_sourced and origin_person_type = 'contact'),
+            count(*) filter (where is_marketing_influenced)
+        from marts.fct_opportunities
+        """
+    )
+    accounts, customers, influenced, deals, sourced, by_contact, touched = cur.fetchone()
+    return [
+        "Accounts and deals (marts.account_funnel, marts.fct_opportunities)",
+        f"  {accounts:,} accounts, {customers:,} customers, {influenced:,} with a "
+        "marketing-influenced deal",
+        f"  {deals:,} deals: {sourced:,} marketing-sourced ({by_contact:,} through a contact "
+        f"role's MQL), {touched:,} marketing-influenced",
+    ]
 
 
 def _scorecard(cur) -> list[str]:

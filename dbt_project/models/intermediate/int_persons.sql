@@ -7,6 +7,22 @@
     current opportunity on which it has a contact role (ties: lower id). Its
     is_converted says whether it has one. A contact has no disqualified reason (a
     lead-only field). -#}
+-- A set, not a lookup per contact: a key lookup of a person (rv_rows_by_key) filters
+-- contact_id, which reaches the DISTINCT ON through its key.
+with contact_opportunities as (
+    select distinct on (roles.source_system, roles.contact_id)
+        roles.source_system,
+        roles.contact_id,
+        roles.opportunity_id
+    from {{ ref('int_contact_roles') }} as roles
+    where roles.opportunity_created_at is not null
+    order by
+        roles.source_system asc,
+        roles.contact_id asc,
+        roles.opportunity_created_at asc,
+        roles.opportunity_id asc
+)
+
 select
     leads.lead_id,
     leads.source_system,
@@ -50,17 +66,10 @@ select
     true as email_delivered,
     true as owner_delivered
 from {{ ref('int_contacts') }} as contacts
-left join lateral (
-    select roles.opportunity_id
-    from {{ ref('int_contact_roles') }} as roles
-    inner join {{ ref('int_opportunity_records') }} as opportunities
-        on
-            roles.source_system = opportunities.source_system
-            and roles.opportunity_id = opportunities.opportunity_id
-    where roles.source_system = contacts.source_system and roles.contact_id = contacts.contact_id
-    order by opportunities.created_at, opportunities.opportunity_id
-    limit 1
-) as opportunity on true
+left join contact_opportunities as opportunity
+    on
+        contacts.source_system = opportunity.source_system
+        and contacts.contact_id = opportunity.contact_id
 where not exists (
     select 1 from {{ ref('int_leads') }} as leads
     where

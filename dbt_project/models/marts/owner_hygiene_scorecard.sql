@@ -1,6 +1,7 @@
 {#- One row per record owner (METRICS.md): hygiene_score = 1 - open records with at
-    least one issue / open records owned. An open lead is neither converted nor
-    rejected (status in rejected_statuses); an open opportunity is not closed. The
+    least one issue / open records owned. An open person (lead or contact) is neither
+    converted (a contact: has an opportunity) nor rejected (status in
+    rejected_statuses); an open opportunity is not closed. The
     per-rule columns count every issue of the owner's records, open or not. Records
     without an owner are not here: they are listed in crm_hygiene_issues with a
     null owner_id and go to the data team. One count column per rule of the
