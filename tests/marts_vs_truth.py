@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from revalign.generator.truth import ACCOUNT_FIGURES as ACCOUNTS
+
 FUNNEL_SQL = {
     "leads": """
         select to_char(created_at at time zone 'UTC', 'YYYY-MM'), lead_source, count(*)
@@ -49,18 +51,6 @@ SOURCING_SQL = """
 ATTRIBUTION_SQL = """
     select attribution_model, campaign_id, round(attributed_amount * 100)::bigint
     from marts.campaign_attribution where attributed_amount > 0"""
-ACCOUNTS = (
-    "accounts",
-    "people",
-    "mqls",
-    "opportunities",
-    "open_pipeline_amount",
-    "won_amount",
-    "customers",
-    "marketing_influenced",
-    "with_days_first_touch_to_opportunity",
-    "days_first_touch_to_opportunity",
-)
 ACCOUNTS_SQL = """
     select
         count(*), coalesce(sum(people), 0), coalesce(sum(mqls), 0),

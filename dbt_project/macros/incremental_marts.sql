@@ -351,9 +351,16 @@
         select roles.source_system, roles.opportunity_id
         from ({{ rv_changed_versions(inputs['roles'], since['roles']) }}) as roles
         union
-        -- a contact with a role on it touched, changed (MQL date) or deleted
+        -- a contact with a role on it touched
         select roles.source_system, roles.opportunity_id
-        from ({{ rv_rows_by_key(ref('int_contact_roles'), 'contact_id', people ~ ' union all ' ~ changed_contacts) }}) as roles
+        from ({{ rv_rows_by_key(ref('int_contact_roles'), 'contact_id', people) }}) as roles
+        union
+        -- a contact with a role on it changed (MQL date) or deleted: every role naming it,
+        -- read from the role versions (a deleted contact's roles name nobody any more)
+        select roles.source_system, roles.opportunity_id
+        from {{ inputs['roles'] }} as roles
+        inner join ({{ changed_contacts }}) as contacts
+            on roles.source_system = contacts.source_system and roles.contact_id = contacts.contact_id
     {%- endset -%}
     {%- set touched -%}
         select source_system, opportunity_id as key

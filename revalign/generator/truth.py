@@ -108,16 +108,9 @@ class Truth:
     def add_lead(self, lead: Lead) -> None:
         if lead.deleted_at is not None:
             return
-        self.records["persons"] += 1
         self.records["leads"] += 1
         final, source = lead.final, lead.lead_source
-        self.funnel[(month(lead.created_at), source)]["leads"] += 1
-        if lead.owner_id is None or lead.owner_id in self.inactive_users:
-            self.hygiene["lead_missing_owner"] += 1
-        if not source:
-            self.hygiene["lead_missing_source"] += 1
-        if not lead.email or not EMAIL_PATTERN.fullmatch(lead.email):
-            self.hygiene["lead_invalid_email"] += 1
+        self._add_person(lead.created_at, source, lead.owner_id, lead.email)
         if lead.duplicates_earlier:
             self.hygiene["lead_duplicate_email"] += 1
         if final.mql_at is None:
@@ -139,18 +132,22 @@ class Truth:
         if acceptance == "rejected" and not final.reason:
             self.hygiene["rejected_without_reason"] += 1
 
-    def add_contact(self, contact: Contact, deals: list[Opportunity]) -> None:
-        """A contact created directly: a person of the funnel (METRICS.md)."""
+    def _add_person(self, created_at, source, owner_id, email) -> None:
+        """What every person counts for: the funnel's persons and the rules of every person."""
         self.records["persons"] += 1
-        self.records["contacts"] += 1
-        final, source = contact.final, contact.lead_source
-        self.funnel[(month(contact.created_at), source)]["leads"] += 1
-        if contact.owner_id is None or contact.owner_id in self.inactive_users:
+        self.funnel[(month(created_at), source)]["leads"] += 1
+        if owner_id is None or owner_id in self.inactive_users:
             self.hygiene["lead_missing_owner"] += 1
         if not source:
             self.hygiene["lead_missing_source"] += 1
-        if not contact.email or not EMAIL_PATTERN.fullmatch(contact.email):
+        if not email or not EMAIL_PATTERN.fullmatch(email):
             self.hygiene["lead_invalid_email"] += 1
+
+    def add_contact(self, contact: Contact, deals: list[Opportunity]) -> None:
+        """A contact created directly: a person of the funnel (METRICS.md)."""
+        self.records["contacts"] += 1
+        final, source = contact.final, contact.lead_source
+        self._add_person(contact.created_at, source, contact.owner_id, contact.email)
         if final.mql_at is None:
             return
         figures = self.funnel[(month(final.mql_at), source)]

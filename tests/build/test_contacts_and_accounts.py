@@ -77,7 +77,17 @@ LATER = {
         "false,2024-04-12T10:00:00.000+0000\r\n"
     ),
 }
+#: then the contact who opened the deal leaves the CRM (the recycle bin)
+GONE = {
+    "Contact_2024-04-15.csv": (
+        "Id,AccountId,LastName,Email,OwnerId,MQL_Date__c,IsDeleted,CreatedDate,SystemModstamp\r\n"
+        "003Ec00000CON01,001Ec00000ACC01,Ames,ames@globex.example,005Ec00000AAAA1,"
+        "2024-03-05T10:00:00.000+0000,true,2024-03-01T09:00:00.000+0000,"
+        "2024-04-14T10:00:00.000+0000\r\n"
+    ),
+}
 AS_OF = "2024-04-15T00:00:00+00:00"
+MARTS = ("fct_lead_funnel", "fct_opportunities", "account_funnel", "campaign_attribution")
 
 
 def _batch(root: Path, name: str, files: dict[str, str]) -> Path:
@@ -100,6 +110,10 @@ def _as_of():
     from datetime import datetime
 
     return datetime.fromisoformat(AS_OF)
+
+
+def _marts(conn) -> dict[str, list[str]]:
+    return {m: sorted(map(str, query(conn, f"select * from marts.{m}"))) for m in MARTS}
 
 
 def _by_id(conn, sql: str) -> dict:
@@ -180,10 +194,16 @@ def test_contacts_are_persons_and_deals_have_people(org, tmp_path):
     }
     colleague = _by_id(org, "select lead_id, opportunity_id from marts.fct_lead_funnel")
     assert colleague["003Ec00000CON02"] == (opp,)
-    incremental = query(org, "select * from marts.account_funnel")
-    assert incremental[0][-2] is True  # is_marketing_influenced
+    assert query(org, "select * from marts.account_funnel")[0][-2] is True  # influenced
+
+    # the origin contact is deleted: the colleague's role is the earliest left
+    loader.load(org, [_batch(tmp_path, "03_20240415T010000Z", GONE)])
+    transform.build(org, as_of=_as_of())
+    deal = query(org, "select origin_person_id, is_marketing_sourced from marts.fct_opportunities")
+    assert deal == [(to_18("003Ec00000CON02"), False)]  # never an MQL
+    incremental = _marts(org)
     transform.build(org, as_of=_as_of(), full_refresh=True)
-    assert query(org, "select * from marts.account_funnel") == incremental
+    assert _marts(org) == incremental
 
 
 def test_an_org_without_contacts_is_told_what_its_figures_miss(warehouse_db, tmp_path):

@@ -14,7 +14,6 @@ select
     nullif(trim(contacts.persona), '') as persona_field,
     contacts.title,
     {{ rv_email_key('contacts.email') }} as email_key,
-    coalesce(contacts.email ~ '^[^[:space:]@]+@[^[:space:]@]+\.[^[:space:]@]+$', false)
-        as email_is_valid
+    {{ rv_email_is_valid('contacts.email') }} as email_is_valid
 from {{ ref('stg_salesforce__contacts') }} as contacts
 where {{ rv_readable('contacts') }}

@@ -23,8 +23,7 @@ with salesforce as (
         leads.title,
         nullif(trim(leads.disqualified_reason), '') as disqualified_reason,
         {{ rv_email_key('leads.email') }} as email_key,
-        coalesce(leads.email ~ '^[^[:space:]@]+@[^[:space:]@]+\.[^[:space:]@]+$', false)
-            as email_is_valid,
+        {{ rv_email_is_valid('leads.email') }} as email_is_valid,
         true as email_delivered,
         true as owner_delivered
     from {{ ref('stg_salesforce__leads') }} as leads
