@@ -12,8 +12,8 @@
     {{ return(adapter.dispatch('rv_email_key', 'revalign')(email)) }}
 {%- endmacro %}
 
-{#- SQL: whether an email is of the form local@domain.tld (METRICS.md,
-    lead_invalid_email: no spaces, one @, a dot in the domain); false when blank. -#}
+{#- SQL: whether an email is of the form local@domain.tld (METRICS.md, the
+    hygiene rule on emails: no spaces, one @, a dot in the domain); false when blank. -#}
 {% macro rv_email_is_valid(email) -%}
     coalesce({{ email }} ~ '^[^[:space:]@]+@[^[:space:]@]+\.[^[:space:]@]+$', false)
 {%- endmacro %}
