@@ -1,7 +1,8 @@
 {#- What is known about a set of opportunities, each as a query over relations or CTEs:
     `opportunities` (source_system, opportunity_id, origin_lead_id, created_at),
     `leads` (int_leads rows of their origin leads), `roles` (int_contact_roles rows
-    of their contact roles) and `touches` (int_campaign_touches rows). The marts
+    of their contact roles), `people` (rv_opportunity_people of them) and `touches`
+    (int_campaign_touches rows). The marts
     apply them to every opportunity (a full build) or to the few an incremental build
     recomputes, so one definition serves both (as lead_facts.sql for leads). -#}
 
@@ -32,7 +33,7 @@
 {#- The campaign touches of an opportunity's people strictly before it was created:
     those that make it marketing-influenced and share its amount when it is won. A
     membership naming two of its people counts once. -#}
-{% macro rv_opportunity_touches(opportunities, leads, roles, touches) %}
+{% macro rv_opportunity_touches(opportunities, people, touches) %}
     select distinct
         opportunities.source_system,
         opportunities.opportunity_id,
@@ -40,7 +41,7 @@
         person_touches.campaign_id,
         person_touches.touched_at
     from {{ opportunities }} as opportunities
-    inner join ({{ rv_opportunity_people(opportunities, leads, roles) }}) as people
+    inner join {{ people }} as people
         on
             opportunities.source_system = people.source_system
             and opportunities.opportunity_id = people.opportunity_id

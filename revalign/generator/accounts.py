@@ -48,7 +48,6 @@ class AccountFactory:
     def __init__(self, leads: LeadFactory):
         self.leads = leads
         self.company = leads.company
-        self.rates = leads.rates
         self._teams = {u.id: u.division for u in self.company.users}
         self._base = 0
         self._count = 0
@@ -58,7 +57,7 @@ class AccountFactory:
         return salesforce_ids.make(prefix, self._base + self._count)
 
     def _maybe(self, rng: random.Random, rule: str) -> bool:
-        return rng.random() < self.rates[rule]
+        return self.leads._maybe(rng, rule)
 
     def _after(self, rng, start: datetime, hours: tuple[float, float]) -> datetime | None:
         return self.leads._after(rng, start, hours)

@@ -32,18 +32,15 @@ won_roles as (
 ),
 
 won_people as (
-    select
-        source_system,
-        person_id as key
-    from ({{ rv_opportunity_people('won', 'won_leads', 'won_roles') }}) as people
+    {{ rv_opportunity_people('won', 'won_leads', 'won_roles') }}
 ),
 
 campaign_touches_of_won_people as (
-    {{ rv_touches_of_people('select source_system, key from won_people') }}
+    {{ rv_touches_of_people('select source_system, person_id as key from won_people') }}
 ),
 
 won_touches as (
-    {{ rv_opportunity_touches('won', 'won_leads', 'won_roles', 'campaign_touches_of_won_people') }}
+    {{ rv_opportunity_touches('won', 'won_people', 'campaign_touches_of_won_people') }}
 ),
 
 touches as (

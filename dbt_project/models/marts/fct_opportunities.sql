@@ -37,13 +37,16 @@ origin_contacts as (
     where contacts.contact_id in (select opportunities.origin_contact_id from opportunities)
 ),
 
+people as (
+    {{ rv_opportunity_people('opportunities', 'origin_leads', rows.roles) }}
+),
+
 influence as (
     select
         source_system,
         opportunity_id,
         count(*) as touches_before_creation
-    from ({{ rv_opportunity_touches('opportunities', 'origin_leads', rows.roles, rows.touches) }})
-        as touches
+    from ({{ rv_opportunity_touches('opportunities', 'people', rows.touches) }}) as touches
     group by source_system, opportunity_id
 ),
 
