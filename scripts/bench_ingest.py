@@ -1,8 +1,14 @@
 """Benchmark `revalign load` against a raw COPY of the same Lead file, in one run.
 
-Makes a Lead.csv of --rows rows (generated leads, repeated), then times:
-  - raw COPY: `COPY bare_text_table FROM STDIN (FORMAT csv, HEADER)` of the file;
-  - revalign: loader.load, as `revalign load` runs it (hash, ledger, checks, COPY, metadata).
+Makes a Lead.csv of --rows rows (generated leads, repeated), and two copies of it with
+malformed records (every 100th, and every 10,000th, one field too many), then times,
+in alternating rounds:
+  - psql: `psql -c "\\copy bare_text_table FROM file (FORMAT csv, HEADER)"`, the stricter
+    baseline (psql's own C client reads the file);
+  - raw COPY: `COPY bare_text_table FROM STDIN (FORMAT csv, HEADER)` from psycopg2;
+  - revalign: loader.load, as `revalign load` runs it (hash, ledger, checks, COPY, metadata),
+    on the clean file and on each malformed one;
+  - the same file delivered a second time (skipped: hashed, found in the ledger).
 Each runs in its own process against its own fresh database of the warehouse
 (the embedded one, or REVALIGN_WAREHOUSE_URL), so peak memory is per process.
 revalign also loads a file of a quarter the size, to show memory is flat in file size.
@@ -60,14 +66,48 @@ def lead_rows(path: Path) -> int:
         return sum(1 for _ in csv.reader(handle)) - 1
 
 
+def malformed_copy(clean: Path, folder: Path, every: int) -> tuple[Path, int]:
+    """The clean file with every ``every``-th record one field too many: the bytes are
+    otherwise the same. Returns the file and how many records were made malformed."""
+    from revalign.ingest import csv_records, record_scan
+
+    width = len(csv_records.read_header(clean))
+    batch = folder / "salesforce" / "01_20261101T060000Z"
+    batch.mkdir(parents=True)
+    target = batch / "Lead.csv"
+    number = spoiled = 0
+    with open(clean, "rb") as source, open(target, "wb") as out:
+        scanner = record_scan.RecordScanner(source, width, 1 << 30)
+        for block in scanner.blocks():
+            if number == 0:
+                out.write(clean.read_bytes()[: scanner.header_bytes])
+            bounds = block.bounds.tolist()
+            for at in range(block.records):
+                record = block.data[bounds[at] : bounds[at + 1]]
+                number += 1
+                if number % every == 0:
+                    eol = scanner.eol
+                    record = record[: -len(eol)] + b",one too many" + eol
+                    spoiled += 1
+                out.write(record)
+    return target, spoiled
+
+
 def measured(kind: str, path: Path, database: str) -> dict:
-    """Run one load in a child process; wall time and its peak RSS."""
+    """Run one load in a child process: its wall time (for ``skip``, the second load's
+    time; for ``psql``, the psql process's), and its peak RSS."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", kind, str(path), database])
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", kind, str(path), database], stdout=subprocess.PIPE
+    )
+    out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if status != 0:
         raise SystemExit(f"{kind} load failed")
-    return {"seconds": time.perf_counter() - started, "peak_rss_mb": usage.ru_maxrss / 1024}
+    seconds = time.perf_counter() - started
+    if kind in ("skip", "psql"):
+        seconds = float(out.decode().split()[-1])
+    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024}
 
 
 def child(kind: str, path: Path, database: str) -> None:
@@ -79,9 +119,14 @@ def child(kind: str, path: Path, database: str) -> None:
 
     conn = warehouse.connection().with_database(database)
     schemas.ensure_schemas(conn)
-    if kind == "revalign":
+    if kind in ("revalign", "skip"):
         (result,) = loader.load(conn, [path])
         assert result.status == "loaded", result.reason
+        if kind == "skip":
+            started = time.perf_counter()
+            (again,) = loader.load(conn, [path])
+            print(time.perf_counter() - started)
+            assert again.status == "skipped", again.summary()
         return
     header = loader.csv_records.read_header(path)
     columns = sql.SQL(", ").join(sql.Identifier(c.lower()) for c in header)
@@ -93,14 +138,16 @@ def child(kind: str, path: Path, database: str) -> None:
                 )
             )
         )
+        statement = sql.SQL("copy raw.bare_lead ({}) from {} with (format csv, header true)")
+        if kind == "psql":
+            pg.commit()
+            command = statement.format(columns, sql.SQL("{}").format(sql.Literal(str(path))))
+            started = time.perf_counter()
+            subprocess.run(["psql", conn.url, "-q", "-c", "\\" + command.as_string(pg)], check=True)
+            print(time.perf_counter() - started)  # psql's own time: the stricter baseline
+            return
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            cur.copy_expert(
-                sql.SQL("copy raw.bare_lead ({}) from stdin with (format csv, header true)").format(
-                    columns
-                ),
-                handle,
-                size=1 << 18,
-            )
+            cur.copy_expert(statement.format(columns, sql.SQL("stdin")), handle, size=1 << 18)
 
 
 def _median_run(runs: list[dict]) -> dict:
@@ -118,6 +165,17 @@ def fresh_database(name: str) -> str:
     return name
 
 
+#: What each round measures, in the order run: (key, kind of child, file).
+LOADS = (
+    ("psql", "psql", "clean"),
+    ("raw", "raw", "clean"),
+    ("clean", "revalign", "clean"),
+    ("one_percent", "revalign", "one_percent"),
+    ("hundredth_percent", "revalign", "hundredth_percent"),
+    ("skip", "skip", "clean"),
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -125,7 +183,7 @@ def main() -> None:
         "--rounds",
         type=int,
         default=3,
-        help="raw and revalign loads, alternating; the medians are reported (default 3)",
+        help="every load once per round, rounds alternating; medians reported (default 3)",
     )
     args = parser.parse_args()
     from revalign import warehouse
@@ -135,43 +193,92 @@ def main() -> None:
     try:
         big = make_lead_file(work / "big", args.rows)
         small = make_lead_file(work / "small", args.rows // 4)
+        files = {"clean": big}
+        files["one_percent"], spoiled = malformed_copy(big, work / "one", 100)
+        files["hundredth_percent"], few = malformed_copy(big, work / "few", 10_000)
         rows, small_rows = lead_rows(big), lead_rows(small)
         size_mb = big.stat().st_size / 2**20
         from revalign.ingest.csv_records import read_header
 
         width = len(read_header(big))
         rounds = []
-        for _ in range(args.rounds):  # alternating, so a slow phase of the machine hits both
-            raw = measured("raw", big, fresh_database("bench_ingest_raw"))
-            ours = measured("revalign", big, fresh_database("bench_ingest_revalign"))
-            rounds.append((raw, ours))
+        for number in range(args.rounds):  # alternating: a slow phase of the machine hits all
+            runs = {}
+            for key, kind, file in LOADS:
+                runs[key] = measured(kind, files[file], fresh_database(f"bench_ingest_{key}"))
+            print(
+                f"round {number + 1}: "
+                + ", ".join(f"{k} {r['seconds']:.2f} s" for k, r in runs.items()),
+                flush=True,
+            )
+            rounds.append(runs)
         quarter = measured("revalign", small, fresh_database("bench_ingest_small"))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    ratios = sorted(ours["seconds"] / raw["seconds"] for raw, ours in rounds)
-    ratio = statistics.median(ratios)
-    raw = _median_run([raw for raw, _ in rounds])
-    ours = _median_run([ours for _, ours in rounds])
-    growth = ours["peak_rss_mb"] / quarter["peak_rss_mb"]
+
+    def ratio(top: str, bottom: str) -> tuple[float, list[float]]:
+        ratios = sorted(r[top]["seconds"] / r[bottom]["seconds"] for r in rounds)
+        return statistics.median(ratios), ratios
+
+    def median(key: str) -> dict:
+        return _median_run([r[key] for r in rounds])
+
+    def row(label: str, key: str, count: int) -> str:
+        run = median(key)
+        return (
+            f"| {label} | {count:,} | {run['seconds']:.2f} | {count / run['seconds']:,.0f} | "
+            f"{run['peak_rss_mb']:.0f} |"
+        )
+
+    def verdict(value: float, target: float) -> str:
+        return f"target at most {target}x: {'met' if value <= target else 'NOT met'}"
+
+    def shown(name: str, top: str, bottom: str, target: float) -> str:
+        value, ratios = ratio(top, bottom)
+        return (
+            f"| {name} | **{value:.2f}x** | {', '.join(f'{r:.2f}' for r in ratios)} | "
+            f"{verdict(value, target)} |"
+        )
+
+    growth = median("clean")["peak_rss_mb"] / quarter["peak_rss_mb"]
+    skip = median("skip")
     lines = [
         f"Command: `.venv/bin/python scripts/bench_ingest.py --rows {args.rows} "
         f"--rounds {args.rounds}` "
-        f"(Lead.csv of {rows:,} rows, {size_mb:.0f} MB, {width} columns; "
-        "embedded PostgreSQL 15, 2 cores).",
+        f"(Lead.csv of {rows:,} rows, {size_mb:.0f} MB, {width} columns; the malformed copies "
+        f"have {spoiled:,} and {few:,} records with one field too many; embedded PostgreSQL 15, "
+        "2 cores). Every load runs in its own process on a fresh database; times are the "
+        "median round's.",
         "",
         "| load | rows | wall time (s) | rows/s | peak RSS (MB) |",
         "|---|---:|---:|---:|---:|",
-        f"| raw `COPY ... (FORMAT csv)` into a bare text table | {rows:,} | {raw['seconds']:.1f} | "
-        f"{rows / raw['seconds']:,.0f} | {raw['peak_rss_mb']:.0f} |",
-        f"| `revalign load` (hash, ledger, checks, metadata) | {rows:,} | {ours['seconds']:.1f} | "
-        f"{rows / ours['seconds']:,.0f} | {ours['peak_rss_mb']:.0f} |",
-        f"| `revalign load`, a quarter of the file | {small_rows:,} | {quarter['seconds']:.1f} | "
-        f"{small_rows / quarter['seconds']:,.0f} | {quarter['peak_rss_mb']:.0f} |",
+        row("`psql \\copy ... (FORMAT csv)` into a bare text table", "psql", rows),
+        row(
+            "raw `COPY ... FROM STDIN (FORMAT csv)` (psycopg2) into a bare text table", "raw", rows
+        ),
+        row("`revalign load` (hash, ledger, checks, metadata)", "clean", rows),
+        row(f"`revalign load`, 1 % malformed ({spoiled:,} rejected)", "one_percent", rows),
+        row(f"`revalign load`, 0.01 % malformed ({few:,} rejected)", "hundredth_percent", rows),
+        row("`revalign load`, a quarter of the file", "clean", small_rows).replace(
+            f"| {rows:,} | {median('clean')['seconds']:.2f}",
+            f"| {small_rows:,} | {quarter['seconds']:.2f}",
+        ),
+        f"| `revalign load`, the same file delivered again (skipped) | {rows:,} | "
+        f"{skip['seconds']:.2f} | - | {skip['peak_rss_mb']:.0f} |",
         "",
-        f"revalign / raw COPY time, median of {len(ratios)} alternating rounds: "
-        f"**{ratio:.2f}x** (target at most 1.3x: {'met' if ratio <= 1.3 else 'NOT met'}; "
-        f"rounds: {', '.join(f'{r:.2f}' for r in ratios)}). Times above are the median "
-        f"round's. Peak memory for 4x the rows: x{growth:.2f} "
+        f"Ratios, median of {len(rounds)} alternating rounds (each round's ratio of times "
+        "measured next to each other):",
+        "",
+        "| ratio | median | rounds | |",
+        "|---|---:|---|---|",
+        shown("revalign / `psql \\copy`", "clean", "psql", 1.3),
+        shown("revalign / raw COPY (psycopg2)", "clean", "raw", 1.3),
+        shown("1 % malformed / clean file", "one_percent", "clean", 1.5),
+        shown("0.01 % malformed / clean file", "hundredth_percent", "clean", 1.5),
+        "",
+        f"The second delivery of the file is skipped in {skip['seconds']:.2f} s "
+        f"({skip['seconds'] / median('clean')['seconds']:.0%} of loading it: reading it for "
+        f"its SHA-256). Peak memory for 4x the rows: x{growth:.2f} "
         f"({'flat' if growth < 1.2 else 'NOT flat'}).",
     ]
     text = "\n".join(lines)

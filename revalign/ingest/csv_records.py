@@ -1,9 +1,10 @@
 """Reads a delivered CSV file record by record, setting malformed records aside.
 
-This is the loader's careful path, for files PostgreSQL would not COPY as they
-are: it keeps the raw text and starting line of every record, so a bad one
-(bytes that are not UTF-8, a quote left open, a field over the size limit, the
-wrong number of fields) is stored with its reason and the rest still loads.
+This is the loader's careful reader: it judges the records the scan flags
+(``judge``), and whole files PostgreSQL would not COPY as they are
+(``careful_records``). It keeps the raw text and starting line of every record, so a
+bad one (bytes that are not UTF-8 or a NUL, a quote left open, a field over the size
+limit, the wrong number of fields) is stored with its reason and the rest still loads.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class Rejected:
 #: The csv module's own ceiling, as a multiple of the configured field limit: it bounds
 #: the memory a quote left open can take; fields between the two are rejected by name.
 HARD_LIMIT_FACTOR = 16
+#: The csv module's words for text that ends inside a quoted field.
+OPEN_AT_END = "malformed CSV: unexpected end of data"
 
 
 def read_header(path: Path) -> list[str]:
@@ -69,21 +72,48 @@ def careful_records(
     that judge its values and may reject it.
     """
     csv.field_size_limit(max_chars * HARD_LIMIT_FACTOR)
+    with open(path, encoding=ENCODING, errors="surrogateescape", newline="") as handle:
+        yield from _judged(handle, header, max_chars, sourced, header_first=True)
+
+
+def judge(
+    raw: bytes, header: list[str], max_chars: int, line: int
+) -> Iterator[list[str] | Rejected]:
+    """The records in ``raw`` (the bytes of one suspect record, starting on file line
+    ``line``), judged as ``careful_records`` judges a file's."""
+    csv.field_size_limit(max_chars * HARD_LIMIT_FACTOR)
+    text = raw.decode("utf-8", "surrogateescape")
+    yield from _judged(io.StringIO(text, newline=""), header, max_chars, first_line=line)
+
+
+def ends_inside_quotes(judged: list) -> bool:
+    """Whether the text judged ended inside a quoted field (more text may close it)."""
+    return bool(judged) and isinstance(judged[-1], Rejected) and judged[-1].reason == OPEN_AT_END
+
+
+def _judged(
+    source: Iterator[str],
+    header: list[str],
+    max_chars: int,
+    sourced: bool = False,
+    header_first: bool = False,
+    first_line: int = 1,
+) -> Iterator[list[str] | tuple[int, str, list[str]] | Rejected]:
     width = len(header)
     consumed: list[str] = []
 
     def lines() -> Iterator[str]:
-        with open(path, encoding=ENCODING, errors="surrogateescape", newline="") as handle:
-            for line in handle:
-                consumed.append(line)
-                yield line
+        for line in source:
+            consumed.append(line)
+            yield line
 
     reader = csv.reader(lines(), strict=True)
-    with contextlib.suppress(csv.Error):  # read_header() already vouched for the header
-        next(reader, None)
-    consumed.clear()
+    if header_first:
+        with contextlib.suppress(csv.Error):  # read_header() already vouched for the header
+            next(reader, None)
+        consumed.clear()
     while True:
-        start = reader.line_num + 1
+        start = reader.line_num + first_line
         try:
             row = next(reader)
         except StopIteration:
@@ -107,6 +137,9 @@ def careful_records(
         except UnicodeEncodeError:
             yield Rejected(start, "bytes that are not UTF-8", _text([raw]))
             continue
+        if "\x00" in raw:
+            yield Rejected(start, "a NUL byte, which PostgreSQL cannot store in text", _text([raw]))
+            continue
         if len(row) != width:
             reason = f"{len(row)} fields where the header has {width}"
             yield Rejected(start, reason, raw, fields=len(row))
@@ -123,6 +156,7 @@ def careful_records(
 
 
 def _text(parts: list[str]) -> str:
-    """Raw text safe to store: undecodable bytes shown as \\xNN."""
+    """Raw text safe to store: undecodable bytes and NUL shown as \\xNN."""
     joined = "".join(parts)
-    return joined.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = joined.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text.replace("\x00", "\\x00")

@@ -14,6 +14,14 @@ A file of an object revalign does not use (a weekly Data Export holds every obje
 of the org) is acknowledged as ignored, in the ledger, and not loaded. Only a
 warehouse that went away fails the load, to be run again.
 
+Records go to COPY as delivered, PostgreSQL parsing them: a file is loaded at the
+speed of a plain COPY. A scan (``revalign.ingest.record_scan``) cuts the file into
+records on the way and flags those COPY must not get; each is judged alone by the
+careful reader (``csv_records.judge``) and rejected, or written anew, so a few bad
+records cost a few records' time, not the file's. What the scan cannot cut (a quote
+left open for megabytes), or what PostgreSQL still refuses, sends the whole file down
+the careful path, record by record in Python, with the same guarantees.
+
 A report export (headers that are field labels, ``revalign.ingest.report_exports``)
 is read record by record: labels become API names, local dates ISO 8601, and a
 record with a value that cannot be read is rejected naming its line and field.
@@ -211,7 +219,7 @@ class _CopyFeed:
         self.records = records
         self.keep = keep  # the positions of the columns loaded (None: all)
         self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
         prefix_buffer = io.StringIO()
         csv.writer(prefix_buffer, lineterminator="").writerow([*prefix, ""])
         self.prefix = prefix_buffer.getvalue()  # the constant fields, each followed by a comma
@@ -274,71 +282,165 @@ def _no_stray_tracebacks():
         sys.excepthook = previous
 
 
-class _WatchedBytes:
-    """The file's bytes for COPY, watched for what PostgreSQL would read differently.
+@dataclass
+class _Sorted:
+    """What the sorting COPY did: records read, rows loaded, records rejected."""
 
-    PostgreSQL accepts fields of any size and ends CSV input at a line holding only
-    ``\\.``; revalign rejects fields over the limit and keeps such lines as data. A
-    record (newline to newline outside quotes) longer than the limit in bytes, or such
-    a line, sends the file down the careful path, which judges field by field. The scan
-    is vectorised: it must not slow a plain COPY down.
-    """
+    rows_in: int = 0
+    loaded: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    failure: Exception | None = None  # what stopped reading the file, raised as itself
 
-    END_OF_DATA = (b"\n\\.\n", b"\n\\.\r\n")  # a line holding only \. (and CRLF)
 
-    def __init__(self, handle, limit_chars: int):
-        self.handle = handle
-        self.limit = limit_chars  # a field of more characters has more bytes too
-        self.quotes = 0  # quotes read so far: odd while inside a quoted field
-        self.record_start = 0  # where the current record started, from this chunk's start
-        self.edge = b""  # the last bytes of the previous chunk
-        self.suspicious = False
+class _Feed:
+    """A file-like object COPY reads. What stops it reading is kept in the tally:
+    psycopg2 reports any error raised there as a cancelled query, which would read as
+    the warehouse's doing."""
+
+    tally: _Sorted
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self.handle.read(size if size and size > 0 else COPY_CHUNK)
-        if chunk and not self.suspicious:
-            self._watch(chunk)
-        return chunk
+        try:
+            return self._read()
+        except Exception as exc:
+            self.tally.failure = exc
+            raise
 
-    def _watch(self, chunk: bytes) -> None:
-        import numpy as np
+    def _read(self) -> bytes:
+        raise NotImplementedError
 
-        data = np.frombuffer(chunk, dtype=np.uint8)
-        backslashes = np.flatnonzero(data == ord("\\"))  # rare in CSV: check each one
-        if backslashes.size:
-            joined = self.edge + chunk
-            for at in backslashes.tolist():
-                window = joined[at + len(self.edge) - 1 : at + len(self.edge) + 4]
-                cut_off = at >= len(chunk) - 3  # the rest may be in the next chunk
-                if window.startswith(self.END_OF_DATA) or (cut_off and window[:1] == b"\n"):
-                    self.suspicious = True
-                    return
-        self.edge = chunk[-4:]
-        quote_at = np.flatnonzero(data == ord('"'))
-        newlines = np.flatnonzero(data == ord("\n"))
-        quotes_before = np.searchsorted(quote_at, newlines) + self.quotes
-        ends = newlines[(quotes_before & 1) == 0]
-        if ends.size:
-            starts = np.concatenate(([self.record_start], ends[:-1] + 1))
-            if int((ends - starts).max()) > self.limit:
-                self.suspicious = True
-                return
-            self.record_start = int(ends[-1]) + 1
-        self.record_start -= len(chunk)
-        self.quotes += int(quote_at.size)
-        if -self.record_start > self.limit:
-            self.suspicious = True
+
+class _AsDelivered(_Feed):
+    """COPY's input up to the first flagged record: the file's own bytes, untouched."""
+
+    def __init__(self, blocks, tally: _Sorted):
+        self.blocks = blocks
+        self.tally = tally
+        self.stopped = None  # (block, index of its first flagged record), when there is one
+
+    def _read(self) -> bytes:
+        if self.stopped is not None:
+            return b""
+        block = next(self.blocks, None)
+        if block is None:
+            return b""
+        if not block.flagged:
+            self.tally.rows_in += block.records
+            return block.data
+        first = min(block.flagged)
+        self.stopped = (block, first)
+        self.tally.rows_in += first
+        return block.data[: block.bounds[first]]  # empty: COPY's input ends here
+
+
+class _Numbered(_Feed):
+    """COPY's input from the first flagged record on: each record with its number in front
+    (a rejected record keeps its number, as in the careful path), the flagged ones judged
+    by the careful reader and written anew, the rest as delivered.
+
+    Where a quote stray inside a field made PostgreSQL's reading (the scan's) end a
+    record inside what Python reads as a quoted field, the careful reader reads on: the
+    rest of the block, and block after block while it is still inside (up to the field
+    limit), is judged with it.
+    """
+
+    def __init__(self, blocks, first, header, limit: int, eol: bytes, tally: _Sorted):
+        self.pending = [first]  # (block, index to start at)
+        self.blocks = blocks
+        self.header, self.limit, self.eol = header, limit, eol
+        self.tally = tally
+        self.open: tuple[bytes, int] | None = None  # a stretch Python reads on past, its line
+
+    def _read(self) -> bytes:
+        while True:
+            if self.pending:
+                block, index = self.pending.pop()
+            else:
+                block = next(self.blocks, None)
+                if block is None:
+                    if self.open is None:
+                        return b""
+                    (raw, line), self.open = self.open, None
+                    return self._written(csv_records.judge(raw, self.header, self.limit, line))
+                index = 0
+            data = self._numbered(block, index)
+            if data:
+                return data
+
+    def _numbered(self, block, index: int) -> bytes:
+        data, flagged = block.data, block.flagged
+        bounds = block.bounds.tolist()
+        if self.open is not None:
+            raw, line = self.open
+            return self._stretch(raw + data[bounds[index] :], line)
+        tally, parts = self.tally, []
+        append = parts.append
+        for at in range(index, len(bounds) - 1):
+            if at in flagged:
+                judged = list(
+                    csv_records.judge(block.record(at), self.header, self.limit, flagged[at])
+                )
+                if csv_records.ends_inside_quotes(judged):
+                    parts.append(self._stretch(data[bounds[at] :], flagged[at]))
+                    break
+                parts.append(self._written(judged))
+                continue
+            tally.rows_in += 1
+            append(b"%d," % tally.rows_in)
+            append(data[bounds[at] : bounds[at + 1]])
+        return b"".join(parts)
+
+    def _stretch(self, raw: bytes, line: int) -> bytes:
+        """Records from one Python reads inside a quote at: judged together, or kept for
+        the next block while Python is still inside."""
+        judged = list(csv_records.judge(raw, self.header, self.limit, line))
+        limit = self.limit * csv_records.HARD_LIMIT_FACTOR
+        if csv_records.ends_inside_quotes(judged) and len(raw) < limit:
+            self.open = (raw, line)
+            return b""
+        self.open = None
+        return self._written(judged)
+
+    def _written(self, judged) -> bytes:
+        """Judged records numbered: the rows as CSV, the rejected kept in the tally."""
+        tally, parts = self.tally, []
+        for item in judged:
+            tally.rows_in += 1
+            if isinstance(item, Rejected):
+                tally.rejected.append(item)
+            else:
+                parts.append(_csv_line([str(tally.rows_in), *item], self.eol))
+        return b"".join(parts)
+
+
+def _csv_line(fields: list[str], eol: bytes) -> bytes:
+    """One CSV record as COPY reads it: an empty field is NULL, as when delivered."""
+    quoted = [
+        '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\r\n\\') else value
+        for value in fields
+    ]
+    return ",".join(quoted).encode() + eol
 
 
 def _server_parsed_copy(
-    cur, decl: sources.SourceObject, columns: list[str], path: Path, prefix: list[str]
-) -> int | None:
-    """COPY the file as it is, PostgreSQL parsing it; None when it needs the careful path.
+    cur,
+    decl: sources.SourceObject,
+    columns: list[str],
+    header: list[str],
+    path: Path,
+    prefix: list[str],
+) -> _Sorted | None:
+    """COPY the file's records as delivered, PostgreSQL parsing them; None: the careful path.
 
-    This is the path of a well-formed file, at the speed of a plain COPY. PostgreSQL
-    refuses what revalign would reject (ragged records, bytes that are not UTF-8, open
-    quotes), and the byte watcher flags the rest; either rolls back to the savepoint.
+    This is the path of every file the scan can cut into records (``record_scan``), at
+    the speed of a plain COPY. The records it flags (a few in a real export) are judged
+    one by one: after the first, a second COPY takes the rest of the file with each
+    record's number in front, so numbers stay those of the careful path. Anything
+    PostgreSQL still refuses rolls back to the savepoint, and the file takes the careful
+    path whole.
     """
+    from revalign.ingest import record_scan
+
     batch_id, file_name, extracted_at = prefix
     table = sql.Identifier("raw", decl.raw_table)
     cur.execute("savepoint fast_path")
@@ -357,30 +459,40 @@ def _server_parsed_copy(
     )
     cur.execute("select setval(%s, 1, false)", (f"raw.{decl.raw_table}_row_number_seq",))
     limit = settings.max_field_chars()
-    statement = sql.SQL("copy {} ({}) from stdin with (format csv, header true)").format(
-        sql.Identifier("raw", decl.raw_table),
-        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
-    )
+    tally = _Sorted()
+
+    def copy(target: list[str], feed) -> int:
+        statement = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
+            table, sql.SQL(", ").join(sql.Identifier(c) for c in target)
+        )
+        cur.copy_expert(statement, feed, size=COPY_CHUNK)
+        return cur.rowcount
+
     with open(path, "rb") as handle, _no_stray_tracebacks():
-        watched = _WatchedBytes(handle, limit)
+        scanner = record_scan.RecordScanner(handle, len(header), limit)
+        blocks = record_scan.read_ahead(scanner.blocks())
         try:
-            cur.copy_expert(statement, watched, size=COPY_CHUNK)
-        except (psycopg2.DataError, psycopg2.OperationalError) as exc:
-            if isinstance(exc, psycopg2.OperationalError) and exc.pgcode != ROW_TOO_BIG:
+            delivered = _AsDelivered(blocks, tally)
+            tally.loaded = copy(columns, delivered)
+            if delivered.stopped is not None:
+                feed = _Numbered(blocks, delivered.stopped, header, limit, scanner.eol, tally)
+                tally.loaded += copy(["_row_number", *columns], feed)
+        except psycopg2.Error as exc:
+            gave_up = isinstance(tally.failure, record_scan.GaveUp)
+            if tally.failure is not None and not gave_up:
+                raise tally.failure from None  # not the warehouse's doing: the file's error
+            refused = isinstance(exc, psycopg2.DataError) or exc.pgcode == ROW_TOO_BIG
+            if not (refused or gave_up):
                 raise
             cur.execute("rollback to savepoint fast_path")
             return None
-    if watched.suspicious:
-        cur.execute("rollback to savepoint fast_path")
-        return None
-    loaded = cur.rowcount
     cur.execute(
         sql.SQL(
             "alter table {} alter column _batch_id drop default, "
             "alter column _file drop default, alter column _extracted_at drop default"
         ).format(table)
     )
-    return loaded
+    return tally
 
 
 def _quarantine(conn: ConnectionInfo, result: FileResult, sha: str | None, batch: Batch) -> None:
@@ -397,7 +509,7 @@ def _record_rejects(cur, sha: str, result: FileResult) -> None:
     if not result.rejected:
         return
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")
     for item in result.rejected:
         writer.writerow(
             [sha, result.source, result.object, result.path.name, item.line, item.reason, item.raw]
@@ -488,9 +600,10 @@ def _load_file(
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"raw.{decl.raw_table}",))
         _stamp_loaded_at(cur, decl)
         fast = not dropped and not labelled
-        loaded = _server_parsed_copy(cur, decl, columns, path, prefix) if fast else None
-        if loaded is not None:
-            result.rows_in = result.rows_loaded = loaded
+        sorted_ = _server_parsed_copy(cur, decl, columns, header, path, prefix) if fast else None
+        if sorted_ is not None:
+            result.rows_in, result.rows_loaded = sorted_.rows_in, sorted_.loaded
+            result.rows_rejected, result.rejected = len(sorted_.rejected), sorted_.rejected
         else:
             feed = _careful_copy(cur, decl, columns, dropped, read_records, prefix)
             if isinstance(feed, str):

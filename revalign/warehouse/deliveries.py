@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import yaml
+from psycopg2.extras import execute_values
 
 from revalign import settings
 from revalign.settings import ConnectionInfo
@@ -148,15 +149,18 @@ def refresh(conn: ConnectionInfo, field_names: dict | None = None) -> list[Deliv
             "delete from ops.delivered_fields where source || '|' || field <> all(%s)",
             ([f"{item.source}|{item.field}" for item in found],),
         )
-        for item in found:
-            cur.execute(
-                "insert into ops.delivered_fields (source, field, delivered, columns, "
-                "object_delivered, objects, settings) values (%s, %s, %s, %s, %s, %s, %s) "
-                "on conflict (source, field) do update set delivered = excluded.delivered, "
-                "columns = excluded.columns, object_delivered = excluded.object_delivered, "
-                "objects = excluded.objects, settings = excluded.settings, changed_at = "
-                "case when ops.delivered_fields.delivered = excluded.delivered "
-                "then ops.delivered_fields.changed_at else now() end",
+        if not found:
+            return found
+        execute_values(  # one statement: a load's last step, it must stay cheap
+            cur,
+            "insert into ops.delivered_fields (source, field, delivered, columns, "
+            "object_delivered, objects, settings) values %s "
+            "on conflict (source, field) do update set delivered = excluded.delivered, "
+            "columns = excluded.columns, object_delivered = excluded.object_delivered, "
+            "objects = excluded.objects, settings = excluded.settings, changed_at = "
+            "case when ops.delivered_fields.delivered = excluded.delivered "
+            "then ops.delivered_fields.changed_at else now() end",
+            [
                 (
                     item.source,
                     item.field,
@@ -165,8 +169,11 @@ def refresh(conn: ConnectionInfo, field_names: dict | None = None) -> list[Deliv
                     item.object_delivered,
                     [*item.objects],
                     [*item.settings],
-                ),
-            )
+                )
+                for item in found
+            ],
+            template="(%s, %s, %s, %s::text[], %s, %s::text[], %s::text[])",
+        )
     return found
 
 

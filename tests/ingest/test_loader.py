@@ -364,3 +364,54 @@ def test_a_clean_file_is_numbered_in_file_order(wh, tmp_path):
     assert [r[1] for r in rows[:50]] == list(range(1, 51))
     assert all(r[2].startswith(f"005Ec000000{r[1]:04d}") for r in rows[:50])
     assert rows[50][:2] == ("02_20261102T060000Z", 1)
+
+
+def test_a_few_malformed_records_do_not_send_the_file_down_the_careful_path(
+    wh, tmp_path, monkeypatch
+):
+    """Well-formed records go to COPY as delivered; each malformed one is judged alone,
+    rejected with its line and reason, and keeps its number (rows are numbered as the
+    records stand in the file)."""
+    monkeypatch.setenv("REVALIGN_MAX_FIELD_CHARS", "1000")
+    careful = []
+    monkeypatch.setattr(loader, "_careful_copy", lambda *args: careful.append(args))
+    good = [GOOD_USER.replace("0001MAA", f"{n:04d}MAA").encode() for n in range(1, 9)]
+    body = [
+        good[0],
+        b"005Ec0000000101MAA,one,field,too,many,for,it",  # line 3
+        good[1],
+        b"005Ec0000000102MAA,Jos\xe9 Latin-1,true,Sales,East,2026-01-01T00:00:00.000Z",  # 5
+        b'005Ec0000000003MAA,"Silva,\r\nAna",true,Sales,East,2026-01-01T00:00:00.000Z',  # 6-7
+        b"005Ec0000000103MAA,a NUL \x00,true,Sales,East,2026-01-01T00:00:00.000Z",  # 8
+        b"",  # line 9: a blank line is no record
+        good[3],
+        b"005Ec0000000104MAA," + b"x" * 1200 + b",true,Sales,East,2026-01-01T00:00:00.000Z",
+        good[4],
+        b'005Ec0000000105MAA,"quoted "then not,true,Sales,East,2026-01-01T00:00:00.000Z',
+        good[5],
+    ]
+    _write(_batch(tmp_path), "User.csv", b"\r\n".join([USER_HEADER.encode(), *body]) + b"\r\n")
+
+    (result,) = loader.load(wh, [tmp_path])
+
+    assert careful == []
+    assert (result.rows_in, result.rows_loaded, result.rows_rejected) == (11, 6, 5)
+    assert [(r.line, r.reason) for r in result.rejected] == [
+        (3, "7 fields where the header has 6"),
+        (5, "bytes that are not UTF-8"),
+        (8, "a NUL byte, which PostgreSQL cannot store in text"),
+        (11, "field 'Name' has 1200 characters, over the limit of 1000 (REVALIGN_MAX_FIELD_CHARS)"),
+        (13, "malformed CSV: ',' expected after '\"'"),
+    ]
+    rows = query(wh, "select _row_number, id, name from raw.salesforce__user order by 1")
+    assert rows == [
+        (1, "005Ec0000000001MAA", "Ana Silva"),
+        (3, "005Ec0000000002MAA", "Ana Silva"),
+        (5, "005Ec0000000003MAA", "Silva,\r\nAna"),
+        (7, "005Ec0000000004MAA", "Ana Silva"),
+        (9, "005Ec0000000005MAA", "Ana Silva"),
+        (11, "005Ec0000000006MAA", "Ana Silva"),
+    ]
+    stored = query(wh, "select line, raw_record from ops.rejected_rows order by line")
+    assert [line for line, _ in stored] == [3, 5, 8, 11, 13]
+    assert "\\x00" in stored[2][1] and "\\xe9" in stored[1][1]
