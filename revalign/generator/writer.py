@@ -37,6 +37,7 @@ import csv
 import json
 import random
 import shutil
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -371,22 +372,32 @@ class ChunkWriter:
     def record(
         self, object_name: str, versions: list[Version], deleted_at: datetime | None = None
     ) -> None:
-        """Write a record into each batch that sees it change (or be deleted)."""
+        """Write a record into each batch that sees it change (or be deleted).
+
+        A batch writes the latest version (in list order) of those made by its cutoff,
+        when that version is new since the previous cutoff; the batch that sees the
+        record deleted writes it flagged, and later ones nothing. Found by bisection, so
+        the cost follows the record's versions, not the number of batches.
+        """
+        cutoffs = self.cutoffs
         flag = self.objects[object_name].deleted_flag
-        previous_cut = None
-        for batch, cut in enumerate(self.cutoffs):
-            seen = [v for v in versions if v.at <= cut]
-            if seen:
-                latest = seen[-1]
-                if deleted_at is not None and deleted_at <= cut:
-                    newly = previous_cut is not None and previous_cut < deleted_at
-                    if newly and flag:
-                        row = {**latest.row, flag: True, "SystemModstamp": deleted_at}
-                        self._file(batch, object_name).write(row, short_id=False)
-                elif previous_cut is None or seen[-1].at > previous_cut:
-                    short = previous_cut is not None and self.rng.random() < 0.2
-                    self._file(batch, object_name).write(latest.row, short_id=short)
-            previous_cut = cut
+        firsts = [bisect_left(cutoffs, version.at) for version in versions]  # first batch
+        gone = len(cutoffs) if deleted_at is None else bisect_left(cutoffs, deleted_at)
+
+        def latest(batch: int) -> int:
+            return max(i for i, first in enumerate(firsts) if first <= batch)
+
+        for batch in sorted(set(firsts)):
+            if batch >= min(gone, len(cutoffs)):
+                break
+            newest = latest(batch)
+            if firsts[newest] != batch:
+                continue  # an older version, listed after a newer one: nothing new
+            short = batch > 0 and self.rng.random() < 0.2
+            self._file(batch, object_name).write(versions[newest].row, short_id=short)
+        if flag and 0 < gone < len(cutoffs) and firsts and min(firsts) <= gone:
+            row = {**versions[latest(gone)].row, flag: True, "SystemModstamp": deleted_at}
+            self._file(gone, object_name).write(row, short_id=False)
 
     def close(self) -> dict[tuple[int, str], int]:
         for part in self.files.values():
