@@ -41,3 +41,15 @@ def fresh_database(name: str):
         cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
         cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     return server.with_database(name)
+
+
+def drop_database(name: str) -> None:
+    """Drop a benchmark's database (a large warehouse takes gigabytes)."""
+    from psycopg2 import sql
+
+    from revalign import warehouse
+    from revalign.warehouse import db
+
+    server = warehouse.connection()
+    with db.connect(server.with_database("postgres"), autocommit=True) as pg, pg.cursor() as cur:
+        cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))

@@ -1,0 +1,145 @@
+"""Benchmark whether the incremental build's cost follows the delta or the warehouse.
+
+For each size (default 1M leads in 100 batches, then 5M leads in 500 batches: the
+last batch, the delta, is then about the same number of raw rows), in one run, on a
+fresh database of the warehouse each: load every batch but the last, build in full,
+load the last batch and time the incremental build after it. The marts are checked
+against truth.json. Writes both times, their ratio, and the models whose incremental
+time grew most with the warehouse, into the "build-scale" section of
+docs/benchmarks.md.
+
+    .venv/bin/python scripts/bench_build_scale.py [--sizes 1000000:100 5000000:500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
+
+import bench_build  # noqa: E402
+import bench_data  # noqa: E402
+from benchmarks_doc import replace_section  # noqa: E402
+
+SEED = 7
+
+
+def model_times() -> dict[str, float]:
+    results = json.loads((bench_build.TARGET / "run_results.json").read_text())
+    return {
+        r["unique_id"].split(".")[-1]: r["execution_time"]
+        for r in results["results"]
+        if r["unique_id"].startswith("model.")
+    }
+
+
+def measure(leads: int, batches: int) -> dict:
+    from marts_vs_truth import differences, marts_figures, truth_figures
+
+    from revalign.build import transform
+    from revalign.ingest import loader
+    from revalign.warehouse import db, schemas
+
+    folder = bench_data.extracts(leads, SEED, batches)
+    name = f"revalign_bench_scale_{leads}"
+    conn = bench_data.fresh_database(name)
+    schemas.set_up(conn, "revalign_bi", None)
+    parts = sorted((folder / "salesforce").iterdir())
+    started = time.perf_counter()
+    loader.load(conn, [folder / "plan", *parts[:-1]])
+    load_seconds = time.perf_counter() - started
+    before = bench_build.raw_rows(conn)
+    print(f"{leads} leads: loaded {before} raw rows in {load_seconds:.0f} s", flush=True)
+    started = time.perf_counter()
+    transform.build(conn, full_refresh=True)
+    full = time.perf_counter() - started
+    print(f"{leads} leads: full build {full:.1f} s", flush=True)
+    loader.load(conn, [parts[-1]])
+    delta = bench_build.raw_rows(conn) - before
+    started = time.perf_counter()
+    transform.build(conn)
+    incremental = time.perf_counter() - started
+    models = model_times()
+    print(f"{leads} leads: incremental after {delta} raw rows {incremental:.1f} s", flush=True)
+
+    def query(sql):
+        with db.connect(conn) as pg, pg.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+
+    truth = json.loads((folder / "truth.json").read_text())
+    found = differences(truth_figures(truth), marts_figures(query))
+    bench_data.drop_database(name)
+    return {
+        "leads": leads,
+        "batches": batches,
+        "raw_rows": before,
+        "delta": delta,
+        "load": load_seconds,
+        "full": full,
+        "incremental": incremental,
+        "models": models,
+        "equal": not found,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        default=["1000000:100", "5000000:500"],
+        help="LEADS:BATCHES per warehouse, smallest first (default 1000000:100 5000000:500)",
+    )
+    args = parser.parse_args()
+    os.environ["DBT_TARGET_PATH"] = str(bench_build.TARGET)
+    os.environ["DBT_LOG_PATH"] = str(bench_build.TARGET / "logs")
+    from revalign import warehouse
+
+    warehouse.start()
+    sizes = [tuple(int(n) for n in size.split(":")) for size in args.sizes]
+    runs = [measure(leads, batches) for leads, batches in sizes]
+    small, large = runs[0], runs[-1]
+    ratio = large["incremental"] / small["incremental"]
+    grown = sorted(
+        small["models"],
+        key=lambda m: small["models"][m] - large["models"].get(m, 0.0),
+    )[:6]
+    rows = "\n".join(
+        f"| {r['leads']:,} leads, {r['batches']} batches | {r['raw_rows']:,} | {r['delta']:,} | "
+        f"{r['full']:.1f} | {r['incremental']:.1f} | {r['incremental'] / r['full']:.3f} | "
+        f"{'yes' if r['equal'] else 'NO'} |"
+        for r in runs
+    )
+    models = ", ".join(
+        f"{m} {small['models'][m]:.1f} s to {large['models'].get(m, 0.0):.1f} s" for m in grown
+    )
+    body = (
+        "```\n.venv/bin/python scripts/bench_build_scale.py --sizes "
+        f"{' '.join(args.sizes)}\n```\n\n"
+        "Each warehouse holds every batch but the last, built in full; the delta is the "
+        "last batch (new records plus updates and deletes of earlier ones), about the "
+        "same number of raw rows at every size.\n\n"
+        "| warehouse | raw rows before | delta (raw rows) | full build (s) | "
+        "incremental build (s) | incremental / full | marts equal truth.json |\n"
+        "|---|---:|---:|---:|---:|---:|---|\n"
+        f"{rows}\n\n"
+        f"**Incremental build at {large['leads']:,} / at {small['leads']:,} leads = "
+        f"{ratio:.2f}** for {large['raw_rows'] / small['raw_rows']:.1f}x the warehouse "
+        f"(target: at most 1.5x: {'met' if ratio <= 1.5 else 'NOT met'}).\n\n"
+        f"Models whose incremental time grew most: {models}.\n"
+    )
+    replace_section("build-scale", "revalign build: the same delta on a larger warehouse", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
