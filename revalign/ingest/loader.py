@@ -429,6 +429,7 @@ def _server_parsed_copy(
     header: list[str],
     path: Path,
     prefix: list[str],
+    digest=None,
 ) -> _Sorted | None:
     """COPY the file's records as delivered, PostgreSQL parsing them; None: the careful path.
 
@@ -469,7 +470,7 @@ def _server_parsed_copy(
         return cur.rowcount
 
     with open(path, "rb") as handle, _no_stray_tracebacks():
-        scanner = record_scan.RecordScanner(handle, len(header), limit)
+        scanner = record_scan.RecordScanner(handle, len(header), limit, digest=digest)
         blocks = record_scan.read_ahead(scanner.blocks())
         try:
             delivered = _AsDelivered(blocks, tally)
@@ -566,14 +567,17 @@ def _load_file(
     batch = batch or Batch.of(path)
     result = FileResult(path=path, status="quarantined", source=source.name)
     decl = source.object_for_file(path.name)
-    sha = file_sha256(path)
+    size = path.stat().st_size
     if decl is None:
         result.status, result.object = "ignored", path.stem
         result.reason = f"not used by revalign (no {source.name} object revalign reads)"
-        _acknowledge_ignored(conn, result, sha, batch)
+        _acknowledge_ignored(conn, result, file_sha256(path), batch, size)
         return result
     result.object, result.raw_table = decl.object, decl.raw_table
-    previous = _ledger_entry(conn, sha)
+    # A file of a size no loaded file had is new: it is hashed as it loads (the hash
+    # decides at the end, under its lock). Another is hashed first, to skip it cheaply.
+    sha = file_sha256(path) if _size_loaded_before(conn, size) else None
+    previous = _ledger_entry(conn, sha) if sha else None
     if previous:
         result.status, result.reason = "skipped", previous
         return result
@@ -583,7 +587,7 @@ def _load_file(
         read_records = _record_reader(path, header, columns, decl, source, labelled, result)
     except (HeaderError, report_exports.UndecidedDateOrder) as exc:
         result.reason = str(exc)
-        _quarantine(conn, result, sha, batch)
+        _quarantine(conn, result, sha or file_sha256(path), batch)
         return result
     added, dropped = raw_tables.ensure(conn, decl, columns)
     prefix = [
@@ -592,15 +596,31 @@ def _load_file(
         batch.extracted_at.isoformat() if batch.extracted_at else "",
     ]
     with db.connect(conn) as pg, pg.cursor() as cur:
-        cur.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (sha,))
-        previous = _ledger_entry_in(cur, sha)
-        if previous:
-            result.status, result.reason = "skipped", previous
-            return result
+        # Loads into one table take its lock first, then the content's: one order, so
+        # two loaders never wait on each other in a circle.
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"raw.{decl.raw_table}",))
+        if sha is None and _size_loaded_before(conn, size, cur):
+            sha = file_sha256(path)  # a loader before us may have loaded this very file
+        if sha is not None:
+            cur.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (sha,))
+            previous = _ledger_entry_in(cur, sha)
+            if previous:
+                result.status, result.reason = "skipped", previous
+                return result
         _stamp_loaded_at(cur, decl)
         fast = not dropped and not labelled
-        sorted_ = _server_parsed_copy(cur, decl, columns, header, path, prefix) if fast else None
+        digest = hashlib.sha256() if sha is None else None
+        sorted_ = (
+            _server_parsed_copy(cur, decl, columns, header, path, prefix, digest) if fast else None
+        )
+        if sha is None:
+            sha = digest.hexdigest() if sorted_ is not None else file_sha256(path)
+            cur.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (sha,))
+            previous = _ledger_entry_in(cur, sha)
+            if previous:  # loaded meanwhile by another loader, or before under another size
+                pg.rollback()
+                result.status, result.reason = "skipped", previous
+                return result
         if sorted_ is not None:
             result.rows_in, result.rows_loaded = sorted_.rows_in, sorted_.loaded
             result.rows_rejected, result.rejected = len(sorted_.rejected), sorted_.rejected
@@ -635,8 +655,8 @@ def _load_file(
         cur.execute(
             "insert into ops.load_ledger (file_sha256, source, object, raw_table, batch_id, "
             "file_name, file_path, extracted_at, rows_in, rows_loaded, rows_rejected, "
-            "columns_added, columns_dropped, columns) "
-            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "columns_added, columns_dropped, columns, file_bytes) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 sha,
                 source.name,
@@ -652,6 +672,7 @@ def _load_file(
                 added,
                 dropped,
                 [c for c in columns if c not in dropped],
+                size,
             ),
         )
     result.status, result.columns_added, result.columns_dropped = "loaded", added, dropped
@@ -726,13 +747,15 @@ def _careful_copy(
     raise AssertionError("not reached")
 
 
-def _acknowledge_ignored(conn: ConnectionInfo, result: FileResult, sha: str, batch: Batch) -> None:
+def _acknowledge_ignored(
+    conn: ConnectionInfo, result: FileResult, sha: str, batch: Batch, size: int
+) -> None:
     """Keep an ignored file in the ledger (once per content), loaded nowhere."""
     with db.connect(conn) as pg, pg.cursor() as cur:
         cur.execute(
             "insert into ops.load_ledger (file_sha256, source, object, raw_table, batch_id, "
-            "file_name, file_path, extracted_at, rows_in, rows_loaded, rows_rejected, status) "
-            "values (%s, %s, %s, null, %s, %s, %s, %s, 0, 0, 0, 'ignored') "
+            "file_name, file_path, extracted_at, rows_in, rows_loaded, rows_rejected, status, "
+            "file_bytes) values (%s, %s, %s, null, %s, %s, %s, %s, 0, 0, 0, 'ignored', %s) "
             "on conflict (file_sha256) do nothing",
             (
                 sha,
@@ -742,8 +765,24 @@ def _acknowledge_ignored(conn: ConnectionInfo, result: FileResult, sha: str, bat
                 result.path.name,
                 str(result.path),
                 batch.extracted_at,
+                size,
             ),
         )
+
+
+def _size_loaded_before(conn: ConnectionInfo, size: int, cur=None) -> bool:
+    """Whether a loaded file had this size. (A file loaded before sizes were recorded
+    and delivered again is found by its hash after its COPY, and rolled back.)"""
+    statement = (
+        "select exists (select 1 from ops.load_ledger where status = 'loaded' "
+        "and file_bytes = %s)"
+    )
+    if cur is not None:
+        cur.execute(statement, (size,))
+        return cur.fetchone()[0]
+    with db.connect(conn) as pg, pg.cursor() as own:
+        own.execute(statement, (size,))
+        return own.fetchone()[0]
 
 
 def _ledger_entry(conn: ConnectionInfo, sha: str) -> str | None:

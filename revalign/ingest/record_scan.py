@@ -65,8 +65,9 @@ class RecordScanner:
     is flagged (the careful reader judges its fields against the limit).
     """
 
-    def __init__(self, handle, width: int, max_bytes: int, chunk: int | None = None):
+    def __init__(self, handle, width: int, max_bytes: int, chunk: int | None = None, digest=None):
         self.handle = handle
+        self.digest = digest  # a hashlib object fed every byte read, when given
         self.width = width
         self.max_bytes = max_bytes
         self.chunk = chunk or CHUNK
@@ -79,6 +80,8 @@ class RecordScanner:
         header_done = False
         while True:
             chunk = self.handle.read(self.chunk)
+            if self.digest is not None:
+                self.digest.update(chunk)
             final = not chunk
             buffer = tail + chunk if tail else chunk
             if not buffer:

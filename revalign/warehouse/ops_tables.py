@@ -39,6 +39,11 @@ comment on column ops.load_ledger.status is
     'loaded, or ignored: a file of an object revalign does not use (a weekly Data Export '
     'delivers every object of the org), acknowledged and not loaded.';
 alter table ops.load_ledger add column if not exists columns text[];
+alter table ops.load_ledger add column if not exists file_bytes bigint;
+comment on column ops.load_ledger.file_bytes is
+    'The file''s size: a file of a size no loaded file had is new, and is hashed as it '
+    'loads rather than before (revalign/ingest/loader.py).';
+create index if not exists load_ledger_file_bytes on ops.load_ledger (file_bytes);
 comment on column ops.load_ledger.columns is
     'The columns the file delivered, as raw names (report labels mapped to API names): '
     'a declared field no loaded file delivered is never delivered (METRICS.md).';

@@ -415,3 +415,34 @@ def test_a_few_malformed_records_do_not_send_the_file_down_the_careful_path(
     stored = query(wh, "select line, raw_record from ops.rejected_rows order by line")
     assert [line for line, _ in stored] == [3, 5, 8, 11, 13]
     assert "\\x00" in stored[2][1] and "\\xe9" in stored[1][1]
+
+
+def test_a_new_file_is_hashed_as_it_loads_and_a_known_size_before(wh, tmp_path):
+    """A file of a size no loaded file had is hashed while COPY reads it; one of a known
+    size is hashed first and skipped without a COPY; one loaded before sizes were kept
+    is found by its hash after its COPY, which is rolled back: loaded once, always."""
+    users = [GOOD_USER.replace("0001MAA", f"{n:04d}MAA") for n in range(1, 4)]
+    text = "\n".join([USER_HEADER, *users]) + "\n"
+    _write(_batch(tmp_path, "01_20261101T060000Z"), "User.csv", text)
+    (first,) = loader.load(wh, [tmp_path / "salesforce" / "01_20261101T060000Z"])
+    assert first.status == "loaded"
+    assert query(wh, "select file_bytes from ops.load_ledger") == [(len(text),)]
+
+    _write(_batch(tmp_path, "02_20261102T060000Z"), "User.csv", text)
+    same_size = text.replace("0002MAA", "0009MAA")
+    _write(_batch(tmp_path, "03_20261103T060000Z"), "User.csv", same_size)
+    again, other = loader.load(
+        wh,
+        [
+            tmp_path / "salesforce" / "02_20261102T060000Z",
+            tmp_path / "salesforce" / "03_20261103T060000Z",
+        ],
+    )
+    assert again.status == "skipped" and "already loaded as 01_20261101T060000Z" in again.reason
+    assert other.status == "loaded"
+
+    query(wh, "update ops.load_ledger set file_bytes = null")  # as loaded before sizes were
+    _write(_batch(tmp_path, "04_20261104T060000Z"), "User.csv", text)
+    (late,) = loader.load(wh, [tmp_path / "salesforce" / "04_20261104T060000Z"])
+    assert late.status == "skipped" and "already loaded as 01_20261101T060000Z" in late.reason
+    assert _count(wh, "salesforce__user") == 6
