@@ -374,20 +374,28 @@ class _Numbered(_Feed):
             raw, line = self.open
             return self._stretch(raw + data[bounds[index] :], line)
         tally, parts = self.tally, []
-        append = parts.append
-        for at in range(index, len(bounds) - 1):
-            if at in flagged:
-                judged = list(
-                    csv_records.judge(block.record(at), self.header, self.limit, flagged[at])
+        start = index
+        for at in [*sorted(k for k in flagged if k >= index), len(bounds) - 1]:
+            first = tally.rows_in + 1  # the run of well-formed records before ``at``
+            parts.extend(
+                piece
+                for number, begin, end in zip(
+                    range(first, first + at - start),
+                    bounds[start:at],
+                    bounds[start + 1 : at + 1],
+                    strict=True,
                 )
-                if csv_records.ends_inside_quotes(judged):
-                    parts.append(self._stretch(data[bounds[at] :], flagged[at]))
-                    break
-                parts.append(self._written(judged))
-                continue
-            tally.rows_in += 1
-            append(b"%d," % tally.rows_in)
-            append(data[bounds[at] : bounds[at + 1]])
+                for piece in (b"%d," % number, data[begin:end])
+            )
+            tally.rows_in += at - start
+            if at == len(bounds) - 1:
+                break
+            judged = list(csv_records.judge(block.record(at), self.header, self.limit, flagged[at]))
+            if csv_records.ends_inside_quotes(judged):
+                parts.append(self._stretch(data[bounds[at] :], flagged[at]))
+                break
+            parts.append(self._written(judged))
+            start = at + 1
         return b"".join(parts)
 
     def _stretch(self, raw: bytes, line: int) -> bytes:
@@ -774,8 +782,7 @@ def _size_loaded_before(conn: ConnectionInfo, size: int, cur=None) -> bool:
     """Whether a loaded file had this size. (A file loaded before sizes were recorded
     and delivered again is found by its hash after its COPY, and rolled back.)"""
     statement = (
-        "select exists (select 1 from ops.load_ledger where status = 'loaded' "
-        "and file_bytes = %s)"
+        "select exists (select 1 from ops.load_ledger where status = 'loaded' and file_bytes = %s)"
     )
     if cur is not None:
         cur.execute(statement, (size,))
