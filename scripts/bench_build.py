@@ -78,10 +78,7 @@ def main() -> None:
     os.environ["DBT_TARGET_PATH"] = str(TARGET)
     os.environ["DBT_LOG_PATH"] = str(TARGET / "logs")
 
-    from marts_vs_truth import differences, marts_figures, truth_figures
-
     from revalign.ingest import loader
-    from revalign.warehouse import db
 
     folder = bench_data.extracts(args.leads, args.seed, args.batches)
     conn = fresh_database()
@@ -101,13 +98,8 @@ def main() -> None:
     unchanged, _ = timed_build(conn)
     print(f"build with nothing new: {unchanged:.1f} s", flush=True)
 
-    def query(sql):
-        with db.connect(conn) as pg, pg.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-
     truth = json.loads((folder / "truth.json").read_text())
-    found = differences(truth_figures(truth), marts_figures(query))
+    found = bench_data.truth_differences(conn, folder)
     ratio = incremental / full
 
     def models(timings):

@@ -46,11 +46,9 @@ def model_times() -> dict[str, float]:
 
 
 def measure(leads: int, batches: int) -> dict:
-    from marts_vs_truth import differences, marts_figures, truth_figures
-
     from revalign.build import transform
     from revalign.ingest import loader
-    from revalign.warehouse import db, schemas
+    from revalign.warehouse import schemas
 
     folder = bench_data.extracts(leads, SEED, batches)
     name = f"revalign_bench_scale_{leads}"
@@ -74,13 +72,7 @@ def measure(leads: int, batches: int) -> dict:
     models = model_times()
     print(f"{leads} leads: incremental after {delta} raw rows {incremental:.1f} s", flush=True)
 
-    def query(sql):
-        with db.connect(conn) as pg, pg.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-
-    truth = json.loads((folder / "truth.json").read_text())
-    found = differences(truth_figures(truth), marts_figures(query))
+    found = bench_data.truth_differences(conn, folder)
     bench_data.drop_database(name)
     return {
         "leads": leads,

@@ -53,3 +53,22 @@ def drop_database(name: str) -> None:
     server = warehouse.connection()
     with db.connect(server.with_database("postgres"), autocommit=True) as pg, pg.cursor() as cur:
         cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+def truth_differences(conn, folder: Path) -> list:
+    """How the marts of ``conn`` differ from the truth.json generated into ``folder``."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from marts_vs_truth import differences, marts_figures, truth_figures
+
+    from revalign.warehouse import db
+
+    def query(sql):
+        with db.connect(conn) as pg, pg.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+
+    truth = json.loads((folder / "truth.json").read_text())
+    return differences(truth_figures(truth), marts_figures(query))
