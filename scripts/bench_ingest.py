@@ -79,8 +79,9 @@ def malformed_copy(clean: Path, folder: Path, every: int) -> tuple[Path, int]:
     with open(clean, "rb") as source, open(target, "wb") as out:
         scanner = record_scan.RecordScanner(source, width, 1 << 30)
         for block in scanner.blocks():
-            if number == 0:
-                out.write(clean.read_bytes()[: scanner.header_bytes])
+            if number == 0:  # the header, as delivered
+                with open(clean, "rb") as head:
+                    out.write(head.read(scanner.header_bytes))
             bounds = block.bounds.tolist()
             for at in range(block.records):
                 record = block.data[bounds[at] : bounds[at + 1]]
