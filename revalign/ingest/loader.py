@@ -609,12 +609,10 @@ def _load_file(
         cur.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"raw.{decl.raw_table}",))
         if sha is None and _size_loaded_before(conn, size, cur):
             sha = file_sha256(path)  # a loader before us may have loaded this very file
-        if sha is not None:
-            cur.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (sha,))
-            previous = _ledger_entry_in(cur, sha)
-            if previous:
-                result.status, result.reason = "skipped", previous
-                return result
+        previous = _claimed(cur, sha) if sha is not None else None
+        if previous:
+            result.status, result.reason = "skipped", previous
+            return result
         _stamp_loaded_at(cur, decl)
         fast = not dropped and not labelled
         digest = hashlib.sha256() if sha is None else None
@@ -623,8 +621,7 @@ def _load_file(
         )
         if sha is None:
             sha = digest.hexdigest() if sorted_ is not None else file_sha256(path)
-            cur.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (sha,))
-            previous = _ledger_entry_in(cur, sha)
+            previous = _claimed(cur, sha)
             if previous:  # loaded meanwhile by another loader, or before under another size
                 pg.rollback()
                 result.status, result.reason = "skipped", previous
@@ -790,6 +787,13 @@ def _size_loaded_before(conn: ConnectionInfo, size: int, cur=None) -> bool:
     with db.connect(conn) as pg, pg.cursor() as own:
         own.execute(statement, (size,))
         return own.fetchone()[0]
+
+
+def _claimed(cur, sha: str) -> str | None:
+    """Take the content's lock (held to commit: loaders of one content take turns), then
+    say where it was loaded already, if it was."""
+    cur.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (sha,))
+    return _ledger_entry_in(cur, sha)
 
 
 def _ledger_entry(conn: ConnectionInfo, sha: str) -> str | None:
