@@ -52,13 +52,14 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- SQL: a record's owner id; where a report export gave only the owner's name, the
-    id of the one user of that name (int_user_names). A scalar subquery, evaluated
-    only for a record without an owner id: a join here would be rebuilt for every key
-    the incremental marts look up (rv_rows_by_key). -#}
-{% macro rv_owner_id(owner_id, owner_name) -%}
+{#- SQL: a record's owner id; where an export gave only the owner's name (a Salesforce
+    report, HubSpot's own export), the id of the one user of that name in the
+    record's source (int_user_names; `source_system` a SQL literal). A scalar
+    subquery, evaluated only for a record without an owner id: a join here would be
+    rebuilt for every key the incremental marts look up (rv_rows_by_key). -#}
+{% macro rv_owner_id(owner_id, owner_name, source_system="'salesforce'") -%}
     coalesce({{ owner_id }}, (
         select named.user_id from {{ ref('int_user_names') }} as named
-        where named.user_name = {{ owner_name }}
+        where named.source_system = {{ source_system }} and named.user_name = {{ owner_name }}
     ))
 {%- endmacro %}

@@ -19,3 +19,8 @@
 {% macro rv_is_blank(expression) -%}
     (nullif(trim({{ expression }}), '') is null)
 {%- endmacro %}
+
+{#- A list var as an SQL text[]: array['Sales', 'SDR']::text[]. -#}
+{% macro rv_text_array(values) -%}
+    array[{%- for value in values -%}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{%- endfor -%}]::text[]
+{%- endmacro %}

@@ -51,13 +51,16 @@
     left(trim({{ expression }}), 15)
 {%- endmacro %}
 
-{#- 2024-01-22T20:36:47.000+0000, ...Z, 2024-01-22 20:36:47 or 2024-01-22. A value
-    without a zone is UTC: staging models build with the session time zone set to
-    UTC (dbt_project.yml). Shape, then field ranges, then the calendar (2024-02-30 is
-    null) are checked before casting, so a bad value is null, never an error. -#}
+{#- 2024-01-22T20:36:47.000+0000, ...Z, 2024-01-22 20:36:47 or 2024-01-22; or
+    milliseconds since 1970 as HubSpot's API writes them (12 or 13 digits: 1973 to
+    2286). A value without a zone is UTC: staging models build with the session time
+    zone set to UTC (dbt_project.yml). Shape, then field ranges, then the calendar
+    (2024-02-30 is null) are checked before casting, so a bad value is null, never an
+    error. -#}
 {% macro rv_timestamp(expression) -%}
     {%- set value = "trim(" ~ expression ~ ")" -%}
-    case when {{ value }} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?)?([zZ]|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?$'
+    case when {{ value }} ~ '^[0-9]{12,13}$' then to_timestamp({{ value }}::bigint / 1000.0)
+    when {{ value }} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?)?([zZ]|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?$'
         and {{ rv_day_exists(value) }}
         then {{ value }}::timestamptz
     end

@@ -5,7 +5,8 @@
 - opportunity stages that are not in their source's stage order (``int_stage_order``:
   the org's OpportunityStage extract, else the seed ``stage_order``), with their
   counts: the rules that read the stage (seed ``hygiene_rules``) cannot judge those
-  opportunities; and a stage order without ``amount_required_from_stage``;
+  opportunities; and a stage order without ``amount_required_from_stage`` (HubSpot:
+  ``hubspot_amount_required_from_stage``);
 - records kept out of the marts for values that could not be read
   (``ops.unreadable_records``), per source and object.
 """
@@ -72,23 +73,36 @@ def _unknown_stages(conn: ConnectionInfo) -> list[str]:
     return found
 
 
+#: The setting naming the stage from which an open opportunity needs an amount, for a
+#: source whose stages are not Salesforce's (dbt_project.yml vars).
+REQUIRED_STAGE_SETTINGS = {"hubspot": "hubspot_amount_required_from_stage"}
+
+
 def _stage_orders_without_required_stage(conn: ConnectionInfo) -> list[str]:
-    """Sources with opportunities whose stage order lacks amount_required_from_stage."""
-    required_from = deliveries.dbt_var("amount_required_from_stage")
-    lacking = _query(
+    """Sources with opportunities whose stage order lacks the stage their setting names
+    (amount_required_from_stage; HubSpot: hubspot_amount_required_from_stage)."""
+    found = []
+    sources = _query(
         conn,
-        "select distinct orders.source_system from intermediate.int_stage_order as orders "
-        "where orders.source_system in (select source_system from marts.fct_opportunities) "
-        "and not exists (select from intermediate.int_stage_order as same where "
-        "same.source_system = orders.source_system and same.stage_name = %s)",
-        (required_from,),
+        "select distinct source_system from intermediate.int_stage_order "
+        "where source_system in (select source_system from marts.fct_opportunities) "
+        "order by 1",
     )
-    return [
-        f"{source}: its stage order has no stage {required_from!r} "
-        f"(amount_required_from_stage): {_stage_judges()} cannot judge its opportunities; "
-        "set amount_required_from_stage in dbt_project.yml to one of its stages"
-        for (source,) in lacking
-    ]
+    for (source,) in sources:
+        setting = REQUIRED_STAGE_SETTINGS.get(source, "amount_required_from_stage")
+        required_from = deliveries.dbt_var(setting)
+        if _query(
+            conn,
+            "select from intermediate.int_stage_order where source_system = %s and stage_name = %s",
+            (source, required_from),
+        ):
+            continue
+        found.append(
+            f"{source}: its stage order has no stage {required_from!r} ({setting}): "
+            f"{_stage_judges()} cannot judge its opportunities; set {setting} in "
+            "dbt_project.yml to one of its stages"
+        )
+    return found
 
 
 def _unreadable(conn: ConnectionInfo) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache, cached_property
 from pathlib import Path
@@ -194,6 +194,8 @@ def source(name: str) -> Source:
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_EPOCH_MILLISECONDS = re.compile(r"^\d{12,13}$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_value(kind: str, text: str | None) -> object:
@@ -243,8 +245,11 @@ def parse_value(kind: str, text: str | None) -> object:
 
 
 def parse_timestamp(value: str) -> datetime:
-    """Salesforce ``2024-01-22T20:36:47.000+0000`` / ``...Z``, or ``2024-01-22 20:36:47``; UTC."""
+    """Salesforce ``2024-01-22T20:36:47.000+0000`` / ``...Z``, ``2024-01-22 20:36:47``, or
+    HubSpot's milliseconds since 1970 (12 or 13 digits); UTC."""
     text = value.strip()
+    if _EPOCH_MILLISECONDS.match(text):
+        return _EPOCH + timedelta(milliseconds=int(text))
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     elif len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():

@@ -15,12 +15,28 @@
     ('salesforce', 'Opportunity', 'stg_salesforce__opportunities'),
     ('salesforce', 'OpportunityHistory', 'stg_salesforce__opportunity_history'),
     ('salesforce', 'OpportunityStage', 'stg_salesforce__opportunity_stages'),
+    ('salesforce', 'Account', 'stg_salesforce__accounts'),
+    ('salesforce', 'Contact', 'stg_salesforce__contacts'),
+    ('salesforce', 'OpportunityContactRole', 'stg_salesforce__opportunity_contact_roles'),
+    ('hubspot', 'owners', 'stg_hubspot__owners'),
+    ('hubspot', 'campaigns', 'stg_hubspot__campaigns'),
+    ('hubspot', 'contacts', 'stg_hubspot__contacts'),
+    ('hubspot', 'companies', 'stg_hubspot__companies'),
+    ('hubspot', 'deal_pipelines', 'stg_hubspot__deal_stages'),
+    ('hubspot', 'deals', 'stg_hubspot__deals'),
+    ('hubspot', 'calls', 'stg_hubspot__calls'),
+    ('hubspot', 'emails', 'stg_hubspot__emails'),
+    ('hubspot', 'meetings', 'stg_hubspot__meetings'),
+    ('hubspot', 'tasks', 'stg_hubspot__tasks'),
+    ('hubspot', 'email_events', 'stg_hubspot__email_events'),
+    ('hubspot', 'form_submissions', 'stg_hubspot__form_submissions'),
     ('olist', 'mqls', 'stg_olist__mqls'),
     ('olist', 'closed_deals', 'stg_olist__closed_deals'),
     ('plan', 'Targets', 'stg_plan__targets'),
 ] %}
 {%- for source_name, object_name, model in staged %}
-    select
+    -- distinct: HubSpot's engagements and deal contacts have a row per association
+    select distinct
         '{{ source_name }}' as source_system,
         '{{ object_name }}' as object,
         '{{ model }}' as staging_model,

@@ -7,6 +7,16 @@ select
 from {{ ref('stg_salesforce__campaigns') }}
 where {{ rv_readable() }}
 union all
+-- HubSpot campaigns have no channel; their cost is their spend.
+select
+    campaign_id,
+    'hubspot' as source_system,
+    campaign_name,
+    null::text as channel,
+    actual_cost
+from {{ ref('stg_hubspot__campaigns') }}
+where {{ rv_readable() }}
+union all
 -- Olist's landing pages are its campaigns; their cost is not delivered.
 select distinct
     landing_page_id as campaign_id,

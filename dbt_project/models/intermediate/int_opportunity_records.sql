@@ -1,6 +1,6 @@
 {#- Opportunities of every source in one shape (int_opportunities adds their origin
-    person). closed_at: Salesforce's CloseDate at midnight UTC, Olist's
-    won_date (METRICS.md). -#}
+    person). closed_at: Salesforce's CloseDate at midnight UTC, HubSpot's closedate,
+    Olist's won_date (METRICS.md). -#}
 with salesforce as (
     select
         opportunities.opportunity_id,
@@ -24,6 +24,48 @@ with salesforce as (
         opportunities.primary_campaign_id
     from {{ ref('stg_salesforce__opportunities') }} as opportunities
     where {{ rv_readable('opportunities') }}
+),
+
+-- HubSpot deals: the stage resolved through the pipelines (int_hubspot_deal_stages),
+-- by id or, in HubSpot's own export, by label, in the deal's pipeline first; an
+-- unknown stage leaves closed and won unknown. closedate is a moment, kept as it is;
+-- the reason is the won or the lost one, as the deal ended.
+hubspot as (
+    select
+        deals.opportunity_id,
+        'hubspot' as source_system,
+        deals.account_id,
+        {{ rv_owner_id('deals.owner_id', 'deals.owner_name', "'hubspot'") }} as owner_id,
+        nullif(trim(deals.lead_source), '') as lead_source,
+        coalesce(stage.stage_label, deals.deal_stage) as stage_name,
+        deals.amount,
+        deals.created_at,
+        (deals.close_at at time zone 'UTC')::date as close_date,
+        case when stage.is_closed then deals.close_at end as closed_at,
+        stage.is_closed,
+        stage.is_won,
+        nullif(trim(case
+            when stage.is_won then deals.closed_won_reason
+            when stage.is_closed then deals.closed_lost_reason
+        end), '') as win_loss_reason,
+        true as reason_delivered,
+        deals.last_activity_at,
+        deals.primary_campaign_id
+    from {{ ref('stg_hubspot__deals') }} as deals
+    left join lateral (
+        select
+            stages.stage_label,
+            stages.is_closed,
+            stages.is_won
+        from {{ ref('int_hubspot_deal_stages') }} as stages
+        where deals.deal_stage in (stages.stage_id, stages.stage_label)
+        order by
+            deals.pipeline in (stages.pipeline_id, stages.pipeline_label) desc nulls last,
+            deals.deal_stage = stages.stage_id desc,
+            stages.stage_position
+        limit 1
+    ) as stage on true
+    where {{ rv_readable('deals') }}
 ),
 
 olist as (
@@ -51,5 +93,7 @@ olist as (
 )
 
 select * from salesforce
+union all
+select * from hubspot
 union all
 select * from olist

@@ -42,7 +42,8 @@ select
     leads.email_key,
     leads.email_is_valid,
     leads.email_delivered,
-    leads.owner_delivered
+    leads.owner_delivered,
+    null::timestamptz as sql_at
 from {{ ref('int_leads') }} as leads
 union all
 select
@@ -64,7 +65,8 @@ select
     contacts.email_key,
     contacts.email_is_valid,
     true as email_delivered,
-    true as owner_delivered
+    true as owner_delivered,
+    contacts.sql_at
 from {{ ref('int_contacts') }} as contacts
 left join contact_opportunities as opportunity
     on

@@ -1,7 +1,8 @@
 {{ config(materialized='table', post_hook='analyze {{ this }}') }}
 {#- The stage order of each source (METRICS.md, CRM hygiene rules): an org that
     delivered its OpportunityStage extract has its own (active stages by SortOrder,
-    with their closed and won meaning); every other source has the seed stage_order,
+    with their closed and won meaning); HubSpot has its deal pipelines' stages
+    (int_hubspot_deal_stages); every other source has the seed stage_order,
     Salesforce's standard stages. One row per source and stage. A small table, analysed:
     joined to every opportunity, a view's guessed size made PostgreSQL sort them all. -#}
 with delivered as (
@@ -15,11 +16,30 @@ with delivered as (
     where {{ rv_readable() }} and coalesce(is_active, true) and stage_name is not null
 ),
 
+-- HubSpot's: its deal pipelines (int_hubspot_deal_stages); a label two pipelines
+-- share takes its first place
+hubspot as (
+    select distinct on (stage_label)
+        'hubspot' as source_system,
+        stage_label as stage_name,
+        stage_position,
+        coalesce(is_closed, false) as is_closed,
+        coalesce(is_won, false) as is_won
+    from {{ ref('int_hubspot_deal_stages') }}
+    order by stage_label, stage_position
+),
+
+delivered_or_own as (
+    select * from delivered
+    union all
+    select * from hubspot
+),
+
 sources as (
     select distinct source as source_system from {{ source('ops', 'delivered_fields') }}
 )
 
-select * from delivered
+select * from delivered_or_own
 union all
 select
     sources.source_system,
@@ -29,4 +49,4 @@ select
     seed.is_won
 from sources
 cross join {{ ref('stage_order') }} as seed
-where sources.source_system not in (select delivered.source_system from delivered)
+where sources.source_system not in (select own.source_system from delivered_or_own as own)

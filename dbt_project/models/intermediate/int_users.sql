@@ -1,5 +1,7 @@
-{#- CRM users, every source. team is the field the var team_field names (default
-    Division); is_sales says whether the user's department is in sales_departments.
+{#- CRM users, every source. Salesforce: team is the field the var team_field names
+    (default Division); is_sales says whether the user's department is in
+    sales_departments. HubSpot (owners): team is the owner's first team, department
+    too, and is_sales says whether one of their teams is in hubspot_sales_teams.
     email is where hygiene alerts reach the user; it never reaches marts. -#}
 with salesforce as (
     select
@@ -12,6 +14,20 @@ with salesforce as (
         {{ var('team_field') | lower }} as team,
         coalesce(department in {{ rv_text_list(var('sales_departments')) }}, false) as is_sales
     from {{ ref('stg_salesforce__users') }}
+    where {{ rv_readable() }}
+),
+
+hubspot as (
+    select
+        owner_id as user_id,
+        'hubspot' as source_system,
+        owner_name as user_name,
+        email,
+        is_active,
+        teams[1] as department,
+        teams[1] as team,
+        coalesce(teams && {{ rv_text_array(var('hubspot_sales_teams')) }}, false) as is_sales
+    from {{ ref('stg_hubspot__owners') }}
     where {{ rv_readable() }}
 ),
 
@@ -32,5 +48,7 @@ olist as (
 )
 
 select * from salesforce
+union all
+select * from hubspot
 union all
 select * from olist

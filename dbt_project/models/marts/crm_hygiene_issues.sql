@@ -74,7 +74,13 @@ amount_required_from as (
         source_system,
         stage_position
     from {{ ref('int_stage_order') }}
-    where stage_name = '{{ var("amount_required_from_stage") }}'
+    -- HubSpot's stages are its pipelines': a setting of their own
+    where
+        stage_name = case
+            when source_system = 'hubspot'
+                then {{ rv_text_list([var('hubspot_amount_required_from_stage')]) }}
+            else {{ rv_text_list([var('amount_required_from_stage')]) }}
+        end
 ),
 
 -- The rules a lead breaks, as an array of their names: a lead yields a row per rule

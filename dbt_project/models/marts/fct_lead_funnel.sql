@@ -81,6 +81,19 @@ select
     end as sla_status,
     case
         when leads.mql_at is null then null
+        -- HubSpot (METRICS.md "HubSpot"): rejected by its lead status; accepted once it
+        -- has a deal, reached the SQL stage, or by its lead status
+        when leads.source_system = 'hubspot'
+            then case
+                when leads.status in {{ rv_text_list(var('hubspot_rejected_statuses')) }}
+                    then 'rejected'
+                when
+                    leads.is_converted
+                    or leads.sql_at is not null
+                    or leads.status in {{ rv_text_list(var('hubspot_accepted_statuses')) }}
+                    then 'accepted'
+                else 'open'
+            end
         -- a contact: accepted once its opportunity was opened at or after its MQL
         when leads.person_type = 'contact' and opportunities.created_at >= leads.mql_at
             then 'accepted'

@@ -16,3 +16,23 @@ select
     null::text as contact_id,
     null::timestamptz as _loaded_at
 from {{ ref('stg_olist__mqls') }}
+union all
+-- HubSpot: a marketing email click names its contact by email address (the contact
+-- that has it now); a form submission by id
+select
+    'hubspot' as source_system,
+    {{ rv_raw_record_key('hubspot', 'email_event') }} as record_key,
+    null::text as lead_id,
+    contacts.contact_id,
+    events._loaded_at
+from {{ source('hubspot', 'email_event') }} as events
+inner join {{ ref('stg_hubspot__contacts') }} as contacts
+    on lower(trim(events.recipient)) = contacts.email_match
+union all
+select
+    'hubspot' as source_system,
+    {{ rv_raw_record_key('hubspot', 'form_submission') }} as record_key,
+    null::text as lead_id,
+    trim(contact_id) as contact_id,
+    _loaded_at
+from {{ source('hubspot', 'form_submission') }}

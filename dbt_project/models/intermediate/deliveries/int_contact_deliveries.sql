@@ -7,3 +7,10 @@ select
     {{ rv_salesforce_id('"id"') }} as contact_id,
     _loaded_at
 from {{ source('salesforce', 'contact') }}
+union all
+select
+    'hubspot' as source_system,
+    {{ rv_raw_record_key('hubspot', 'contact') }} as record_key,
+    trim(hs_object_id) as contact_id,
+    _loaded_at
+from {{ source('hubspot', 'contact') }}

@@ -8,3 +8,14 @@ select
     {{ rv_salesforce_id('contactid') }} as contact_id,
     _loaded_at
 from {{ source('salesforce', 'opportunity_contact_role') }}
+union all
+-- HubSpot: the contacts associated with each version of a deal
+select
+    'hubspot' as source_system,
+    {{ rv_raw_record_key('hubspot', 'deal') }} as record_key,
+    trim(deals.hs_object_id) as opportunity_id,
+    associated.contact_id,
+    deals._loaded_at
+from {{ source('hubspot', 'deal') }} as deals
+cross join
+    lateral unnest({{ rv_hubspot_ids('deals.associated_contact_ids') }}) as associated (contact_id)

@@ -9,6 +9,13 @@ select
 from {{ source('salesforce', 'opportunity') }}
 union all
 select
+    'hubspot' as source_system,
+    {{ rv_raw_record_key('hubspot', 'deal') }} as record_key,
+    trim(hs_object_id) as opportunity_id,
+    _loaded_at
+from {{ source('hubspot', 'deal') }}
+union all
+select
     'olist' as source_system,
     mql_id as record_key,
     mql_id as opportunity_id,

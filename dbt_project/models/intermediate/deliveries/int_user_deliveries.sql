@@ -9,3 +9,9 @@ select
     {{ rv_raw_record_key('salesforce', 'user') }} as record_key,
     _loaded_at
 from {{ source('salesforce', 'user') }}
+union all
+select
+    'hubspot' as source_system,
+    {{ rv_raw_record_key('hubspot', 'owner') }} as record_key,
+    _loaded_at
+from {{ source('hubspot', 'owner') }}
