@@ -138,14 +138,17 @@ def _generate(args: argparse.Namespace) -> int:
             rates=rates,
             workers=args.workers,
             export_style=args.export_style,
+            crm=args.crm,
         )
     except ValueError as exc:
         raise RevalignError(str(exc)) from None
     records = truth["records"]
+    crm = "Salesforce and HubSpot" if args.crm == "both" else args.crm.capitalize()
     print(
-        f"wrote {args.batches} batch(es) to {args.out} as {args.export_style} exports: "
-        f"{records['leads']} leads, {records['opportunities']} opportunities, as of "
-        f"{truth['as_of']}; expected figures in {Path(args.out) / 'truth.json'}"
+        f"wrote {args.batches} batch(es) of {crm} to {args.out} as {args.export_style} "
+        f"exports: {records['persons']} persons ({records['leads']} leads), "
+        f"{records['opportunities']} opportunities, as of {truth['as_of']}; expected "
+        f"figures in {Path(args.out) / 'truth.json'}"
     )
     if args.export_style == "custom-fields":
         mapping = ", ".join(
@@ -324,6 +327,7 @@ def _settings(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from revalign.generator import CRMS
     from revalign.generator.writer import EXPORT_STYLES
 
     top = argparse.ArgumentParser(
@@ -394,7 +398,7 @@ def parser() -> argparse.ArgumentParser:
     look.set_defaults(func=_inspect)
 
     gen = sub.add_parser(
-        "generate", help="realistic Salesforce-shaped sample extracts, with truth.json"
+        "generate", help="realistic Salesforce or HubSpot sample extracts, with truth.json"
     )
     gen.add_argument("--out", required=True, help="folder to write the batches into")
     gen.add_argument("--leads", type=int, default=1000, help="number of leads (default 1000)")
@@ -417,6 +421,14 @@ def parser() -> argparse.ArgumentParser:
         "default), weekly-export (every object of the org, 300+ columns on Lead), data-loader "
         "(chosen fields, no SystemModstamp), report (labels, US dates, owners by name) or "
         "custom-fields (the org's own custom-field names)",
+    )
+    gen.add_argument(
+        "--crm",
+        default="salesforce",
+        choices=CRMS,
+        help="the CRM whose exports to write: salesforce (the default), hubspot (--export-style "
+        "api: internal names; report: HubSpot's own export, labels) or both (every other "
+        "lead in HubSpot, the same users in each)",
     )
     gen.add_argument(
         "--workers", type=int, default=None, help="processes to use (default: one per core)"

@@ -24,3 +24,19 @@
 {% macro rv_text_array(values) -%}
     array[{%- for value in values -%}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{%- endfor -%}]::text[]
 {%- endmacro %}
+
+{#- SQL: what a person's status says of its acceptance (METRICS.md), by its source's
+    lists: rejected, accepted, or null. HubSpot's are hubspot_rejected_statuses and
+    hubspot_accepted_statuses; every other source's rejected_statuses and
+    accepted_statuses. -#}
+{% macro rv_status_verdict(source_system, status) -%}
+    case
+        when {{ source_system }} = 'hubspot'
+            then case
+                when {{ status }} in {{ rv_text_list(var('hubspot_rejected_statuses')) }} then 'rejected'
+                when {{ status }} in {{ rv_text_list(var('hubspot_accepted_statuses')) }} then 'accepted'
+            end
+        when {{ status }} in {{ rv_text_list(var('rejected_statuses')) }} then 'rejected'
+        when {{ status }} in {{ rv_text_list(var('accepted_statuses')) }} then 'accepted'
+    end
+{%- endmacro %}

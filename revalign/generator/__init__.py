@@ -1,9 +1,14 @@
-"""``revalign generate``: Salesforce-shaped sample extracts whose right answers are known.
+"""``revalign generate``: sample CRM extracts whose right answers are known.
 
 The model (``world``) decides each lead's life from a seeded stream, the writer
 streams it out as CSV batches, and ``truth`` counts the expected figures from
 the same model. Memory stays flat: a lead is written and forgotten before the
 next one is made.
+
+``crm`` says which CRM holds the world: ``salesforce`` (the default), ``hubspot``
+(``hubspot``: every person a contact, deals, engagements), or ``both``: one company
+running both, every other lead in HubSpot, the same users in each (one person in
+both, by email), and one truth over the two.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import tempfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -20,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from revalign.generator import world
+from revalign.generator import hubspot, world
 from revalign.generator.accounts import AccountFactory
 from revalign.generator.truth import Truth
 from revalign.generator.world import AS_OF, PERIOD_START, Activity, Lead, Opportunity
@@ -49,6 +55,9 @@ SALESFORCE_OBJECTS = (
 )
 
 
+CRMS = ("salesforce", "hubspot", "both")
+
+
 def cutoffs(batches: int) -> list[datetime]:
     """Extraction times of the batches; the last one is the data's as_of."""
     span = AS_OF - PERIOD_START
@@ -68,11 +77,14 @@ def generate(
     rates: dict[str, float] | None = None,
     workers: int | None = None,
     export_style: str = "api",
+    crm: str = "salesforce",
 ) -> dict:
-    """Write the batches under ``out/salesforce`` and ``out/plan`` and ``out/truth.json``.
+    """Write the batches under ``out/<crm>`` and ``out/plan`` and ``out/truth.json``.
 
-    ``export_style``: how Salesforce's tools would have written the files
+    ``export_style``: how the CRM's tools would have written the files
     (``revalign.generator.writer``, EXPORT_STYLES); the figures do not depend on it.
+    HubSpot knows two: ``api`` (internal names) and ``report`` (HubSpot's own export
+    of a view: labels).
     """
     if leads < 1:
         raise ValueError("--leads must be at least 1")
@@ -80,6 +92,10 @@ def generate(
         raise ValueError("--batches must be at least 1")
     if export_style not in EXPORT_STYLES:
         raise ValueError(f"--export-style must be one of {', '.join(EXPORT_STYLES)}")
+    if crm not in CRMS:
+        raise ValueError(f"--crm must be one of {', '.join(CRMS)}")
+    if crm != "salesforce" and export_style not in ("api", "report"):
+        raise ValueError("--crm hubspot writes --export-style api or report")
     # a report export shows times to the minute: the world's times are whole minutes
     world.set_time_resolution(60 if export_style == "report" else 1)
     chosen = {**world.DEFAULT_RATES, **(rates or {})}
@@ -102,6 +118,7 @@ def generate(
             start,
             min(start + CHUNK_LEADS, leads),
             export_style,
+            crm,
         )
         for n, start in enumerate(range(0, leads, CHUNK_LEADS))
     ]
@@ -118,9 +135,31 @@ def generate(
         rows.update(chunk_rows)
     if workers > 1:
         pool.shutdown()
-    assemble(
-        out, parts, "salesforce", times, seed, SALESFORCE_OBJECTS, len(chunks), rows, export_style
-    )
+    if crm != "hubspot":
+        assemble(
+            out,
+            parts,
+            "salesforce",
+            times,
+            seed,
+            SALESFORCE_OBJECTS,
+            len(chunks),
+            rows,
+            export_style,
+        )
+    if crm != "salesforce":
+        assemble(
+            out,
+            parts,
+            "hubspot",
+            times,
+            seed,
+            hubspot.HUBSPOT_OBJECTS,
+            len(chunks),
+            rows,
+            export_style,
+        )
+    shutil.rmtree(parts, ignore_errors=True)
     plan_folder = out / "plan" / batch_folder(times, 0)
     plan_folder.mkdir(parents=True, exist_ok=True)
     targets = _targets(seed, leads)
@@ -135,6 +174,7 @@ def generate(
         "batches": batches,
         "rates": chosen,
         "export_style": export_style,
+        "crm": crm,
     }
     if export_style == "custom-fields":
         generator["salesforce_field_names"] = custom_field_setting()
@@ -167,6 +207,10 @@ class _Chunk:
     start: int
     stop: int
     style: str = "api"
+    crm: str = "salesforce"
+
+    def in_hubspot(self, lead: int) -> bool:
+        return self.crm == "hubspot" or (self.crm == "both" and lead % 2 == 1)
 
 
 def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
@@ -175,25 +219,46 @@ def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
     factory = world.LeadFactory(chunk.seed, chunk.leads, chunk.rates, company)
     account_factory = AccountFactory(factory)
     truth = Truth(company)
+    hs_truth = hubspot.HubSpotTruth(company)
     names = {user.id: user.name for user in company.users}
     sf = ChunkWriter(
         chunk.parts, "salesforce", chunk.cutoffs, chunk.seed, chunk.number, chunk.style, names
     )
+    hs = ChunkWriter(
+        chunk.parts,
+        "hubspot",
+        chunk.cutoffs,
+        chunk.seed,
+        chunk.number,
+        chunk.style,
+        {hubspot.hubspot_id(user.id): user.name for user in company.users},
+    )
     if chunk.number == 0:
-        for user in company.users:
-            sf.record("User", [Version(user.created_at, _user_row(user))])
-        for campaign in company.campaigns:
-            sf.record("Campaign", [Version(campaign.created_at, _campaign_row(campaign))])
+        if chunk.crm != "hubspot":
+            for user in company.users:
+                sf.record("User", [Version(user.created_at, _user_row(user))])
+            for campaign in company.campaigns:
+                sf.record("Campaign", [Version(campaign.created_at, _campaign_row(campaign))])
+        if chunk.crm != "salesforce":
+            hubspot.write_company(hs, company)
     for i in range(chunk.start, chunk.stop):
         lead, sales_deal = factory.lead(i)
         accounts = account_factory.world_of(i, lead, sales_deal)
-        _write_lead(sf, lead)
         deals = [d for d in (lead.opportunity, sales_deal, *accounts.opportunities) if d]
+        if lead.duplicates_earlier and chunk.in_hubspot(i) != chunk.in_hubspot(lead.duplicate_of):
+            lead.duplicates_earlier = False  # the same person in the other CRM: no duplicate
+        if chunk.in_hubspot(i):
+            records = hubspot.convert(lead, deals, accounts)
+            hubspot.write_world(hs, records)
+            hs_truth.add_hubspot_world(records)
+            continue
+        _write_lead(sf, lead)
         for deal in deals:
             _write_opportunity(sf, deal)
         _write_accounts(sf, accounts)
         truth.add_lead_world(lead, deals, accounts)
-    return truth, sf.close()
+    truth.merge(hs_truth)
+    return truth, {**sf.close(), **hs.close()}
 
 
 def _write_lead(sf: ChunkWriter, lead: Lead) -> None:

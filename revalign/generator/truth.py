@@ -118,7 +118,7 @@ class Truth:
         figures = self.funnel[(month(final.mql_at), source)]
         figures["mqls"] += 1
         first_touch = self.first_touch(lead, final.mql_at)
-        status = _sla_status(first_touch, final.mql_at)
+        status = sla_status(first_touch, final.mql_at)
         figures[f"sla_{status}"] += 1
         if final.status in world.REJECTED_STATUSES:
             acceptance = "rejected"
@@ -158,7 +158,7 @@ class Truth:
             if a.owner_id in self.sales_users and a.created_at >= final.mql_at
         ]
         first_touch = min(touches, default=None)
-        status = _sla_status(first_touch, final.mql_at)
+        status = sla_status(first_touch, final.mql_at)
         figures[f"sla_{status}"] += 1
         roles = [
             (d.created_at, d.id)
@@ -357,7 +357,7 @@ class Truth:
         }
 
 
-def _sla_status(first_touch: datetime | None, mql_at: datetime) -> str:
+def sla_status(first_touch: datetime | None, mql_at: datetime) -> str:
     if first_touch is not None:
         return "met" if first_touch - mql_at <= timedelta(hours=world.SLA_HOURS) else "breached"
     return "breached" if AS_OF - mql_at > timedelta(hours=world.SLA_HOURS) else "pending"

@@ -291,6 +291,8 @@ class Lead:
     deleted_at: datetime | None = None
     #: its email repeats that of an earlier, current lead (injected lead_duplicate_email)
     duplicates_earlier: bool = False
+    #: the index of the lead whose email it repeats
+    duplicate_of: int | None = None
 
     @property
     def final(self) -> LeadVersion:
@@ -428,7 +430,7 @@ class LeadFactory:
         self.rates = rates
         self.company = company
         self.span_s = (AS_OF - PERIOD_START).total_seconds() - 6 * 3600
-        self.recent_emails: deque[str] = deque(maxlen=200)
+        self.recent_emails: deque[tuple[str, int]] = deque(maxlen=200)  # (email, lead index)
         self._id_base = 0
         self._id_count = 0
         self._active_sales = {
@@ -481,7 +483,7 @@ class LeadFactory:
             self._unqualified_life(rng, lead, team)
         self._campaign_touches(rng, lead)
         if lead.deleted_at is None and lead.email:
-            self.recent_emails.append(lead.email)
+            self.recent_emails.append((lead.email, lead.index))
         sales_deal = None
         if rng.random() < 0.08:
             sales_deal = self._sales_sourced_opportunity(rng, created, team, i)
@@ -493,7 +495,7 @@ class LeadFactory:
         if self._maybe(rng, "lead_missing_source"):
             lead.lead_source = None
         if self._maybe(rng, "lead_duplicate_email") and self.recent_emails:
-            original = rng.choice(self.recent_emails)
+            original, lead.duplicate_of = rng.choice(self.recent_emails)
             lead.email = original.upper() if rng.random() < 0.3 else original
             lead.duplicates_earlier = True
         elif self._maybe(rng, "lead_invalid_email"):

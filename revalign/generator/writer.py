@@ -194,7 +194,16 @@ def batch_folder(cutoffs: list[datetime], batch: int) -> str:
     return f"{batch + 1:02d}_{cutoffs[batch]:%Y%m%dT%H%M%SZ}"
 
 
-def file_name(decl: sources.SourceObject, cutoffs: list[datetime], batch: int) -> str:
+#: HubSpot objects whose files HubSpot's own export of a view writes (the others come
+#: from its API: owners, campaigns, pipelines, email events, form submissions).
+HUBSPOT_VIEWS = ("contacts", "companies", "deals", "calls", "emails", "meetings", "tasks")
+
+
+def file_name(
+    decl: sources.SourceObject, cutoffs: list[datetime], batch: int, style: str = "api"
+) -> str:
+    if decl.source == "hubspot" and style == "report" and decl.object in HUBSPOT_VIEWS:
+        return f"hubspot-crm-exports-all-{decl.object}-{cutoffs[batch]:%Y-%m-%d}.csv"
     suffix = "" if batch == 0 else f"_{cutoffs[batch]:%Y-%m-%d}"
     return f"{decl.object}{suffix}.csv"
 
@@ -203,6 +212,8 @@ def file_format(
     seed: int, decl: sources.SourceObject, batch: int, style: str = "api"
 ) -> FileFormat:
     rng = random.Random(f"{seed}:format:{decl.source}:{batch}:{decl.object}")
+    if decl.source == "hubspot":
+        return _hubspot_format(rng, decl, style)
     extras = sorted(rng.sample(EXTRA_COLUMNS, min(len(EXTRA_COLUMNS), rng.randint(1, 2 + batch))))
     fields = [f.name for f in decl.fields if f.name not in NOT_MODELLED]
     if style == "data-loader":
@@ -238,6 +249,32 @@ def file_format(
     )
 
 
+def _hubspot_format(rng: random.Random, decl: sources.SourceObject, style: str) -> FileFormat:
+    """HubSpot: the API's internal names, owners by id; or (``report``) HubSpot's export
+    of a view: labels, owners by name (``hubspot.write_world`` gives the values)."""
+    owner = "hubspot_owner_name" if style == "report" else "hubspot_owner_id"
+    columns = [
+        f.name
+        for f in decl.fields
+        if f.name not in ("hubspot_owner_id", "hubspot_owner_name") or f.name == owner
+    ]
+    rng.shuffle(columns)
+    headers: tuple[str, ...] = ()
+    if style == "report":
+        labels = {f.name: f.labels[0] for f in decl.fields if f.labels}
+        headers = tuple(labels.get(c, c) for c in columns)
+    return FileFormat(
+        columns=tuple(columns),
+        extras=frozenset(),
+        bom=rng.random() < 0.5,
+        newline="\r\n" if rng.random() < 0.5 else "\n",
+        true="true",
+        false="false",
+        headers=headers,
+        style=style,
+    )
+
+
 def _weekly_extras(decl: sources.SourceObject, fields: list[str], extras: list[str]) -> list[str]:
     """The fields of a weekly export's object revalign does not read (300+ on Lead)."""
     if decl.object != "Lead":
@@ -262,6 +299,7 @@ class PartFile:
         self.fmt = fmt
         self.rows = 0
         self.user_names = user_names or {}
+        self.hubspot = decl.source == "hubspot"
         self.handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         self.writer = csv.writer(self.handle, lineterminator=fmt.newline)
         types = {f.name: f.type for f in decl.fields}
@@ -273,7 +311,7 @@ class PartFile:
     def write(self, row: dict[str, object], short_id: bool) -> None:
         row = self._styled(row)
         out = [fmt(row.get(column)) for column, fmt in self.formatters]
-        if short_id and self.fmt.style != "report":
+        if short_id and self.fmt.style != "report" and not self.hubspot:
             position = self.fmt.columns.index("Id")
             out[position] = out[position][:15]
         self.writer.writerow(out)
@@ -281,6 +319,8 @@ class PartFile:
 
     def _styled(self, row: dict[str, object]) -> dict[str, object]:
         """The values a style writes that the model keeps elsewhere."""
+        if self.hubspot:
+            return hubspot_values(row, self.fmt.style, self.user_names)
         if self.fmt.style == "data-loader" and "SystemModstamp" in row:
             return {**row, "LastModifiedDate": row["SystemModstamp"]}
         if self.fmt.style == "report" and row.get("OwnerId") is not None:
@@ -310,6 +350,8 @@ class PartFile:
         def day(value):
             return "" if value is None else value.isoformat()
 
+        if self.hubspot:
+            return _hubspot_formatter(kind, self.fmt.style)
         if self.fmt.style == "report":
             return {
                 "boolean": boolean,
@@ -396,7 +438,8 @@ class ChunkWriter:
             short = batch > 0 and self.rng.random() < 0.2
             self._file(batch, object_name).write(versions[newest].row, short_id=short)
         if flag and 0 < gone < len(cutoffs) and firsts and min(firsts) <= gone:
-            row = {**versions[latest(gone)].row, flag: True, "SystemModstamp": deleted_at}
+            cursor = self.objects[object_name].cursor or "SystemModstamp"
+            row = {**versions[latest(gone)].row, flag: True, cursor: deleted_at}
             self._file(gone, object_name).write(row, short_id=False)
 
     def close(self) -> dict[tuple[int, str], int]:
@@ -416,7 +459,8 @@ def assemble(
     rows: dict[tuple[int, str], int],
     style: str = "api",
 ) -> None:
-    """Join each file's parts in chunk order under its header; then manifests and markers."""
+    """Join each file's parts in chunk order under its header; then manifests and markers.
+    The caller removes ``parts`` once every source is assembled."""
     declared = sources.source(source)
     for batch in range(len(cutoffs)):
         folder = out / source / batch_folder(cutoffs, batch)
@@ -425,7 +469,7 @@ def assemble(
         for object_name in objects:
             decl = declared.object(object_name)
             fmt = file_format(seed, decl, batch, style)
-            name = file_name(decl, cutoffs, batch)
+            name = file_name(decl, cutoffs, batch, style)
             part_dir = parts / batch_folder(cutoffs, batch)
             with open(folder / name, "w", encoding="utf-8", newline="") as target:
                 if fmt.bom:
@@ -436,13 +480,12 @@ def assemble(
                     if part.exists():
                         with open(part, encoding="utf-8", newline="") as body:
                             shutil.copyfileobj(body, target, 1 << 20)
-                if style == "report":
+                if style == "report" and source == "salesforce":
                     target.write(fmt.newline.join(REPORT_FOOTER) + fmt.newline)
             counts[name] = rows.get((batch, object_name), 0)
         if style == "weekly-export":
             counts.update(_other_objects(folder, seed, batch))
         write_marker(folder, source, cutoffs[batch], batch, counts)
-    shutil.rmtree(parts, ignore_errors=True)
 
 
 def _other_objects(folder: Path, seed: int, batch: int) -> dict[str, int]:
@@ -480,3 +523,78 @@ def write_marker(
     text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     (folder / "_manifest.json").write_text(text)
     (folder / "_SUCCESS").write_text("")
+
+
+# --- HubSpot ------------------------------------------------------------------------
+
+#: Fields HubSpot's API gives in milliseconds since 1970 (engagements, events, forms).
+HUBSPOT_EPOCH_FIELDS = frozenset({"hs_timestamp", "hs_createdate", "created", "timestamp"})
+#: Option labels of HubSpot's export of a view (the seed hubspot_property_options).
+HUBSPOT_OPTION_LABELS = {
+    "NEW": "New",
+    "OPEN": "Open",
+    "IN_PROGRESS": "In Progress",
+    "OPEN_DEAL": "Open Deal",
+    "UNQUALIFIED": "Unqualified",
+    "CONNECTED": "Connected",
+    "ORGANIC_SEARCH": "Organic Search",
+    "PAID_SEARCH": "Paid Search",
+    "EMAIL_MARKETING": "Email Marketing",
+    "REFERRALS": "Referrals",
+    "OTHER_CAMPAIGNS": "Other Campaigns",
+    "DIRECT_TRAFFIC": "Direct Traffic",
+    "OFFLINE": "Offline Sources",
+}
+HUBSPOT_STAGE_LABELS = {
+    "appointmentscheduled": "Appointment Scheduled",
+    "qualifiedtobuy": "Qualified To Buy",
+    "presentationscheduled": "Presentation Scheduled",
+    "decisionmakerboughtin": "Decision Maker Bought-In",
+    "contractsent": "Contract Sent",
+    "closedwon": "Closed Won",
+    "closedlost": "Closed Lost",
+}
+
+
+def hubspot_values(row: dict[str, object], style: str, owner_names: dict[str, str]) -> dict:
+    """A HubSpot row as the style writes it: the API's epoch milliseconds, or (``report``)
+    the export of a view's labels, owner names and pipeline and stage labels."""
+    if style != "report":
+        return {
+            k: (_epoch_ms(v) if k in HUBSPOT_EPOCH_FIELDS and isinstance(v, datetime) else v)
+            for k, v in row.items()
+        }
+    styled = dict(row)
+    for name in ("hs_lead_status", "hs_analytics_source"):
+        if isinstance(styled.get(name), str):
+            styled[name] = HUBSPOT_OPTION_LABELS.get(styled[name], styled[name])
+    if "dealstage" in styled:
+        styled["dealstage"] = HUBSPOT_STAGE_LABELS.get(styled["dealstage"], styled["dealstage"])
+        styled["pipeline"] = "Sales Pipeline"
+    if styled.get("hubspot_owner_id") is not None:
+        styled["hubspot_owner_name"] = owner_names.get(styled["hubspot_owner_id"])
+    return styled
+
+
+def _epoch_ms(moment: datetime) -> str:
+    return str(int(moment.timestamp()) * 1000 + moment.microsecond // 1000)
+
+
+def _hubspot_formatter(kind: str, style: str) -> Callable[[object], str]:
+    def timestamp(value):
+        if value is None or isinstance(value, str):
+            return value or ""
+        if style == "report":
+            return value.strftime("%Y-%m-%d %H:%M")
+        return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    def boolean(value):
+        return "" if value is None else ("true" if value else "false")
+
+    def plain(value):
+        return "" if value is None else str(value)
+
+    def day(value):
+        return "" if value is None else value.isoformat()
+
+    return {"timestamp": timestamp, "boolean": boolean, "date": day}.get(kind, plain)

@@ -6,7 +6,14 @@
     A contact's converted_opportunity_id is its opportunity: the earliest-created
     current opportunity on which it has a contact role (ties: lower id). Its
     is_converted says whether it has one. A contact has no disqualified reason (a
-    lead-only field). -#}
+    lead-only field).
+
+    What decides acceptance (METRICS.md), per source: status_verdict is what the
+    person's status says (rejected, accepted, or null) by its source's status lists;
+    accepted_by says what else accepts it (conversion: being converted, or having a
+    deal; opportunity_after_mql: its opportunity opened at or after its MQL, checked
+    before its status); sales_accepted_at when sales marked it accepted (HubSpot's
+    SQL date). -#}
 -- A set, not a lookup per contact: a key lookup of a person (rv_rows_by_key) filters
 -- contact_id, which reaches the DISTINCT ON through its key.
 with contact_opportunities as (
@@ -43,7 +50,9 @@ select
     leads.email_is_valid,
     leads.email_delivered,
     leads.owner_delivered,
-    null::timestamptz as sql_at
+    {{ rv_status_verdict('leads.source_system', 'leads.status') }} as status_verdict,
+    'conversion' as accepted_by,
+    null::timestamptz as sales_accepted_at
 from {{ ref('int_leads') }} as leads
 union all
 select
@@ -66,7 +75,13 @@ select
     contacts.email_is_valid,
     true as email_delivered,
     true as owner_delivered,
-    contacts.sql_at
+    {{ rv_status_verdict('contacts.source_system', 'contacts.status') }} as status_verdict,
+    -- a HubSpot contact is accepted once it has a deal, as a lead once converted; a
+    -- Salesforce contact once its opportunity was opened at or after its MQL
+    case
+        when contacts.source_system = 'hubspot' then 'conversion' else 'opportunity_after_mql'
+    end as accepted_by,
+    contacts.sql_at as sales_accepted_at
 from {{ ref('int_contacts') }} as contacts
 left join contact_opportunities as opportunity
     on

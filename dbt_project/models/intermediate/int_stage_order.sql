@@ -3,7 +3,9 @@
     delivered its OpportunityStage extract has its own (active stages by SortOrder,
     with their closed and won meaning); HubSpot has its deal pipelines' stages
     (int_hubspot_deal_stages); every other source has the seed stage_order,
-    Salesforce's standard stages. One row per source and stage. A small table, analysed:
+    Salesforce's standard stages. needs_amount: the stage is at or past the one from
+    which an open opportunity needs an amount (null when the source's stage order has
+    no such stage). One row per source and stage. A small table, analysed:
     joined to every opportunity, a view's guessed size made PostgreSQL sort them all. -#}
 with delivered as (
     select
@@ -37,16 +39,39 @@ delivered_or_own as (
 
 sources as (
     select distinct source as source_system from {{ source('ops', 'delivered_fields') }}
+),
+
+orders as (
+    select * from delivered_or_own
+    union all
+    select
+        sources.source_system,
+        seed.stage_name,
+        seed.stage_position,
+        seed.is_closed,
+        seed.is_won
+    from sources
+    cross join {{ ref('stage_order') }} as seed
+    where sources.source_system not in (select own.source_system from delivered_or_own as own)
+),
+
+-- the stage from which an open opportunity needs an amount: amount_required_from_stage,
+-- HubSpot's hubspot_amount_required_from_stage (its stages are its pipelines')
+amount_required_from as (
+    select
+        source_system,
+        stage_position
+    from orders
+    where
+        stage_name = case
+            when source_system = 'hubspot'
+                then {{ rv_text_list([var('hubspot_amount_required_from_stage')]) }}
+            else {{ rv_text_list([var('amount_required_from_stage')]) }}
+        end
 )
 
-select * from delivered_or_own
-union all
 select
-    sources.source_system,
-    seed.stage_name,
-    seed.stage_position,
-    seed.is_closed,
-    seed.is_won
-from sources
-cross join {{ ref('stage_order') }} as seed
-where sources.source_system not in (select own.source_system from delivered_or_own as own)
+    orders.*,
+    orders.stage_position >= amount_required_from.stage_position as needs_amount
+from orders
+left join amount_required_from on orders.source_system = amount_required_from.source_system

@@ -61,26 +61,12 @@ earlier_same_email as (
 opportunities as (
     select
         opportunities.*,
-        stages.stage_position
+        stages.needs_amount
     from {{ ref('fct_opportunities') }} as opportunities
     left join {{ ref('int_stage_order') }} as stages
         on
             opportunities.source_system = stages.source_system
             and opportunities.stage_name = stages.stage_name
-),
-
-amount_required_from as (
-    select
-        source_system,
-        stage_position
-    from {{ ref('int_stage_order') }}
-    -- HubSpot's stages are its pipelines': a setting of their own
-    where
-        stage_name = case
-            when source_system = 'hubspot'
-                then {{ rv_text_list([var('hubspot_amount_required_from_stage')]) }}
-            else {{ rv_text_list([var('amount_required_from_stage')]) }}
-        end
 ),
 
 -- The rules a lead breaks, as an array of their names: a lead yields a row per rule
@@ -135,15 +121,13 @@ opportunity_issues as (
         rule.rule
     from opportunities
     cross join as_of
-    left join amount_required_from
-        on opportunities.source_system = amount_required_from.source_system
     cross join
         lateral (
             values
             (
                 'opportunity_missing_amount',
                 not opportunities.is_closed
-                and opportunities.stage_position >= amount_required_from.stage_position
+                and opportunities.needs_amount
                 and coalesce(opportunities.amount, 0) = 0
             ),
             (

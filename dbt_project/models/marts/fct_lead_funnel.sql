@@ -81,25 +81,17 @@ select
     end as sla_status,
     case
         when leads.mql_at is null then null
-        -- HubSpot (METRICS.md "HubSpot"): rejected by its lead status; accepted once it
-        -- has a deal, reached the SQL stage, or by its lead status
-        when leads.source_system = 'hubspot'
-            then case
-                when leads.status in {{ rv_text_list(var('hubspot_rejected_statuses')) }}
-                    then 'rejected'
-                when
-                    leads.is_converted
-                    or leads.sql_at is not null
-                    or leads.status in {{ rv_text_list(var('hubspot_accepted_statuses')) }}
-                    then 'accepted'
-                else 'open'
-            end
-        -- a contact: accepted once its opportunity was opened at or after its MQL
-        when leads.person_type = 'contact' and opportunities.created_at >= leads.mql_at
+        -- a contact accepted by its opportunity: once it was opened at or after its MQL,
+        -- whatever its status says
+        when
+            leads.accepted_by = 'opportunity_after_mql'
+            and opportunities.created_at >= leads.mql_at
             then 'accepted'
-        when leads.status in {{ rv_text_list(var('rejected_statuses')) }} then 'rejected'
-        when leads.is_converted and leads.person_type = 'lead' then 'accepted'
-        when leads.status in {{ rv_text_list(var('accepted_statuses')) }} then 'accepted'
+        when leads.status_verdict = 'rejected' then 'rejected'
+        -- converted (a lead), or with a deal (a contact of a source without leads)
+        when leads.is_converted and leads.accepted_by = 'conversion' then 'accepted'
+        when leads.sales_accepted_at is not null then 'accepted'
+        when leads.status_verdict = 'accepted' then 'accepted'
         -- a source that never delivered a lead status: unknown, not open (a contact
         -- without a status field is open: METRICS.md)
         when leads.person_type = 'lead' and not coalesce(status_field.delivered, true) then null

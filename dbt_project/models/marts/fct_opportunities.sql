@@ -103,7 +103,7 @@ select
             end
         when coalesce(mql_field.delivered, true) then origin_leads.mql_at is not null
         -- without an origin person, sales-sourced wherever the source delivers MQL dates
-        -- (HubSpot: on contacts only)
+        -- (a source without leads: on its contacts)
         when opportunities.origin_person_type is null and contact_mql_field.delivered then false
     end as is_marketing_sourced,
     influence.opportunity_id is not null as is_marketing_influenced,

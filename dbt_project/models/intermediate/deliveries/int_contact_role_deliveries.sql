@@ -9,7 +9,8 @@ select
     _loaded_at
 from {{ source('salesforce', 'opportunity_contact_role') }}
 union all
--- HubSpot: the contacts associated with each version of a deal
+-- HubSpot: the contacts associated with each version of a deal; a version with none
+-- (an archived deal's, say) still has its row, so that its deal is seen to have changed
 select
     'hubspot' as source_system,
     {{ rv_raw_record_key('hubspot', 'deal') }} as record_key,
@@ -17,5 +18,6 @@ select
     associated.contact_id,
     deals._loaded_at
 from {{ source('hubspot', 'deal') }} as deals
-cross join
+left join
     lateral unnest({{ rv_hubspot_ids('deals.associated_contact_ids') }}) as associated (contact_id)
+    on true
