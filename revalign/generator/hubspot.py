@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import pairwise
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 
 from revalign.generator import world
 from revalign.generator.truth import Truth, month, sla_status, touched_at
