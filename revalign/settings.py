@@ -310,7 +310,19 @@ SETTINGS: tuple[Setting, ...] = (
         "REVALIGN_CRM_RECORD_URL",
         "https://login.salesforce.com/{record_id}",
         "Link to a record in the CRM, quoted in alerts; {record_id} and {source_system} "
-        "are filled in.",
+        "are filled in. HubSpot's records have their own (REVALIGN_HUBSPOT_RECORD_URL).",
+    ),
+    Setting(
+        "REVALIGN_HUBSPOT_HUB_ID",
+        None,
+        "Your HubSpot account's Hub ID (Settings > Account Management), which HubSpot's "
+        "record links need; unset, alerts name HubSpot records without a link.",
+    ),
+    Setting(
+        "REVALIGN_HUBSPOT_RECORD_URL",
+        "https://app.hubspot.com/contacts/{hub_id}/record/{object_type_id}/{record_id}",
+        "Link to a HubSpot record, quoted in alerts; {hub_id} (REVALIGN_HUBSPOT_HUB_ID), "
+        "{object_type_id} (0-1 a contact, 0-3 a deal) and {record_id} are filled in.",
     ),
 )
 
@@ -405,8 +417,27 @@ def alert_attempts() -> int:
     return value("REVALIGN_ALERT_ATTEMPTS")
 
 
-def crm_record_url() -> str:
-    return value("REVALIGN_CRM_RECORD_URL")
+#: HubSpot's object type ids, by the kind of record an alert is about.
+HUBSPOT_OBJECT_TYPES = {"lead": "0-1", "opportunity": "0-3"}
+
+
+def crm_record_url(source_system: str, record_type: str, record_id: str) -> str | None:
+    """The link to a record in its CRM; None where it cannot be made (a HubSpot record
+    while REVALIGN_HUBSPOT_HUB_ID is unset and the template needs it)."""
+    if source_system != "hubspot":
+        return value("REVALIGN_CRM_RECORD_URL").format(
+            record_id=record_id, source_system=source_system
+        )
+    template = value("REVALIGN_HUBSPOT_RECORD_URL")
+    hub_id = value("REVALIGN_HUBSPOT_HUB_ID")
+    if "{hub_id}" in template and not hub_id:
+        return None
+    return template.format(
+        hub_id=hub_id or "",
+        object_type_id=HUBSPOT_OBJECT_TYPES.get(record_type, "0-1"),
+        record_id=record_id,
+        source_system=source_system,
+    )
 
 
 #: Airflow connection ids of the alert channels (derived from the settings above).

@@ -65,10 +65,16 @@ class Issue:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
-    def link(self) -> str:
-        return settings.crm_record_url().format(
-            record_id=self.record_id, source_system=self.source_system
-        )
+    def link(self) -> str | None:
+        """The record in its CRM (None: a HubSpot record without REVALIGN_HUBSPOT_HUB_ID)."""
+        return settings.crm_record_url(self.source_system, self.record_type, self.record_id)
+
+    def linked_html(self) -> str:
+        name = html.escape(self.record_id)
+        return f"<a href='{html.escape(self.link)}'>{name}</a>" if self.link else name
+
+    def linked_slack(self) -> str:
+        return f"<{self.link}|{self.record_id}>" if self.link else self.record_id
 
     def as_dict(self) -> dict:
         return {
@@ -100,7 +106,7 @@ class Digest:
     def html(self) -> str:
         rows = "".join(
             "<tr>"
-            f"<td><a href='{html.escape(i.link)}'>{html.escape(i.record_id)}</a></td>"
+            f"<td>{i.linked_html()}</td>"
             f"<td>{html.escape(i.record_type)}</td><td>{html.escape(i.rule)}</td>"
             f"<td>{html.escape(i.severity)}</td><td>{html.escape(i.how_to_fix)}</td></tr>"
             for i in self.issues
@@ -156,8 +162,7 @@ class SlackChannel(Channel):
         from airflow.providers.slack.notifications.slack_webhook import SlackWebhookNotifier
 
         lines = [
-            f"• <{i.link}|{i.record_id}> {i.record_type} — *{i.rule}* ({i.severity}): "
-            f"{i.how_to_fix}"
+            f"• {i.linked_slack()} {i.record_type} — *{i.rule}* ({i.severity}): {i.how_to_fix}"
             for i in digest.issues
         ] or digest.lines
         SlackWebhookNotifier(
@@ -239,16 +244,21 @@ def _due(issues: list[Issue], alerted: dict[tuple, tuple[str, datetime]], as_of:
 
 
 def owner_digests(issues: Iterable[Issue], data_team: list[str]) -> list[Digest]:
-    """One digest per active owner with an email; the rest in one digest to the data team."""
+    """One digest per active owner; the rest in one digest to the data team.
+
+    An owner is a person: the issues of their records in every CRM they work in (the
+    same email in each user list) come in one digest, under their first owner id."""
     by_owner: dict[str, list[Issue]] = defaultdict(list)
     unowned: list[Issue] = []
     for issue in issues:
         if issue.owner_id and issue.owner_is_active:
-            by_owner[issue.owner_id].append(issue)
+            person = (issue.owner_email or "").strip().lower()
+            by_owner[person or f"{issue.source_system}:{issue.owner_id}"].append(issue)
         else:
             unowned.append(issue)
     digests = []
-    for owner_id, owned in sorted(by_owner.items()):
+    for owned in sorted(by_owner.values(), key=lambda o: min(_owner_ids(o))):
+        owner_id = min(_owner_ids(owned))[1]
         owned.sort(key=lambda i: (_SEVERITY_ORDER.get(i.severity, 9), i.rule, i.record_id))
         name = owned[0].owner_name or owner_id
         digests.append(
@@ -272,6 +282,11 @@ def owner_digests(issues: Iterable[Issue], data_team: list[str]) -> list[Digest]
             )
         )
     return digests
+
+
+def _owner_ids(issues: list[Issue]) -> list[tuple[str, str]]:
+    """(source, owner id) of the issues' owner in each CRM."""
+    return sorted({(i.source_system, i.owner_id or "") for i in issues})
 
 
 def summary_digest(run_id: str, as_of: datetime, checks: list, data_team: list[str]) -> Digest:

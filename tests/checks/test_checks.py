@@ -363,6 +363,50 @@ def test_alerts_reach_owners_once_and_again_when_an_issue_returns(
     assert (record, "lead_missing_source") in _owner_posts(receivers.posts["/hook"])[owner_email]
 
 
+def test_an_owner_in_both_crms_gets_one_digest_linking_each_record_to_its_crm(
+    warehouse_db, tmp_path, receivers, monkeypatch
+):
+    """Salesforce and HubSpot side by side: the same person owns records in both (one
+    email in both user lists) and gets one digest, each record linked into its CRM."""
+    monkeypatch.setenv("REVALIGN_HUBSPOT_HUB_ID", "4711")
+    out = tmp_path / "extracts"
+    generator.generate(out, leads=300, seed=8, crm="both", workers=1)
+    schemas.set_up(warehouse_db, "revalign_bi_test", "x")
+    loader.load(warehouse_db, [out / "plan", out / "salesforce", out / "hubspot"])
+    transform.build(warehouse_db)
+    hygiene.check(warehouse_db, docs_dir=tmp_path / "docs")
+
+    expected = _expected_digests(warehouse_db)  # per email: both CRMs' records
+    owner_mails = [m for m in receivers.mails if m["X-Rcpt"] != "data-team@example.com"]
+    assert sorted(m["X-Rcpt"] for m in owner_mails) == sorted(expected)  # one each
+    got: dict[str, set] = {}
+    crms_of: dict[str, set] = {}
+    for mail in owner_mails:
+        body = mail.get_body(("html",)).get_content()
+        for link, record, rule in re.findall(
+            r"<a href='([^']+)'>(\w+)</a></td><td>\w+</td><td>(\w+)</td>", body
+        ):
+            got.setdefault(mail["X-Rcpt"], set()).add((record, rule))
+            if link.startswith("https://app.hubspot.com/"):
+                assert re.fullmatch(
+                    rf"https://app\.hubspot\.com/contacts/4711/record/0-[13]/{record}", link
+                )
+                crms_of.setdefault(mail["X-Rcpt"], set()).add("hubspot")
+            else:
+                assert link == f"https://crm.example.com/{record}"
+                crms_of.setdefault(mail["X-Rcpt"], set()).add("salesforce")
+    assert got == expected
+    assert any(crms == {"hubspot", "salesforce"} for crms in crms_of.values())
+
+    # the owner scorecard has the same people, each once, with an id per CRM
+    owners = query(
+        warehouse_db,
+        "select owner_ids from marts.owner_hygiene_scorecard where cardinality(owner_ids) = 2",
+    )
+    assert owners
+    assert all({i.split(":")[0] for i in ids} == {"hubspot", "salesforce"} for (ids,) in owners)
+
+
 def test_an_alert_that_cannot_be_delivered_is_retried_logged_and_does_not_fail_the_run(
     built_db, tmp_path, monkeypatch
 ):

@@ -4,11 +4,13 @@ CeleryExecutor with a Redis broker (Debian's redis-server on loopback) and two C
 workers, against the embedded warehouse. Batches dropped into the landing zone are
 loaded, built into the marts and checked, unattended, by three DAGs wired only by assets.
 
-1. The plan and a full batch arrive with their markers: the marts and the check
-   results reflect that batch, and it is archived.
-2. Two incremental batches arrive at the same moment, one by its marker and one
-   announced through the REST API: each file is loaded exactly once, and the marts
-   change again, to exactly the generator's truth.
+The company runs Salesforce and HubSpot side by side: each delivers its own batches.
+
+1. The plan and HubSpot's full batch arrive with their markers: the marts and the
+   check results reflect that batch, and it is archived.
+2. Salesforce's full batch and four incremental batches arrive at the same moment, four
+   by their markers and one announced through the REST API: each file is loaded
+   exactly once, and the marts change again, to exactly the generator's truth.
 """
 
 import csv
@@ -82,11 +84,10 @@ def _extraction_time(batch: Path) -> str:
     return json.loads((batch / "_manifest.json").read_text())["extracted_at"]
 
 
-def _live_leads(batch: Path) -> int:
-    """Leads of a full batch that are not deleted, read from its CSV file."""
-    lead_file = next(batch.glob("Lead*.csv"))
-    with lead_file.open(newline="") as f:
-        return len({row["Id"] for row in csv.DictReader(f) if row["IsDeleted"] != "true"})
+def _live_contacts(batch: Path) -> int:
+    """Contacts of a full HubSpot batch that are not archived, read from its CSV file."""
+    with (batch / "contacts.csv").open(newline="", encoding="utf-8-sig") as f:
+        return len({row["hs_object_id"] for row in csv.DictReader(f) if row["archived"] != "true"})
 
 
 def _records(path: Path) -> int:
@@ -106,28 +107,32 @@ def _all_runs_finished(api) -> dict[str, list[dict]] | None:
 def test_batches_flow_from_landing_to_checked_marts_on_celery_workers(
     airflow, warehouse_db, tmp_path
 ):
-    truth = generate(tmp_path / "extracts", leads=300, seed=23, batches=3)
+    truth = generate(tmp_path / "extracts", leads=300, seed=23, batches=3, crm="both")
     first, second, third = sorted((tmp_path / "extracts" / "salesforce").iterdir())
+    hs_first, hs_second, hs_third = sorted((tmp_path / "extracts" / "hubspot").iterdir())
     (plan,) = sorted((tmp_path / "extracts" / "plan").iterdir())
     api = airflow.wait_for_api()
 
-    # 1. The plan and the full batch announce themselves with their markers.
+    # 1. The plan and HubSpot's full batch announce themselves with their markers: the
+    # check run as of that batch is one of HubSpot's records.
     drop_batch(plan, airflow.landing)
-    drop_batch(first, airflow.landing)
+    drop_batch(hs_first, airflow.landing)
     airflow.wait_for(
-        "check run as of the first batch",
-        lambda: hygiene.checked_at(warehouse_db, _extraction_time(first)),
+        "check run as of HubSpot's first batch",
+        lambda: hygiene.checked_at(warehouse_db, _extraction_time(hs_first)),
         WAIT_S,
     )
     assert query(
-        warehouse_db, "select count(*) from marts.fct_lead_funnel where person_type = 'lead'"
-    ) == [(_live_leads(first),)]
+        warehouse_db, "select count(*) from marts.fct_lead_funnel where source_system = 'hubspot'"
+    ) == [(_live_contacts(hs_first),)]
     assert query(warehouse_db, "select count(*) > 30 from ops.check_results")[0][0]
-    assert not (airflow.landing / "salesforce" / first.name).exists(), "archived"
-    assert (airflow.landing / "archive" / "salesforce" / first.name / "_SUCCESS.queued").exists()
+    assert not (airflow.landing / "hubspot" / hs_first.name).exists(), "archived"
+    assert (airflow.landing / "archive" / "hubspot" / hs_first.name / "_SUCCESS.queued").exists()
 
-    # 2. Two incremental batches at once: one by its marker, one through the REST API.
-    drop_batch(second, airflow.landing)
+    # 2. Salesforce's full batch and four incremental batches at once: four by their
+    # markers, one announced through the REST API.
+    for batch in (first, second, hs_second, hs_third):
+        drop_batch(batch, airflow.landing)
     announced = drop_batch(third, airflow.landing, marker=False)
     landing_asset = api.get("/api/v2/assets", name_pattern="revalign.landing")["assets"][0]
     api.post(
@@ -143,7 +148,7 @@ def test_batches_flow_from_landing_to_checked_marts_on_celery_workers(
     # Each file was loaded exactly once: one ledger row per file, raw holds its records once.
     dropped = {
         f"{batch.name}/{file.name}": _records(file)
-        for batch in (plan, first, second, third)
+        for batch in (plan, first, second, third, hs_first, hs_second, hs_third)
         for file in sorted(batch.glob("*.csv"))
     }
     ledger = query(

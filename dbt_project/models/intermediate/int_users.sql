@@ -2,7 +2,8 @@
     (default Division); is_sales says whether the user's department is in
     sales_departments. HubSpot (owners): team is the owner's first team, department
     too, and is_sales says whether one of their teams is in hubspot_sales_teams.
-    email is where hygiene alerts reach the user; it never reaches marts. -#}
+    email is where hygiene alerts reach the user; it never reaches marts. owner_key
+    is the person (their email), the same in every CRM they use. -#}
 with salesforce as (
     select
         user_id,
@@ -45,10 +46,22 @@ olist as (
     from {{ ref('stg_olist__closed_deals') }} as deals
     cross join lateral (values (deals.sr_id), (deals.sdr_id)) as rep (user_id)
     where rep.user_id is not null
+),
+
+users as (
+    select * from salesforce
+    union all
+    select * from hubspot
+    union all
+    select * from olist
 )
 
-select * from salesforce
-union all
-select * from hubspot
-union all
-select * from olist
+-- owner_key: the person behind the user, so that someone who owns records in two CRMs
+-- is one owner (the scorecard, the alerts): their email, trimmed and lower-cased; a
+-- user without one is themself
+select
+    users.*,
+    coalesce(
+        lower(nullif(trim(users.email), '')), users.source_system || ':' || users.user_id
+    ) as owner_key
+from users

@@ -109,6 +109,7 @@ select
     first_touches.first_campaign_touch_at,
     leads.account_id,
     leads.disqualified_reason is not null as has_disqualified_reason,
+    coalesce(leads.status_verdict = 'rejected', false) as has_rejected_status,
     leads.email_key,
     leads.email_is_valid,
     leads.email_delivered,

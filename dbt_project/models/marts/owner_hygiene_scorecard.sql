@@ -1,11 +1,15 @@
 {#- One row per record owner (METRICS.md): hygiene_score = 1 - open records with at
     least one issue / open records owned. An open person (lead or contact) is neither
-    converted (a contact: has an opportunity) nor rejected (status in
-    rejected_statuses); an open opportunity is not closed. The
+    converted (a contact: has an opportunity) nor rejected (a status in its source's
+    rejected list: has_rejected_status); an open opportunity is not closed. The
     per-rule columns count every issue of the owner's records, open or not. Records
     without an owner are not here: they are listed in crm_hygiene_issues with a
     null owner_id and go to the data team. One count column per rule of the
-    hygiene_rules seed, described from it (rv_comment_rule_columns). -#}
+    hygiene_rules seed, described from it (rv_comment_rule_columns).
+
+    An owner is a person: someone with records in two CRMs (the same email in both
+    user lists, int_users owner_key) has one row, named by their first id (by source,
+    then id), with every id of theirs in owner_ids. -#}
 {{ config(post_hook=["{{ rv_comment_rule_columns() }}"]) }}
 -- depends_on: {{ ref('hygiene_rules') }}
 {%- set rules = rv_hygiene_rules() | map(attribute='rule') | list %}
@@ -15,8 +19,7 @@ with records as (
         lead_id as record_id,
         source_system,
         owner_id,
-        not is_converted
-        and coalesce(status not in {{ rv_text_list(var('rejected_statuses')) }}, true) as is_open
+        not is_converted and not has_rejected_status as is_open
     from {{ ref('fct_lead_funnel') }}
     where owner_id is not null
     union all
@@ -43,45 +46,83 @@ flagged as (
     from issues
 ),
 
+-- The person behind each owner id: one owner in every CRM they work in (int_users
+-- owner_key, their email); an id that is no known user is an owner of its own.
+owners as (
+    select
+        ids.source_system,
+        ids.owner_id,
+        coalesce(users.owner_key, ids.source_system || ':' || ids.owner_id) as owner_key
+    from (
+        select distinct source_system, owner_id from records
+        union
+        select distinct source_system, owner_id from issues
+    ) as ids
+    left join {{ ref('int_users') }} as users
+        on ids.source_system = users.source_system and ids.owner_id = users.user_id
+),
+
+-- each person's first id (by source, then id) names them in the scorecard
+canonical as (
+    select distinct on (owner_key)
+        owner_key,
+        source_system,
+        owner_id
+    from owners
+    order by owner_key, source_system, owner_id
+),
+
+every_id as (
+    select
+        owner_key,
+        array_agg(source_system || ':' || owner_id order by source_system, owner_id) as owner_ids
+    from owners
+    group by owner_key
+),
+
 owned as (
     select
-        records.source_system,
-        records.owner_id,
+        owners.owner_key,
         count(*) filter (where records.is_open) as records_owned,
         count(flagged.record_id) filter (where records.is_open) as records_with_issues
     from records
+    inner join owners
+        on records.source_system = owners.source_system and records.owner_id = owners.owner_id
     left join flagged
         on
             records.source_system = flagged.source_system
             and records.record_type = flagged.record_type
             and records.record_id = flagged.record_id
-    group by records.source_system, records.owner_id
+    group by owners.owner_key
 ),
 
 per_rule as (
     select
-        source_system,
-        owner_id{% for rule in rules %},
-        count(*) filter (where rule = '{{ rule }}') as {{ rule }}
+        owners.owner_key{% for rule in rules %},
+        count(*) filter (where issues.rule = '{{ rule }}') as {{ rule }}
         {%- endfor %}
     from issues
-    group by source_system, owner_id
+    inner join owners
+        on issues.source_system = owners.source_system and issues.owner_id = owners.owner_id
+    group by owners.owner_key
 )
 
 select
-    owned.owner_id,
-    owned.source_system,
+    canonical.owner_id,
+    canonical.source_system,
     users.user_name as owner_name,
     users.team,
-    owned.records_owned,
-    owned.records_with_issues,
+    coalesce(owned.records_owned, 0) as records_owned,
+    coalesce(owned.records_with_issues, 0) as records_with_issues,
     round(1 - owned.records_with_issues::numeric / nullif(owned.records_owned, 0), 4)
         as hygiene_score{% for rule in rules %},
     coalesce(per_rule.{{ rule }}, 0) as {{ rule }}
-    {%- endfor %}
-from owned
+    {%- endfor %},
+    every_id.owner_ids
+from canonical
+inner join every_id on canonical.owner_key = every_id.owner_key
+left join owned on canonical.owner_key = owned.owner_key
 -- read by each rule's column (sqlfluff renders the seed's rules as none)
-left join per_rule -- noqa: ST11
-    on owned.source_system = per_rule.source_system and owned.owner_id = per_rule.owner_id
+left join per_rule on canonical.owner_key = per_rule.owner_key -- noqa: ST11
 left join {{ ref('int_users') }} as users
-    on owned.source_system = users.source_system and owned.owner_id = users.user_id
+    on canonical.source_system = users.source_system and canonical.owner_id = users.user_id
