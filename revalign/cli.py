@@ -218,7 +218,7 @@ def _inspect(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from revalign import demo
 
-    demo.run(sys.stdout)
+    demo.run(sys.stdout, crm=args.crm)
     return 0
 
 
@@ -436,6 +436,12 @@ def parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=_generate)
 
     demo = sub.add_parser("demo", help="sample data end to end, then a summary")
+    demo.add_argument(
+        "--crm",
+        default="salesforce",
+        choices=CRMS,
+        help="the sample company's CRM: salesforce (the default), hubspot, or both",
+    )
     demo.set_defaults(func=_demo)
 
     manifest = sub.add_parser(

@@ -14,14 +14,20 @@ from revalign.warehouse import db, schemas
 DEMO_LEADS = 2_000
 DEMO_SEED = 7
 DEMO_BATCHES = 2
+CRM_NAMES = {"salesforce": "Salesforce", "hubspot": "HubSpot", "both": "Salesforce and HubSpot"}
 
 
-def run(out: TextIO) -> None:
+def run(out: TextIO, crm: str = "salesforce") -> None:
+    """``crm``: whose exports the sample company delivers: salesforce, hubspot or both
+    (every other lead in HubSpot). Each has its own extracts folder; they share the
+    warehouse, as a company that adds a CRM does."""
     conn = warehouse.start()
     bi_password = warehouse.bi_password()
     created = schemas.set_up(conn, settings.bi_role(), bi_password)
-    extracts = settings.home() / "demo-extracts"
-    truth = generate(extracts, leads=DEMO_LEADS, seed=DEMO_SEED, batches=DEMO_BATCHES)
+    extracts = settings.home() / (
+        "demo-extracts" if crm == "salesforce" else f"demo-extracts-{crm}"
+    )
+    truth = generate(extracts, leads=DEMO_LEADS, seed=DEMO_SEED, batches=DEMO_BATCHES, crm=crm)
     results = loader.load(conn, [extracts])
     nodes = transform.build(conn)
     report = hygiene.check(conn)
@@ -36,7 +42,8 @@ def run(out: TextIO) -> None:
         f"  read-only BI role: {settings.bi_role()} (select on marts only)"
         if bi_password
         else "  read-only BI role: not created (set REVALIGN_BI_PASSWORD)",
-        f"  sample extracts: {extracts} ({DEMO_LEADS} leads, {DEMO_BATCHES} batches, "
+        f"  sample extracts: {extracts} ({DEMO_LEADS} leads in {CRM_NAMES[crm]}, "
+        f"{DEMO_BATCHES} batches, "
         f"as of {truth['as_of']}; expected figures in truth.json)",
         f"  load: {status['loaded']} files loaded, {status['skipped']} already loaded, "
         f"{status['quarantined']} quarantined",
@@ -94,6 +101,10 @@ def _funnel(cur) -> list[str]:
         share = f"{count / leads:6.1%} of persons" if leads else ""
         lines.append(f"  {name:<30} {count:>9,}  {share}")
     lines.append(f"  {'won amount':<30} {amount:>12,.0f}")
+    cur.execute("select source_system, count(*) from marts.fct_lead_funnel group by 1 order by 1")
+    by_source = cur.fetchall()
+    if len(by_source) > 1:
+        lines.append("  persons by CRM: " + ", ".join(f"{source} {n:,}" for source, n in by_source))
     return lines
 
 

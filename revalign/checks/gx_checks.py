@@ -36,9 +36,11 @@ SUITES_DIR = settings.PROJECT_ROOT / "expectations"
 DATASOURCE = "warehouse"
 SITE = "revalign"
 
+#: What staging reads as a timestamp (macros/typed_values.sql rv_timestamp): ISO 8601, or
+#: milliseconds since 1970 as HubSpot writes them.
 _TIMESTAMP = (
-    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9]"
-    r"(:[0-5][0-9](\.[0-9]{1,9})?)?)?([zZ]|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?$"
+    r"^([0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]([01][0-9]|2[0-3]):[0-5][0-9]"
+    r"(:[0-5][0-9](\.[0-9]{1,9})?)?)?([zZ]|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?|[0-9]{12,13})$"
 )
 _DATE = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 
