@@ -3,6 +3,7 @@ load, build every mart as METRICS.md ("HubSpot") defines it, and give the same m
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime
 from pathlib import Path
 
@@ -91,6 +92,13 @@ def test_hubspot_deals_issues_accounts_and_attribution(both_styles, style):
     for model, campaign, amount in credits:
         found.setdefault(model, {})[campaign] = amount
     assert found == expected["attribution"]
+    # persona fit: the won deal's origin person (a contact: HubSpot has no leads)
+    personas = query(
+        conn,
+        "select count(persona_alignment_index) from marts.alignment_scorecard "
+        "where team is null and month = '2024-03-01'",
+    )
+    assert personas == [(1,)]
 
 
 def test_label_and_name_style_exports_give_identical_marts(both_styles):
@@ -143,3 +151,35 @@ def test_generated_hubspot_batches_match_truth_incremental_and_full(warehouse_db
     assert differences(expected, marts_figures(lambda sql: query(warehouse_db, sql))) == []
     transform.build(warehouse_db, full_refresh=True)
     assert differences(expected, marts_figures(lambda sql: query(warehouse_db, sql))) == []
+
+
+def test_a_hubspot_field_never_delivered_is_named_and_its_figures_are_null(warehouse_db, tmp_path):
+    """An export without the MQL date property: MQL figures are null for HubSpot, the
+    rules that need it do not apply, and the build says so in one line."""
+    schemas.set_up(warehouse_db, "revalign_bi_test", "x")
+    batch = hubspot_org.write_batch(tmp_path / "hubspot" / "01_20240410T000000Z", "names")
+    contacts = batch / "contacts.csv"
+    with contacts.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    dropped = "hs_lifecyclestage_marketingqualifiedlead_date"
+    with contacts.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, [k for k in rows[0] if k != dropped], extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    loader.load(warehouse_db, [batch])
+    transform.build(warehouse_db, as_of=AS_OF)
+    lines = notes.lines(warehouse_db)
+    assert any(
+        line.startswith(f"hubspot: no contact MQL date delivered ({dropped}): mqls")
+        and "mql_not_followed_up (contacts) not applicable" in line
+        for line in lines
+    ), lines
+    assert query(
+        warehouse_db,
+        "select count(mql_at), count(sla_status) from marts.fct_lead_funnel",
+    ) == [(0, 0)]
+    assert query(warehouse_db, "select count(mqls) from marts.alignment_scorecard") == [(0,)]
+    rules = {
+        r for (r,) in query(warehouse_db, "select distinct rule from marts.crm_hygiene_issues")
+    }
+    assert "mql_not_followed_up" not in rules and "lead_missing_source" in rules

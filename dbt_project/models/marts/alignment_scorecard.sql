@@ -33,10 +33,12 @@ opportunities as (
         opportunities.reason_delivered and coalesce(reasons.delivered, false)
             as reason_field_delivered
     from {{ ref('fct_opportunities') }} as opportunities
+    -- its origin person: the origin lead, else (a deal opened on an account, every deal
+    -- of a source without leads) its origin contact when that contact is a person
     left join {{ ref('fct_lead_funnel') }} as origins
         on
             opportunities.source_system = origins.source_system
-            and opportunities.origin_lead_id = origins.lead_id
+            and opportunities.origin_person_id = origins.lead_id
     left join {{ ref('int_delivered_fields') }} as reasons
         on
             opportunities.source_system = reasons.source_system
@@ -120,7 +122,7 @@ closed_figures as (
     group by grouping sets ((closed_month), (closed_month, owner_team))
 ),
 
--- personas of MQLs and of won opportunities' origin leads, per month, for the window
+-- personas of MQLs and of won opportunities' origin persons, per month, for the window
 mql_personas as (
     select
         mql_month as month,
@@ -141,7 +143,7 @@ won_personas as (
         origin_persona as persona,
         count(*) as n
     from opportunities
-    where is_won and origin_lead_id is not null
+    where is_won and origin_persona is not null
     group by
         grouping sets ((closed_month, origin_persona), (closed_month, owner_team, origin_persona))
 ),
