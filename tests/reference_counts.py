@@ -37,9 +37,13 @@ def read_rows(path: Path):
         yield from csv.DictReader(handle)
 
 
-def current_records(source_dir: Path, object_name: str) -> dict[str, dict]:
-    """Newest version of every record of one object, deleted ones dropped; typed fields."""
-    decl = sources.source("salesforce").object(object_name)
+def current_records(
+    source_dir: Path, object_name: str, source: str = "salesforce"
+) -> dict[str, dict]:
+    """Newest version of every record of one object, deleted ones dropped; typed fields.
+    The newest has the highest of the object's declared cursors that it carries
+    (SystemModstamp, ...), then the latest batch, then the last row."""
+    decl = sources.source(source).object(object_name)
     types = {f.name: f.type for f in decl.fields}
     newest: dict[str, tuple[tuple, dict]] = {}
     for batch_index, batch in enumerate(sorted(p for p in source_dir.iterdir() if p.is_dir())):
@@ -48,13 +52,15 @@ def current_records(source_dir: Path, object_name: str) -> dict[str, dict]:
                 continue
             for row_number, raw in enumerate(read_rows(path)):
                 row = {k: sources.parse_value(types[k], v) for k, v in raw.items() if k in types}
-                order = (row["SystemModstamp"], batch_index, row_number)
-                if row["Id"] not in newest or order > newest[row["Id"]][0]:
-                    newest[row["Id"]] = (order, row)
+                key = "|".join(row[k] or "" for k in decl.key)
+                cursor = next((row[c] for c in decl.cursors if row.get(c)), None)
+                order = (cursor is not None, cursor or datetime.min, batch_index, row_number)
+                if key not in newest or order > newest[key][0]:
+                    newest[key] = (order, row)
     return {
-        record_id: row
-        for record_id, (_, row) in newest.items()
-        if not row.get(decl.deleted_flag or "", False)
+        key: row
+        for key, (_, row) in newest.items()
+        if not (decl.deleted_flag and row.get(decl.deleted_flag))
     }
 
 

@@ -12,9 +12,8 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from reference_counts import EMAIL, month, read_rows
-
-from revalign.warehouse import sources
+import reference_counts
+from reference_counts import EMAIL, month
 
 REJECTED = ("UNQUALIFIED",)
 ACCEPTED = ("IN_PROGRESS", "OPEN_DEAL", "CONNECTED")
@@ -23,25 +22,7 @@ ENGAGEMENTS = ("calls", "emails", "meetings", "tasks")
 
 def current_records(source_dir: Path, object_name: str) -> dict[str, dict]:
     """Newest version of every record of one HubSpot object, archived ones dropped."""
-    decl = sources.source("hubspot").object(object_name)
-    types = {f.name: f.type for f in decl.fields}
-    newest: dict[str, tuple[tuple, dict]] = {}
-    for batch_index, batch in enumerate(sorted(p for p in source_dir.iterdir() if p.is_dir())):
-        for path in sorted(batch.iterdir()):
-            if not decl.matches(path.name):
-                continue
-            for row_number, raw in enumerate(read_rows(path)):
-                row = {k: sources.parse_value(types[k], v) for k, v in raw.items() if k in types}
-                key = "|".join(row[k] or "" for k in decl.key)
-                cursor = next((row[c] for c in decl.cursors if row.get(c)), None)
-                order = (cursor is not None, cursor or datetime.min, batch_index, row_number)
-                if key not in newest or order > newest[key][0]:
-                    newest[key] = (order, row)
-    return {
-        key: row
-        for key, (_, row) in newest.items()
-        if not (decl.deleted_flag and row.get(decl.deleted_flag))
-    }
+    return reference_counts.current_records(source_dir, object_name, "hubspot")
 
 
 def _ids(value: str | None) -> list[str]:

@@ -491,19 +491,9 @@ class HubSpotTruth(Truth):
         )
         if before:
             self.sourcing["marketing_influenced"] += 1
-        if not deal.is_won:
-            return bool(before)
-        cents = round((deal.final.amount or 0) * 100)
-        if deal.campaign is not None:
-            self.attribution["primary_campaign"][deal.campaign] += cents
-        if not before:
-            return False
-        self.attribution["first_touch"][before[0][1]] += cents
-        self.attribution["last_touch"][before[-1][1]] += cents
-        share, leftover = divmod(cents, len(before))
-        for n, (_, campaign, _) in enumerate(before):
-            self.attribution["linear"][campaign] += share + (1 if n < leftover else 0)
-        return True
+        if deal.is_won:
+            self.credit(deal.final.amount, deal.campaign, before)
+        return bool(before)
 
     def _add_hubspot_company(self, company, contacts, deals, touches, influenced) -> None:
         people = [c for c in contacts.values() if c.company_id == company.id]

@@ -214,20 +214,25 @@ class Truth:
         )
         if before:
             self.sourcing["marketing_influenced"] += 1
-        final = deal.final
-        if not final.is_won:
-            return bool(before)
-        cents = round((final.amount or 0) * 100)
-        if deal.primary_campaign_id is not None:
-            self.attribution["primary_campaign"][deal.primary_campaign_id] += cents
+        if deal.final.is_won:
+            self.credit(deal.final.amount, deal.primary_campaign_id, before)
+        return bool(before)
+
+    def credit(self, amount, primary_campaign: str | None, before: list[tuple]) -> None:
+        """A won deal's amount, in cents, to its campaigns under each model: its primary
+        campaign, and its touches before it was opened ((at, campaign, touch) in time
+        order): the first, the last, and all of them evenly (the leftover cents to the
+        earliest)."""
+        cents = round((amount or 0) * 100)
+        if primary_campaign is not None:
+            self.attribution["primary_campaign"][primary_campaign] += cents
         if not before:
-            return False
+            return
         self.attribution["first_touch"][before[0][1]] += cents
         self.attribution["last_touch"][before[-1][1]] += cents
         share, leftover = divmod(cents, len(before))
         for n, (_, campaign, _) in enumerate(before):
             self.attribution["linear"][campaign] += share + (1 if n < leftover else 0)
-        return True
 
     def _add_accounts(
         self,
