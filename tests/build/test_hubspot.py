@@ -9,7 +9,7 @@ from pathlib import Path
 
 import hubspot_org
 import pytest
-from conftest import fresh_database, query
+from conftest import fresh_database, query, run_cli
 from marts_vs_truth import differences, marts_figures, truth_figures
 
 from revalign import generator
@@ -183,3 +183,17 @@ def test_a_hubspot_field_never_delivered_is_named_and_its_figures_are_null(wareh
         r for (r,) in query(warehouse_db, "select distinct rule from marts.crm_hygiene_issues")
     }
     assert "mql_not_followed_up" not in rules and "lead_missing_source" in rules
+
+
+def test_revalign_run_takes_a_hubspot_batch_as_it_lands(warehouse_db, tmp_path):
+    """`revalign run` on a batch folder of the landing zone's shape: loaded (its source
+    told by its folder), built and checked."""
+    batch = hubspot_org.write_batch(tmp_path / "hubspot" / "01_20240410T000000Z", "labels")
+    env = {"REVALIGN_WAREHOUSE_URL": warehouse_db.url, "REVALIGN_BI_PASSWORD": "x"}
+    out = run_cli("run", str(batch), "--as-of", hubspot_org.AS_OF, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "loaded" in out.stdout and "hubspot-crm-exports-all-contacts" in out.stdout
+    assert query(
+        warehouse_db, "select source_system, count(*) from marts.fct_lead_funnel group by 1"
+    ) == [("hubspot", len(hubspot_org.EXPECTED["persons"]))]
+    assert query(warehouse_db, "select count(*) > 0 from ops.check_runs") == [(True,)]
