@@ -46,6 +46,32 @@ flagged as (
     from issues
 ),
 
+-- Counted per owner id first (a million records, grouped once), then per person below.
+owned_by_id as (
+    select
+        records.source_system,
+        records.owner_id,
+        count(*) filter (where records.is_open) as records_owned,
+        count(flagged.record_id) filter (where records.is_open) as records_with_issues
+    from records
+    left join flagged
+        on
+            records.source_system = flagged.source_system
+            and records.record_type = flagged.record_type
+            and records.record_id = flagged.record_id
+    group by records.source_system, records.owner_id
+),
+
+per_rule_by_id as (
+    select
+        source_system,
+        owner_id{% for rule in rules %},
+        count(*) filter (where rule = '{{ rule }}') as {{ rule }}
+        {%- endfor %}
+    from issues
+    group by source_system, owner_id
+),
+
 -- The person behind each owner id: one owner in every CRM they work in (int_users
 -- owner_key, their email); an id that is no known user is an owner of its own.
 owners as (
@@ -54,15 +80,15 @@ owners as (
         ids.owner_id,
         coalesce(users.owner_key, ids.source_system || ':' || ids.owner_id) as owner_key
     from (
-        select distinct
+        select
             source_system,
             owner_id
-        from records
+        from owned_by_id
         union
-        select distinct
+        select
             source_system,
             owner_id
-        from issues
+        from per_rule_by_id
     ) as ids
     left join {{ ref('int_users') }} as users
         on ids.source_system = users.source_system and ids.owner_id = users.user_id
@@ -89,16 +115,11 @@ every_id as (
 owned as (
     select
         owners.owner_key,
-        count(*) filter (where records.is_open) as records_owned,
-        count(flagged.record_id) filter (where records.is_open) as records_with_issues
-    from records
+        sum(by_id.records_owned) as records_owned,
+        sum(by_id.records_with_issues) as records_with_issues
+    from owned_by_id as by_id
     inner join owners
-        on records.source_system = owners.source_system and records.owner_id = owners.owner_id
-    left join flagged
-        on
-            records.source_system = flagged.source_system
-            and records.record_type = flagged.record_type
-            and records.record_id = flagged.record_id
+        on by_id.source_system = owners.source_system and by_id.owner_id = owners.owner_id
     group by owners.owner_key
 ),
 
@@ -106,11 +127,11 @@ per_rule as (
     -- one target while sqlfluff renders the seed's rules as none
     select -- noqa: LT09
         owners.owner_key{% for rule in rules %},
-        count(*) filter (where issues.rule = '{{ rule }}') as {{ rule }}
+        sum(by_id.{{ rule }}) as {{ rule }}
         {%- endfor %}
-    from issues
+    from per_rule_by_id as by_id
     inner join owners
-        on issues.source_system = owners.source_system and issues.owner_id = owners.owner_id
+        on by_id.source_system = owners.source_system and by_id.owner_id = owners.owner_id
     group by owners.owner_key
 )
 
@@ -119,11 +140,11 @@ select
     canonical.source_system,
     users.user_name as owner_name,
     users.team,
-    coalesce(owned.records_owned, 0) as records_owned,
-    coalesce(owned.records_with_issues, 0) as records_with_issues,
+    coalesce(owned.records_owned, 0)::bigint as records_owned,
+    coalesce(owned.records_with_issues, 0)::bigint as records_with_issues,
     round(1 - owned.records_with_issues::numeric / nullif(owned.records_owned, 0), 4)
         as hygiene_score{% for rule in rules %},
-    coalesce(per_rule.{{ rule }}, 0) as {{ rule }}
+    coalesce(per_rule.{{ rule }}, 0)::bigint as {{ rule }}
     {%- endfor %},
     every_id.owner_ids
 from canonical
