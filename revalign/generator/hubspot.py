@@ -19,8 +19,8 @@ from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
 
 from revalign.generator import world
-from revalign.generator.truth import Truth, month, sla_status, touched_at
-from revalign.generator.world import AS_OF, AccountWorld, Lead, Opportunity
+from revalign.generator.truth import AccountDeal, Truth, touched_at
+from revalign.generator.world import AccountWorld, Lead, Opportunity
 from revalign.generator.writer import ChunkWriter, Version
 
 #: Object code of each Salesforce key prefix: a HubSpot id is code * 10**13 + counter.
@@ -128,6 +128,14 @@ class HSDealVersion:
     last_activity: datetime | None
     contacts: tuple[str, ...]
 
+    @property
+    def is_closed(self) -> bool:
+        return self.stage in ("closedwon", "closedlost")
+
+    @property
+    def is_won(self) -> bool:
+        return self.stage == "closedwon"
+
 
 @dataclass
 class HSDeal:
@@ -147,11 +155,11 @@ class HSDeal:
 
     @property
     def is_closed(self) -> bool:
-        return self.final.stage in ("closedwon", "closedlost")
+        return self.final.is_closed
 
     @property
     def is_won(self) -> bool:
-        return self.final.stage == "closedwon"
+        return self.final.is_won
 
 
 @dataclass
@@ -419,8 +427,6 @@ class HubSpotTruth(Truth):
         self._add_person(contact.created_at, contact.source, contact.owner_id, contact.email)
         if final.mql_at is None:
             return
-        figures = self.funnel[(month(final.mql_at), contact.source)]
-        figures["mqls"] += 1
         first_touch = min(
             (
                 e.at
@@ -431,43 +437,29 @@ class HubSpotTruth(Truth):
             ),
             default=None,
         )
-        status = sla_status(first_touch, final.mql_at)
-        figures[f"sla_{status}"] += 1
         if final.status in REJECTED_STATUSES:
             acceptance = "rejected"
         elif has_deal or final.sql_at is not None or final.status in ACCEPTED_STATUSES:
             acceptance = "accepted"
         else:
             acceptance = "acceptance_open"
-        figures[acceptance] += 1
-        if status == "breached" and first_touch is None and acceptance != "rejected":
-            self.hygiene["mql_not_followed_up"] += 1
+        self.add_mql(final.mql_at, contact.source, first_touch, acceptance)
 
     def _add_hubspot_deal(self, deal: HSDeal, engagements) -> None:
-        self.records["opportunities"] += 1
         final = deal.final
-        self.funnel[(month(deal.created_at), deal.source)]["opportunities"] += 1
-        if deal.is_closed:
-            if deal.is_won:
-                won = self.funnel[(month(final.close_at), deal.source)]
-                won["won"] += 1
-                won["won_amount"] += final.amount or 0
-            if not final.reason:
-                self.hygiene["closed_without_reason"] += 1
-            if final.close_at.date() < deal.created_at.date():
-                self.hygiene["opportunity_closed_before_created"] += 1
-            return
         stage = [s for s, _, _ in STAGES].index(final.stage)
-        if stage >= AMOUNT_REQUIRED_FROM and not final.amount:
-            self.hygiene["opportunity_missing_amount"] += 1
-        if final.close_at.date() < AS_OF.date():
-            self.hygiene["opportunity_past_close_date"] += 1
         # no stage history in HubSpot: its activities and Last Activity Date say it lives
         moments = [deal.created_at, *(e.at for e in engagements if deal.id in e.deals)]
         if final.last_activity:
             moments.append(final.last_activity)
-        if AS_OF - max(moments) > timedelta(days=world.STALE_DAYS):
-            self.hygiene["opportunity_stale"] += 1
+        self.add_deal(
+            deal.created_at,
+            deal.source,
+            final,
+            final.close_at.date(),
+            needs_amount=stage >= AMOUNT_REQUIRED_FROM,
+            last_touched=max(moments),
+        )
 
     def _add_hubspot_sourcing(self, deal, people, contacts, touches) -> bool:
         """Origin (the earliest created associated contact), sourcing, influence and
@@ -496,24 +488,17 @@ class HubSpotTruth(Truth):
         return bool(before)
 
     def _add_hubspot_company(self, company, contacts, deals, touches, influenced) -> None:
-        people = [c for c in contacts.values() if c.company_id == company.id]
-        own = [d for d in deals if d.company_id == company.id]
-        figures = self.accounts
-        figures["accounts"] += 1
-        figures["people"] += len(people)
-        figures["mqls"] += sum(1 for c in people if c.final.mql_at is not None)
-        figures["opportunities"] += len(own)
-        figures["open_pipeline_amount"] += sum(d.final.amount or 0 for d in own if not d.is_closed)
-        figures["won_amount"] += sum(d.final.amount or 0 for d in own if d.is_won)
-        figures["customers"] += any(d.is_won for d in own)
-        figures["marketing_influenced"] += any(d.id in influenced for d in own)
-        first_touch = min((t.at for c in people for t in touches.get(c.id, [])), default=None)
-        first_deal = min((d.created_at for d in own), default=None)
-        if first_touch and first_deal and first_touch <= first_deal:
-            figures["with_days_first_touch_to_opportunity"] += 1
-            figures["days_first_touch_to_opportunity"] += (
-                first_deal.date() - first_touch.date()
-            ).days
+        people = [
+            (c.final.mql_at, [t.at for t in touches.get(c.id, [])])
+            for c in contacts.values()
+            if c.company_id == company.id
+        ]
+        own = [
+            AccountDeal(d.final.amount, d.is_closed, d.is_won, d.created_at, d.id in influenced)
+            for d in deals
+            if d.company_id == company.id
+        ]
+        self.add_account(people, own)
 
 
 # --- writing ------------------------------------------------------------------------

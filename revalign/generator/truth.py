@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from revalign.generator import world
@@ -60,6 +61,17 @@ DEFINITIONS = {
     "accounts": "sums over current accounts of the account_funnel figures; "
     "days_first_touch_to_opportunity summed over the accounts that have it",
 }
+
+
+@dataclass(frozen=True)
+class AccountDeal:
+    """What an account's figures read of one of its deals."""
+
+    amount: int | None
+    is_closed: bool
+    is_won: bool
+    created_at: datetime
+    influenced: bool
 
 
 def touched_at(member: Membership) -> datetime:
@@ -115,22 +127,27 @@ class Truth:
             self.hygiene["lead_duplicate_email"] += 1
         if final.mql_at is None:
             return
-        figures = self.funnel[(month(final.mql_at), source)]
-        figures["mqls"] += 1
-        first_touch = self.first_touch(lead, final.mql_at)
-        status = sla_status(first_touch, final.mql_at)
-        figures[f"sla_{status}"] += 1
         if final.status in world.REJECTED_STATUSES:
             acceptance = "rejected"
         elif final.converted or final.status in (*world.ACCEPTED_STATUSES, "Converted"):
             acceptance = "accepted"
         else:
             acceptance = "acceptance_open"
+        self.add_mql(final.mql_at, source, self.first_touch(lead, final.mql_at), acceptance)
+        if acceptance == "rejected" and not final.reason:
+            self.hygiene["rejected_without_reason"] += 1
+
+    def add_mql(self, mql_at, source, first_touch, acceptance: str) -> None:
+        """An MQL of the funnel (a lead or contact): its SLA status from its first sales
+        touch, its acceptance (rejected, accepted or acceptance_open), and whether it was
+        left without a follow-up."""
+        figures = self.funnel[(month(mql_at), source)]
+        figures["mqls"] += 1
+        status = sla_status(first_touch, mql_at)
+        figures[f"sla_{status}"] += 1
         figures[acceptance] += 1
         if status == "breached" and first_touch is None and acceptance != "rejected":
             self.hygiene["mql_not_followed_up"] += 1
-        if acceptance == "rejected" and not final.reason:
-            self.hygiene["rejected_without_reason"] += 1
 
     def _add_person(self, created_at, source, owner_id, email) -> None:
         """What every person counts for: the funnel's persons and the rules of every person."""
@@ -150,16 +167,11 @@ class Truth:
         self._add_person(contact.created_at, source, contact.owner_id, contact.email)
         if final.mql_at is None:
             return
-        figures = self.funnel[(month(final.mql_at), source)]
-        figures["mqls"] += 1
         touches = [
             a.created_at
             for a in contact.activities
             if a.owner_id in self.sales_users and a.created_at >= final.mql_at
         ]
-        first_touch = min(touches, default=None)
-        status = sla_status(first_touch, final.mql_at)
-        figures[f"sla_{status}"] += 1
         roles = [
             (d.created_at, d.id)
             for d in deals
@@ -175,9 +187,7 @@ class Truth:
             acceptance = "accepted"
         else:
             acceptance = "acceptance_open"
-        figures[acceptance] += 1
-        if status == "breached" and first_touch is None and acceptance != "rejected":
-            self.hygiene["mql_not_followed_up"] += 1
+        self.add_mql(final.mql_at, source, min(touches, default=None), acceptance)
 
     def _add_sourcing(
         self,
@@ -254,25 +264,34 @@ class Truth:
                 people.append(
                     (lead.final.mql_at, [touched_at(m) for p in person for m in touches.get(p, [])])
                 )
-            own = [d for d in deals if d.account_id == account.id]
-            figures = self.accounts
-            figures["accounts"] += 1
-            figures["people"] += len(people)
-            figures["mqls"] += sum(1 for mql_at, _ in people if mql_at is not None)
-            figures["opportunities"] += len(own)
-            figures["open_pipeline_amount"] += sum(
-                d.final.amount or 0 for d in own if not d.final.is_closed
-            )
-            figures["won_amount"] += sum(d.final.amount or 0 for d in own if d.final.is_won)
-            figures["customers"] += any(d.final.is_won for d in own)
-            first_touch = min((t for _, ts in people for t in ts), default=None)
-            first_deal = min((d.created_at for d in own), default=None)
-            figures["marketing_influenced"] += any(d.id in influenced for d in own)
-            if first_touch and first_deal and first_touch <= first_deal:
-                figures["with_days_first_touch_to_opportunity"] += 1
-                figures["days_first_touch_to_opportunity"] += (
-                    first_deal.date() - first_touch.date()
-                ).days
+            own = [
+                AccountDeal(
+                    d.final.amount, d.final.is_closed, d.final.is_won, d.created_at,
+                    d.id in influenced,
+                )
+                for d in deals
+                if d.account_id == account.id
+            ]  # fmt: skip
+            self.add_account(people, own)
+
+    def add_account(self, people: list[tuple], own: list[AccountDeal]) -> None:
+        """One account: its people ((mql_at, [campaign touch times]) each) and its deals."""
+        figures = self.accounts
+        figures["accounts"] += 1
+        figures["people"] += len(people)
+        figures["mqls"] += sum(1 for mql_at, _ in people if mql_at is not None)
+        figures["opportunities"] += len(own)
+        figures["open_pipeline_amount"] += sum(d.amount or 0 for d in own if not d.is_closed)
+        figures["won_amount"] += sum(d.amount or 0 for d in own if d.is_won)
+        figures["customers"] += any(d.is_won for d in own)
+        figures["marketing_influenced"] += any(d.influenced for d in own)
+        first_touch = min((t for _, ts in people for t in ts), default=None)
+        first_deal = min((d.created_at for d in own), default=None)
+        if first_touch and first_deal and first_touch <= first_deal:
+            figures["with_days_first_touch_to_opportunity"] += 1
+            figures["days_first_touch_to_opportunity"] += (
+                first_deal.date() - first_touch.date()
+            ).days
 
     def first_touch(self, lead: Lead, mql_at: datetime) -> datetime | None:
         people = {lead.id, lead.contact_id} - {None}
@@ -292,25 +311,39 @@ class Truth:
     def add_opportunity(self, opp: Opportunity) -> None:
         if opp.deleted_at is not None:
             return
-        self.records["opportunities"] += 1
         final = opp.final
-        self.funnel[(month(opp.created_at), opp.lead_source)]["opportunities"] += 1
+        open_ = not final.is_closed
+        self.add_deal(
+            opp.created_at,
+            opp.lead_source,
+            final,
+            final.close_date,
+            needs_amount=open_ and world.STAGES.index(final.stage) >= world.AMOUNT_REQUIRED_FROM,
+            last_touched=opp.last_touched_at() if open_ else None,
+        )
+
+    def add_deal(self, created_at, source, final, close_day, needs_amount, last_touched) -> None:
+        """A current opportunity: counted, won (by close day), and the rules of a closed
+        one (its reason, its dates) or of an open one (its amount from the stage that
+        needs one, its close day, the last time anything happened on it). ``final`` has
+        is_closed, is_won, amount and reason."""
+        self.records["opportunities"] += 1
+        self.funnel[(month(created_at), source)]["opportunities"] += 1
         if final.is_closed:
             if final.is_won:
-                won = self.funnel[(month(final.close_date), opp.lead_source)]
+                won = self.funnel[(month(close_day), source)]
                 won["won"] += 1
                 won["won_amount"] += final.amount or 0
             if not final.reason:
                 self.hygiene["closed_without_reason"] += 1
-            if final.close_date < opp.created_at.date():
+            if close_day < created_at.date():
                 self.hygiene["opportunity_closed_before_created"] += 1
             return
-        stage = world.STAGES.index(final.stage)
-        if stage >= world.AMOUNT_REQUIRED_FROM and not final.amount:
+        if needs_amount and not final.amount:
             self.hygiene["opportunity_missing_amount"] += 1
-        if final.close_date < AS_OF.date():
+        if close_day < AS_OF.date():
             self.hygiene["opportunity_past_close_date"] += 1
-        if AS_OF - opp.last_touched_at() > timedelta(days=world.STALE_DAYS):
+        if AS_OF - last_touched > timedelta(days=world.STALE_DAYS):
             self.hygiene["opportunity_stale"] += 1
 
     def merge(self, other: Truth) -> None:
