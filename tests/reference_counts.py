@@ -140,7 +140,6 @@ def count(out: Path, as_of: datetime) -> dict:
     hygiene: Counter[str] = Counter()
     funnel: defaultdict[tuple, Counter] = defaultdict(Counter)
     seen_emails: set[str] = set()
-    sla = timedelta(hours=24)
     for kind, person in persons:
         source = person["LeadSource"] or None
         funnel[(month(person["CreatedDate"]), source)]["leads"] += 1
@@ -165,10 +164,7 @@ def count(out: Path, as_of: datetime) -> dict:
             t for p in people_of(kind, person) for t in touches_by_person.get(p, []) if t >= mql_at
         ]
         first = min(candidates, default=None)
-        if first is not None:
-            status = "met" if first - mql_at <= sla else "breached"
-        else:
-            status = "breached" if as_of - mql_at > sla else "pending"
+        status = sla_status(first, mql_at, as_of)
         figures[f"sla_{status}"] += 1
         person_status = person["Status"] if kind == "lead" else person["Contact_Status__c"]
         deals = sorted(
@@ -229,15 +225,8 @@ def count(out: Path, as_of: datetime) -> dict:
             sourcing["marketing_influenced"] += 1
             influenced.add(opp_id)
         if opp["IsWon"]:
-            cents = round((opp["Amount"] or 0) * 100)
-            if opp["CampaignId"] in campaigns:
-                attribution["primary_campaign"][opp["CampaignId"]] += cents
-            if before:
-                attribution["first_touch"][before[0][1]] += cents
-                attribution["last_touch"][before[-1][1]] += cents
-                share, leftover = divmod(cents, len(before))
-                for n, (_, campaign, _) in enumerate(before):
-                    attribution["linear"][campaign] += share + (1 if n < leftover else 0)
+            primary = opp["CampaignId"] if opp["CampaignId"] in campaigns else None
+            credit(attribution, opp["Amount"], primary, before)
         if opp["IsClosed"]:
             if opp["IsWon"]:
                 won = funnel[(month(opp["CloseDate"]), source)]
@@ -271,22 +260,16 @@ def count(out: Path, as_of: datetime) -> dict:
             (t[0] for kind, p in mine for q in people_of(kind, p) for t in campaign_touches[q]),
             default=None,
         )
-        first_deal = min((o["CreatedDate"] for o in deals), default=None)
-        account_figures["accounts"] += 1
-        account_figures["people"] += len(mine)
-        account_figures["mqls"] += sum(1 for _, p in mine if p["MQL_Date__c"] is not None)
-        account_figures["opportunities"] += len(deals)
-        account_figures["open_pipeline_amount"] += sum(
-            int(o["Amount"] or 0) for o in deals if not o["IsClosed"]
+        count_account(
+            account_figures,
+            mqls=sum(1 for _, p in mine if p["MQL_Date__c"] is not None),
+            people=len(mine),
+            first_touch=first_touch,
+            deals=[
+                (o["Amount"], o["IsClosed"], o["IsWon"], o["CreatedDate"], o["Id"] in influenced)
+                for o in deals
+            ],
         )
-        account_figures["won_amount"] += sum(int(o["Amount"] or 0) for o in deals if o["IsWon"])
-        account_figures["customers"] += any(o["IsWon"] for o in deals)
-        account_figures["marketing_influenced"] += any(o["Id"] in influenced for o in deals)
-        if first_touch and first_deal and first_touch <= first_deal:
-            account_figures["with_days_first_touch_to_opportunity"] += 1
-            account_figures["days_first_touch_to_opportunity"] += (
-                first_deal.date() - first_touch.date()
-            ).days
 
     return {
         "records": {
@@ -307,3 +290,41 @@ def count(out: Path, as_of: datetime) -> dict:
 
 def as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def sla_status(first_touch: datetime | None, mql_at: datetime, as_of: datetime) -> str:
+    """met, breached or pending, with the default follow_up_sla_hours (24)."""
+    sla = timedelta(hours=24)
+    if first_touch is not None:
+        return "met" if first_touch - mql_at <= sla else "breached"
+    return "breached" if as_of - mql_at > sla else "pending"
+
+
+def credit(attribution, amount, primary: str | None, before: list[tuple]) -> None:
+    """A won deal's cents to its primary campaign and to its touches before it was
+    opened ((at, campaign, touch), in order): first, last, and linear."""
+    cents = round((amount or 0) * 100)
+    if primary:
+        attribution["primary_campaign"][primary] += cents
+    if before:
+        attribution["first_touch"][before[0][1]] += cents
+        attribution["last_touch"][before[-1][1]] += cents
+        share, leftover = divmod(cents, len(before))
+        for n, (_, campaign, _) in enumerate(before):
+            attribution["linear"][campaign] += share + (1 if n < leftover else 0)
+
+
+def count_account(figures, mqls: int, people: int, first_touch, deals: list[tuple]) -> None:
+    """One account's figures; deals as (amount, closed, won, created, influenced)."""
+    first_deal = min((created for _, _, _, created, _ in deals), default=None)
+    figures["accounts"] += 1
+    figures["people"] += people
+    figures["mqls"] += mqls
+    figures["opportunities"] += len(deals)
+    figures["open_pipeline_amount"] += sum(int(a or 0) for a, closed, *_ in deals if not closed)
+    figures["won_amount"] += sum(int(a or 0) for a, _, won, *_ in deals if won)
+    figures["customers"] += any(won for _, _, won, *_ in deals)
+    figures["marketing_influenced"] += any(influenced for *_, influenced in deals)
+    if first_touch and first_deal and first_touch <= first_deal:
+        figures["with_days_first_touch_to_opportunity"] += 1
+        figures["days_first_touch_to_opportunity"] += (first_deal.date() - first_touch.date()).days

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import reference_counts
-from reference_counts import EMAIL, month
+from reference_counts import EMAIL, count_account, credit, month, sla_status
 
 REJECTED = ("UNQUALIFIED",)
 ACCEPTED = ("IN_PROGRESS", "OPEN_DEAL", "CONNECTED")
@@ -76,7 +76,6 @@ def count(out: Path, as_of: datetime) -> dict:
     hygiene: Counter[str] = Counter()
     funnel: defaultdict[tuple, Counter] = defaultdict(Counter)
     seen: set[str] = set()
-    sla = timedelta(hours=24)
     for cid, person in sorted(contacts.items(), key=lambda kv: (kv[1]["createdate"], kv[0])):
         source = person["hs_analytics_source"] or None
         funnel[(month(person["createdate"]), source)]["leads"] += 1
@@ -97,10 +96,7 @@ def count(out: Path, as_of: datetime) -> dict:
         figures = funnel[(month(mql_at), source)]
         figures["mqls"] += 1
         first = min((t for t in sales_touches.get(cid, []) if t >= mql_at), default=None)
-        if first is not None:
-            status = "met" if first - mql_at <= sla else "breached"
-        else:
-            status = "breached" if as_of - mql_at > sla else "pending"
+        status = sla_status(first, mql_at, as_of)
         figures[f"sla_{status}"] += 1
         lead_status = person["hs_lead_status"]
         if lead_status in REJECTED:
@@ -144,15 +140,7 @@ def count(out: Path, as_of: datetime) -> dict:
         closed, won = chance in (0, 1), chance == 1
         amount = deal["amount"] or 0
         if won:
-            cents = round(amount * 100)
-            if deal["hs_campaign"]:
-                attribution["primary_campaign"][deal["hs_campaign"]] += cents
-            if before:
-                attribution["first_touch"][before[0][1]] += cents
-                attribution["last_touch"][before[-1][1]] += cents
-                share, leftover = divmod(cents, len(before))
-                for n, (_, campaign, _) in enumerate(before):
-                    attribution["linear"][campaign] += share + (1 if n < leftover else 0)
+            credit(attribution, amount, deal["hs_campaign"], before)
         close_day = deal["closedate"].date()
         if closed:
             if won:
@@ -178,25 +166,24 @@ def count(out: Path, as_of: datetime) -> dict:
         mine = [cid for cid, c in contacts.items() if c["associatedcompanyid"] == company_id]
         own = [(did, d) for did, d in deals.items() if d["associatedcompanyid"] == company_id]
         first_touch = min((t[0] for c in mine for t in touches.get(c, [])), default=None)
-        first_deal = min((d["createdate"] for _, d in own), default=None)
-        chances = [(d, probability[d["dealstage"]]) for _, d in own]
-        account_figures["accounts"] += 1
-        account_figures["people"] += len(mine)
-        account_figures["mqls"] += sum(
-            1 for c in mine if contacts[c]["hs_lifecyclestage_marketingqualifiedlead_date"]
+        count_account(
+            account_figures,
+            mqls=sum(
+                1 for c in mine if contacts[c]["hs_lifecyclestage_marketingqualifiedlead_date"]
+            ),
+            people=len(mine),
+            first_touch=first_touch,
+            deals=[
+                (
+                    d["amount"],
+                    probability[d["dealstage"]] in (0, 1),
+                    probability[d["dealstage"]] == 1,
+                    d["createdate"],
+                    did in influenced,
+                )
+                for did, d in own
+            ],
         )
-        account_figures["opportunities"] += len(own)
-        account_figures["open_pipeline_amount"] += sum(
-            int(d["amount"] or 0) for d, chance in chances if chance not in (0, 1)
-        )
-        account_figures["won_amount"] += sum(int(d["amount"] or 0) for d, c in chances if c == 1)
-        account_figures["customers"] += any(c == 1 for _, c in chances)
-        account_figures["marketing_influenced"] += any(did in influenced for did, _ in own)
-        if first_touch and first_deal and first_touch <= first_deal:
-            account_figures["with_days_first_touch_to_opportunity"] += 1
-            account_figures["days_first_touch_to_opportunity"] += (
-                first_deal.date() - first_touch.date()
-            ).days
 
     return {
         "records": {
