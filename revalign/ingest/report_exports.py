@@ -29,7 +29,6 @@ _LOCAL = re.compile(
     r"(?:,?[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?\s?[Mm]\.?)?)?$"
 )
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
-_EPOCH_MILLISECONDS = re.compile(r"^\d{12,13}$")  # HubSpot's API
 #: Footer lines of a report export: one field each, after the records.
 _FOOTER_WIDTH = 1
 
@@ -98,7 +97,7 @@ def date_order(records: Iterable, columns: list[Column], setting: str, source: s
 def local_datetime(text: str, order: str) -> datetime:
     """A report export's date or date-time, UTC (a date is its midnight)."""
     value = " ".join(text.split())
-    if _ISO.match(value) or _EPOCH_MILLISECONDS.match(value):
+    if _ISO.match(value) or sources.EPOCH_MILLISECONDS.match(value):
         return sources.parse_timestamp(value)
     match = _LOCAL.match(value)
     if not match:

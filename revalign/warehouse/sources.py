@@ -194,7 +194,8 @@ def source(name: str) -> Source:
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_EPOCH_MILLISECONDS = re.compile(r"^\d{12,13}$")
+#: HubSpot's API writes times as milliseconds since 1970: 12 or 13 digits (1973 to 2286).
+EPOCH_MILLISECONDS = re.compile(r"^\d{12,13}$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -248,7 +249,7 @@ def parse_timestamp(value: str) -> datetime:
     """Salesforce ``2024-01-22T20:36:47.000+0000`` / ``...Z``, ``2024-01-22 20:36:47``, or
     HubSpot's milliseconds since 1970 (12 or 13 digits); UTC."""
     text = value.strip()
-    if _EPOCH_MILLISECONDS.match(text):
+    if EPOCH_MILLISECONDS.match(text):
         return _EPOCH + timedelta(milliseconds=int(text))
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"

@@ -74,6 +74,13 @@ def test_custom_fields_are_marked_for_the_field_name_setting():
             datetime(2024, 1, 22, 20, 36, 47, tzinfo=UTC),
         ),
         ("timestamp", "2018-02-26 19:58:54", datetime(2018, 2, 26, 19, 58, 54, tzinfo=UTC)),
+        # HubSpot: its API's milliseconds since 1970, and its export's minutes
+        (
+            "timestamp",
+            "1705955807883",
+            datetime(2024, 1, 22, 20, 36, 47, 883000, tzinfo=UTC),
+        ),
+        ("timestamp", "2024-01-22 20:36", datetime(2024, 1, 22, 20, 36, tzinfo=UTC)),
         ("date", "2024-01-22", date(2024, 1, 22)),
         ("boolean", "true", True),
         ("boolean", "TRUE", True),
@@ -98,6 +105,7 @@ def test_values_parse_as_real_exports_write_them(kind, text, value):
     [
         ("boolean", "maybe"),
         ("timestamp", "yesterday"),
+        ("timestamp", "12345678901"),  # 11 digits: no epoch time revalign reads
         ("date", "22/01/2024"),
         ("number", "1,5"),
         ("number", "NaN"),
