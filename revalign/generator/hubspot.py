@@ -21,7 +21,7 @@ from itertools import pairwise
 from revalign.generator import world
 from revalign.generator.truth import AccountDeal, Truth, touched_at
 from revalign.generator.world import AccountWorld, Lead, Opportunity
-from revalign.generator.writer import ChunkWriter, Version
+from revalign.generator.writer import ChunkWriter, Version, hubspot_default_stages
 
 #: Object code of each Salesforce key prefix: a HubSpot id is code * 10**13 + counter.
 _CODES = {"00Q": 1, "003": 2, "006": 3, "001": 4, "00T": 5, "00U": 6, "00v": 7, "005": 8}
@@ -47,17 +47,6 @@ SOURCES = {
     "Partner Referral": "REFERRALS",
     "Existing Customer": "DIRECT_TRAFFIC",
 }
-#: HubSpot's default pipeline, in order: stage id, label, probability.
-STAGES = (
-    ("appointmentscheduled", "Appointment Scheduled", "0.2"),
-    ("qualifiedtobuy", "Qualified To Buy", "0.4"),
-    ("presentationscheduled", "Presentation Scheduled", "0.6"),
-    ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8"),
-    ("contractsent", "Contract Sent", "0.9"),
-    ("closedwon", "Closed Won", "1.0"),
-    ("closedlost", "Closed Lost", "0.0"),
-)
-STAGE_LABELS = {stage: label for stage, label, _ in STAGES}
 #: A Salesforce stage as the default pipeline's stage: an amount is needed from
 #: Qualified To Buy on, as from Needs Analysis in Salesforce.
 STAGE_OF = {
@@ -72,7 +61,9 @@ STAGE_OF = {
     "Closed Won": "closedwon",
     "Closed Lost": "closedlost",
 }
-AMOUNT_REQUIRED_FROM = [s for s, _, _ in STAGES].index("qualifiedtobuy")
+#: The default pipeline's stage ids, in order (the seed hubspot_deal_stages).
+STAGE_IDS = [stage["stage_id"] for stage in hubspot_default_stages()]
+AMOUNT_REQUIRED_FROM = STAGE_IDS.index("qualifiedtobuy")
 SALES_TEAM = "Sales"
 
 
@@ -447,7 +438,7 @@ class HubSpotTruth(Truth):
 
     def _add_hubspot_deal(self, deal: HSDeal, engagements) -> None:
         final = deal.final
-        stage = [s for s, _, _ in STAGES].index(final.stage)
+        stage = STAGE_IDS.index(final.stage)
         # no stage history in HubSpot: its activities and Last Activity Date say it lives
         moments = [deal.created_at, *(e.at for e in engagements if deal.id in e.deals)]
         if final.last_activity:
@@ -558,15 +549,15 @@ def write_company(writer: ChunkWriter, company: world.Company) -> None:
         }
         writer.record("campaigns", [Version(campaign.created_at, row)])
     first = world.PERIOD_START - timedelta(days=400)
-    for order, (stage, label, probability) in enumerate(STAGES):
+    for stage in hubspot_default_stages():
         row = {
-            "pipeline_id": "default",
-            "pipeline_label": "Sales Pipeline",
+            "pipeline_id": stage["pipeline_id"],
+            "pipeline_label": stage["pipeline_label"],
             "pipeline_display_order": 0,
-            "stage_id": stage,
-            "stage_label": label,
-            "display_order": order,
-            "probability": probability,
+            "stage_id": stage["stage_id"],
+            "stage_label": stage["stage_label"],
+            "display_order": stage["display_order"],
+            "probability": stage["probability"],
             "archived": False,
         }
         writer.record("deal_pipelines", [Version(first, row)])

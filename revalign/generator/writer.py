@@ -41,8 +41,10 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
+from revalign import settings
 from revalign.warehouse import sources
 
 EXPORT_STYLES = ("api", "weekly-export", "data-loader", "report", "custom-fields")
@@ -529,31 +531,27 @@ def write_marker(
 
 #: Fields HubSpot's API gives in milliseconds since 1970 (engagements, events, forms).
 HUBSPOT_EPOCH_FIELDS = frozenset({"hs_timestamp", "hs_createdate", "created", "timestamp"})
-#: Option labels of HubSpot's export of a view (the seed hubspot_property_options).
-HUBSPOT_OPTION_LABELS = {
-    "NEW": "New",
-    "OPEN": "Open",
-    "IN_PROGRESS": "In Progress",
-    "OPEN_DEAL": "Open Deal",
-    "UNQUALIFIED": "Unqualified",
-    "CONNECTED": "Connected",
-    "ORGANIC_SEARCH": "Organic Search",
-    "PAID_SEARCH": "Paid Search",
-    "EMAIL_MARKETING": "Email Marketing",
-    "REFERRALS": "Referrals",
-    "OTHER_CAMPAIGNS": "Other Campaigns",
-    "DIRECT_TRAFFIC": "Direct Traffic",
-    "OFFLINE": "Offline Sources",
-}
-HUBSPOT_STAGE_LABELS = {
-    "appointmentscheduled": "Appointment Scheduled",
-    "qualifiedtobuy": "Qualified To Buy",
-    "presentationscheduled": "Presentation Scheduled",
-    "decisionmakerboughtin": "Decision Maker Bought-In",
-    "contractsent": "Contract Sent",
-    "closedwon": "Closed Won",
-    "closedlost": "Closed Lost",
-}
+SEEDS = settings.PROJECT_ROOT / "dbt_project" / "seeds"
+
+
+@cache
+def hubspot_default_stages() -> tuple[dict[str, str], ...]:
+    """HubSpot's default pipeline, in order: the seed hubspot_deal_stages (stage_id,
+    stage_label, display_order, probability, ...), which staging resolves deals with."""
+    with open(SEEDS / "hubspot_deal_stages.csv", newline="", encoding="utf-8") as handle:
+        return tuple(csv.DictReader(handle))
+
+
+@cache
+def _hubspot_labels() -> tuple[dict[str, str], dict[str, str]]:
+    """What HubSpot's export of a view writes for an option value (the seed
+    hubspot_property_options: its first label) and for a stage id."""
+    options: dict[str, str] = {}
+    with open(SEEDS / "hubspot_property_options.csv", newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            options.setdefault(row["value"], row["label"])
+    stages = {row["stage_id"]: row["stage_label"] for row in hubspot_default_stages()}
+    return options, stages
 
 
 def hubspot_values(row: dict[str, object], style: str, owner_names: dict[str, str]) -> dict:
@@ -565,11 +563,12 @@ def hubspot_values(row: dict[str, object], style: str, owner_names: dict[str, st
             for k, v in row.items()
         }
     styled = dict(row)
+    options, stages = _hubspot_labels()
     for name in ("hs_lead_status", "hs_analytics_source"):
         if isinstance(styled.get(name), str):
-            styled[name] = HUBSPOT_OPTION_LABELS.get(styled[name], styled[name])
+            styled[name] = options.get(styled[name], styled[name])
     if "dealstage" in styled:
-        styled["dealstage"] = HUBSPOT_STAGE_LABELS.get(styled["dealstage"], styled["dealstage"])
+        styled["dealstage"] = stages.get(styled["dealstage"], styled["dealstage"])
         styled["pipeline"] = "Sales Pipeline"
     if styled.get("hubspot_owner_id") is not None:
         styled["hubspot_owner_name"] = owner_names.get(styled["hubspot_owner_id"])
