@@ -25,18 +25,12 @@
     array[{%- for value in values -%}'{{ value | replace("'", "''") }}'{{ ", " if not loop.last }}{%- endfor -%}]::text[]
 {%- endmacro %}
 
-{#- SQL: what a person's status says of its acceptance (METRICS.md), by its source's
-    lists: rejected, accepted, or null. HubSpot's are hubspot_rejected_statuses and
-    hubspot_accepted_statuses; every other source's rejected_statuses and
-    accepted_statuses. -#}
-{% macro rv_status_verdict(source_system, status) -%}
+{#- SQL: what a person's status says of its acceptance (METRICS.md), by the status
+    lists of its source (list vars: rejected_statuses and accepted_statuses, or a
+    source's own): rejected, accepted, or null. -#}
+{% macro rv_status_verdict(status, rejected, accepted) -%}
     case
-        when {{ source_system }} = 'hubspot'
-            then case
-                when {{ status }} in {{ rv_text_list(var('hubspot_rejected_statuses')) }} then 'rejected'
-                when {{ status }} in {{ rv_text_list(var('hubspot_accepted_statuses')) }} then 'accepted'
-            end
-        when {{ status }} in {{ rv_text_list(var('rejected_statuses')) }} then 'rejected'
-        when {{ status }} in {{ rv_text_list(var('accepted_statuses')) }} then 'accepted'
+        when {{ status }} in {{ rv_text_list(rejected) }} then 'rejected'
+        when {{ status }} in {{ rv_text_list(accepted) }} then 'accepted'
     end
 {%- endmacro %}

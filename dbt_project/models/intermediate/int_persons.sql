@@ -50,7 +50,8 @@ select
     leads.email_is_valid,
     leads.email_delivered,
     leads.owner_delivered,
-    {{ rv_status_verdict('leads.source_system', 'leads.status') }} as status_verdict,
+    {{ rv_status_verdict('leads.status', var('rejected_statuses'), var('accepted_statuses')) }}
+        as status_verdict,
     'conversion' as accepted_by,
     null::timestamptz as sales_accepted_at
 from {{ ref('int_leads') }} as leads
@@ -75,13 +76,9 @@ select
     contacts.email_is_valid,
     true as email_delivered,
     true as owner_delivered,
-    {{ rv_status_verdict('contacts.source_system', 'contacts.status') }} as status_verdict,
-    -- a HubSpot contact is accepted once it has a deal, as a lead once converted; a
-    -- Salesforce contact once its opportunity was opened at or after its MQL
-    case
-        when contacts.source_system = 'hubspot' then 'conversion' else 'opportunity_after_mql'
-    end as accepted_by,
-    contacts.sql_at as sales_accepted_at
+    contacts.status_verdict,
+    contacts.accepted_by,
+    contacts.sales_accepted_at
 from {{ ref('int_contacts') }} as contacts
 left join contact_opportunities as opportunity
     on
