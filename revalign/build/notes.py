@@ -37,8 +37,8 @@ def _query(conn: ConnectionInfo, statement: str, params: tuple = ()) -> list[tup
     with db.connect(conn) as pg, pg.cursor() as cur:
         try:
             cur.execute(statement, params or None)
-        except psycopg2.errors.UndefinedTable:
-            return []
+        except (psycopg2.errors.UndefinedTable, psycopg2.errors.UndefinedColumn):
+            return []  # not built yet, or built by an older revalign
         return cur.fetchall()
 
 
@@ -73,36 +73,22 @@ def _unknown_stages(conn: ConnectionInfo) -> list[str]:
     return found
 
 
-#: The setting naming the stage from which an open opportunity needs an amount, for a
-#: source whose stages are not Salesforce's (dbt_project.yml vars).
-REQUIRED_STAGE_SETTINGS = {"hubspot": "hubspot_amount_required_from_stage"}
-
-
 def _stage_orders_without_required_stage(conn: ConnectionInfo) -> list[str]:
-    """Sources with opportunities whose stage order lacks the stage their setting names
-    (amount_required_from_stage; HubSpot: hubspot_amount_required_from_stage)."""
-    found = []
-    sources = _query(
+    """Sources with opportunities whose stage order lacks the stage from which an open
+    one needs an amount (int_stage_order says which, and the setting that names it)."""
+    lacking = _query(
         conn,
-        "select distinct source_system from intermediate.int_stage_order "
+        "select source_system, amount_required_from_stage, amount_required_setting "
+        "from intermediate.int_stage_order "
         "where source_system in (select source_system from marts.fct_opportunities) "
-        "order by 1",
+        "group by 1, 2, 3 having bool_and(needs_amount is null) order by 1",
     )
-    for (source,) in sources:
-        setting = REQUIRED_STAGE_SETTINGS.get(source, "amount_required_from_stage")
-        required_from = deliveries.dbt_var(setting)
-        if _query(
-            conn,
-            "select from intermediate.int_stage_order where source_system = %s and stage_name = %s",
-            (source, required_from),
-        ):
-            continue
-        found.append(
-            f"{source}: its stage order has no stage {required_from!r} ({setting}): "
-            f"{_stage_judges()} cannot judge its opportunities; set {setting} in "
-            "dbt_project.yml to one of its stages"
-        )
-    return found
+    return [
+        f"{source}: its stage order has no stage {required_from!r} ({setting}): "
+        f"{_stage_judges()} cannot judge its opportunities; set {setting} in "
+        "dbt_project.yml to one of its stages"
+        for source, required_from, setting in lacking
+    ]
 
 
 def _unreadable(conn: ConnectionInfo) -> list[str]:

@@ -53,6 +53,8 @@ class Issue:
     severity: str
     description: str
     how_to_fix: str
+    #: the person behind owner_id, the same in every CRM they work in (their email)
+    owner_key: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -70,11 +72,12 @@ class Issue:
         return settings.crm_record_url(self.source_system, self.record_type, self.record_id)
 
     def linked_html(self) -> str:
-        name = html.escape(self.record_id)
-        return f"<a href='{html.escape(self.link)}'>{name}</a>" if self.link else name
+        name, link = html.escape(self.record_id), self.link
+        return f"<a href='{html.escape(link)}'>{name}</a>" if link else name
 
     def linked_slack(self) -> str:
-        return f"<{self.link}|{self.record_id}>" if self.link else self.record_id
+        link = self.link
+        return f"<{link}|{self.record_id}>" if link else self.record_id
 
     def as_dict(self) -> dict:
         return {
@@ -227,7 +230,7 @@ def open_issues(conn: ConnectionInfo) -> list[Issue]:
     with db.connect(conn) as pg, pg.cursor() as cur:
         cur.execute(
             "select rule, record_type, record_id, source_system, owner_id, owner_name, "
-            "owner_email, owner_is_active, severity, description, how_to_fix "
+            "owner_email, owner_is_active, severity, description, how_to_fix, owner_key "
             f"from {OPEN_ISSUES} order by owner_id, record_type, record_id, rule"
         )
         return [Issue(*row) for row in cur.fetchall()]
@@ -246,14 +249,13 @@ def _due(issues: list[Issue], alerted: dict[tuple, tuple[str, datetime]], as_of:
 def owner_digests(issues: Iterable[Issue], data_team: list[str]) -> list[Digest]:
     """One digest per active owner; the rest in one digest to the data team.
 
-    An owner is a person: the issues of their records in every CRM they work in (the
-    same email in each user list) come in one digest, under their first owner id."""
+    An owner is a person (owner_key): the issues of their records in every CRM they work
+    in (the same email in each user list) come in one digest, under their first id."""
     by_owner: dict[str, list[Issue]] = defaultdict(list)
     unowned: list[Issue] = []
     for issue in issues:
         if issue.owner_id and issue.owner_is_active:
-            person = (issue.owner_email or "").strip().lower()
-            by_owner[person or f"{issue.source_system}:{issue.owner_id}"].append(issue)
+            by_owner[issue.owner_key or f"{issue.source_system}:{issue.owner_id}"].append(issue)
         else:
             unowned.append(issue)
     digests = []

@@ -4,8 +4,9 @@
     with their closed and won meaning); HubSpot has its deal pipelines' stages
     (int_hubspot_deal_stages); every other source has the seed stage_order,
     Salesforce's standard stages. needs_amount: the stage is at or past the one from
-    which an open opportunity needs an amount (null when the source's stage order has
-    no such stage). One row per source and stage. A small table, analysed:
+    which an open opportunity needs an amount (amount_required_from_stage, named by the
+    setting amount_required_setting; null when the source's stage order has no such
+    stage, which the build's notes say). One row per source and stage. A small table, analysed:
     joined to every opportunity, a view's guessed size made PostgreSQL sort them all. -#}
 with delivered as (
     select
@@ -55,23 +56,39 @@ orders as (
     where sources.source_system not in (select own.source_system from delivered_or_own as own)
 ),
 
--- the stage from which an open opportunity needs an amount: amount_required_from_stage,
--- HubSpot's hubspot_amount_required_from_stage (its stages are its pipelines')
-amount_required_from as (
+-- the stage from which an open opportunity needs an amount, and the setting that names
+-- it: amount_required_from_stage, or HubSpot's hubspot_amount_required_from_stage (its
+-- stages are its pipelines')
+amount_settings as (
     select
-        source_system,
-        stage_position
-    from orders
-    where
-        stage_name = case
-            when source_system = 'hubspot'
+        sources.source_system,
+        case
+            when sources.source_system = 'hubspot' then 'hubspot_amount_required_from_stage'
+            else 'amount_required_from_stage'
+        end as amount_required_setting,
+        case
+            when sources.source_system = 'hubspot'
                 then {{ rv_text_list([var('hubspot_amount_required_from_stage')]) }}
             else {{ rv_text_list([var('amount_required_from_stage')]) }}
-        end
+        end as amount_required_from_stage
+    from (select distinct source_system from orders) as sources
+),
+
+amount_required_from as (
+    select
+        amount_settings.*,
+        orders.stage_position
+    from amount_settings
+    left join orders
+        on
+            amount_settings.source_system = orders.source_system
+            and amount_settings.amount_required_from_stage = orders.stage_name
 )
 
 select
     orders.*,
-    orders.stage_position >= amount_required_from.stage_position as needs_amount
+    orders.stage_position >= required.stage_position as needs_amount,
+    required.amount_required_from_stage,
+    required.amount_required_setting
 from orders
-left join amount_required_from on orders.source_system = amount_required_from.source_system
+inner join amount_required_from as required on orders.source_system = required.source_system
