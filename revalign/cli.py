@@ -143,7 +143,7 @@ def _generate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise RevalignError(str(exc)) from None
     records = truth["records"]
-    crm = "Salesforce and HubSpot" if args.crm == "both" else args.crm.capitalize()
+    crm = generator.CRM_NAMES[args.crm]
     print(
         f"wrote {args.batches} batch(es) of {crm} to {args.out} as {args.export_style} "
         f"exports: {records['persons']} persons ({records['leads']} leads), "

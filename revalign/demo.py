@@ -7,14 +7,13 @@ from typing import TextIO
 from revalign import settings, warehouse
 from revalign.build import transform
 from revalign.checks import hygiene
-from revalign.generator import generate
+from revalign.generator import CRM_NAMES, generate
 from revalign.ingest import loader
 from revalign.warehouse import db, schemas
 
 DEMO_LEADS = 2_000
 DEMO_SEED = 7
 DEMO_BATCHES = 2
-CRM_NAMES = {"salesforce": "Salesforce", "hubspot": "HubSpot", "both": "Salesforce and HubSpot"}
 
 
 def run(out: TextIO, crm: str = "salesforce") -> None:

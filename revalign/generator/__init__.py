@@ -55,7 +55,9 @@ SALESFORCE_OBJECTS = (
 )
 
 
-CRMS = ("salesforce", "hubspot", "both")
+#: ``--crm``: the CRMs a generated company runs, and how to name them.
+CRM_NAMES = {"salesforce": "Salesforce", "hubspot": "HubSpot", "both": "Salesforce and HubSpot"}
+CRMS = tuple(CRM_NAMES)
 
 
 def cutoffs(batches: int) -> list[datetime]:
