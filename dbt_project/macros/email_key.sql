@@ -12,6 +12,12 @@
     {{ return(adapter.dispatch('rv_email_key', 'revalign')(email)) }}
 {%- endmacro %}
 
+{#- SQL: an email address as revalign compares it: trimmed and lower-cased (its key is
+    this one's hash; HubSpot's email events name their recipient by it). -#}
+{% macro rv_email_address(email) -%}
+    lower(trim({{ email }}))
+{%- endmacro %}
+
 {#- SQL: whether an email is of the form local@domain.tld (METRICS.md, the
     hygiene rule on emails: no spaces, one @, a dot in the domain); false when blank. -#}
 {% macro rv_email_is_valid(email) -%}

@@ -6,7 +6,7 @@
         substring(
             sha256(
                 (select outer_pad from {{ secret }})
-                || sha256((select inner_pad from {{ secret }}) || convert_to(lower(trim({{ email }})), 'UTF8'))
+                || sha256((select inner_pad from {{ secret }}) || convert_to({{ rv_email_address(email) }}, 'UTF8'))
             )
             from 1 for 16
         ),

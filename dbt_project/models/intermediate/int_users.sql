@@ -62,6 +62,7 @@ users as (
 select
     users.*,
     coalesce(
-        lower(nullif(trim(users.email), '')), users.source_system || ':' || users.user_id
+        nullif({{ rv_email_address('users.email') }}, ''),
+        users.source_system || ':' || users.user_id
     ) as owner_key
 from users

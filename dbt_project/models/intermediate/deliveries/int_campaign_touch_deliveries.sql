@@ -27,7 +27,7 @@ select
     events._loaded_at
 from {{ source('hubspot', 'email_event') }} as events
 inner join {{ ref('stg_hubspot__contacts') }} as contacts
-    on lower(trim(events.recipient)) = contacts.email_match
+    on {{ rv_email_address('events.recipient') }} = contacts.email_match
 union all
 select
     'hubspot' as source_system,

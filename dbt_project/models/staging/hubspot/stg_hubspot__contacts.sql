@@ -14,7 +14,7 @@ select
     lastname as last_name,
     email,
     -- what a marketing email event's recipient is matched on
-    lower(trim(email)) as email_match,
+    {{ rv_email_address('email') }} as email_match,
     jobtitle as title,
     {{ rv_hubspot_option('hs_persona', 'hs_persona', to='label') }} as persona,
     {{ rv_hubspot_option('hs_analytics_source', 'hs_analytics_source') }} as lead_source,

@@ -9,7 +9,7 @@ select
     id as event_id,
     upper(trim(type)) as event_type,
     -- matched on stg_hubspot__contacts.email_match
-    lower(trim(recipient)) as recipient_match,
+    {{ rv_email_address('recipient') }} as recipient_match,
     created as created_at,
     campaign_id,
     email_campaign_id,
