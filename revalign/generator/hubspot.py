@@ -61,9 +61,17 @@ STAGE_OF = {
     "Closed Won": "closedwon",
     "Closed Lost": "closedlost",
 }
-#: The default pipeline's stage ids, in order (the seed hubspot_deal_stages).
-STAGE_IDS = [stage["stage_id"] for stage in hubspot_default_stages()]
-AMOUNT_REQUIRED_FROM = STAGE_IDS.index("qualifiedtobuy")
+#: The stage from which an open deal needs an amount (hubspot_amount_required_from_stage).
+AMOUNT_REQUIRED_FROM = "qualifiedtobuy"
+
+
+def needs_amount(stage: str) -> bool:
+    """Whether a deal in ``stage`` needs an amount: the default pipeline's order (the
+    seed hubspot_deal_stages, read when first asked, never at import)."""
+    order = [row["stage_id"] for row in hubspot_default_stages()]
+    return order.index(stage) >= order.index(AMOUNT_REQUIRED_FROM)
+
+
 SALES_TEAM = "Sales"
 
 
@@ -438,7 +446,6 @@ class HubSpotTruth(Truth):
 
     def _add_hubspot_deal(self, deal: HSDeal, engagements) -> None:
         final = deal.final
-        stage = STAGE_IDS.index(final.stage)
         # no stage history in HubSpot: its activities and Last Activity Date say it lives
         moments = [deal.created_at, *(e.at for e in engagements if deal.id in e.deals)]
         if final.last_activity:
@@ -448,7 +455,7 @@ class HubSpotTruth(Truth):
             deal.source,
             final,
             final.close_at.date(),
-            needs_amount=stage >= AMOUNT_REQUIRED_FROM,
+            needs_amount=needs_amount(final.stage),
             last_touched=max(moments),
         )
 
