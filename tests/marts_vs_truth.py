@@ -60,6 +60,128 @@ ACCOUNTS_SQL = """
         count(days_first_touch_to_opportunity),
         coalesce(sum(days_first_touch_to_opportunity), 0)
     from marts.account_funnel"""
+#: The journey (truth.json "journey"), each row keyed by its grain.
+JOURNEY_SQL = {
+    "opportunity_stages": """
+        select source_system, stage_name, count(*), count(*) filter (where is_current),
+            count(days_in_stage),
+            coalesce(sum(extract(epoch from exited_at - entered_at)), 0)::bigint,
+            sum(touches_during_stage)::bigint
+        from marts.fct_opportunity_stages group by 1, 2""",
+    "stage_conversion": """
+        select source_system, to_char(month, 'YYYY-MM'), stage_name, opportunities_created,
+            opportunities_reached, won, median_days_to_reach::float8
+        from marts.stage_conversion""",
+    "win_loss_reasons": """
+        select to_char(month, 'YYYY-MM'), is_won, reason, lead_source, team, opportunities,
+            amount::bigint
+        from marts.win_loss_reasons""",
+    "scorecard": """
+        select to_char(month, 'YYYY-MM'), lead_to_opportunity_rate::float8,
+            win_rate_influenced::float8, win_rate_not_influenced::float8,
+            median_sales_cycle_days_influenced::float8,
+            median_sales_cycle_days_not_influenced::float8
+        from marts.alignment_scorecard where team is null""",
+}
+JOURNEY_KEYS = {
+    "opportunity_stages": ("source_system", "stage_name"),
+    "stage_conversion": ("source_system", "month", "stage_name"),
+    "win_loss_reasons": ("month", "is_won", "reason", "lead_source", "team"),
+    "scorecard": ("month",),
+}
+JOURNEY_FIGURES = {
+    "opportunity_stages": (
+        "entries",
+        "current",
+        "with_days_in_stage",
+        "seconds_in_stage",
+        "touches_during_stage",
+    ),
+    "stage_conversion": (
+        "opportunities_created",
+        "opportunities_reached",
+        "won",
+        "median_days_to_reach",
+    ),
+    "win_loss_reasons": ("opportunities", "amount"),
+    "scorecard": (
+        "lead_to_opportunity_rate",
+        "win_rate_influenced",
+        "win_rate_not_influenced",
+        "median_sales_cycle_days_influenced",
+        "median_sales_cycle_days_not_influenced",
+    ),
+}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if not whole else round(part / whole, 4)
+
+
+def truth_journey(journey: dict) -> dict:
+    """truth.json's journey in the marts' shape: {section: {key: {figure: value}}}."""
+    found = {}
+    for section, keys in JOURNEY_KEYS.items():
+        rows = {}
+        for row in journey[section]:
+            figures = dict(row)
+            if section == "scorecard":
+                figures = {
+                    "lead_to_opportunity_rate": _rate(
+                        row["persons_with_opportunity"], row["persons"]
+                    ),
+                    "win_rate_influenced": _rate(row["won_influenced"], row["closed_influenced"]),
+                    "win_rate_not_influenced": _rate(
+                        row["won_not_influenced"], row["closed_not_influenced"]
+                    ),
+                    "median_sales_cycle_days_influenced": row["median_sales_cycle_days_influenced"],
+                    "median_sales_cycle_days_not_influenced": row[
+                        "median_sales_cycle_days_not_influenced"
+                    ],
+                }
+            rows[tuple(row[k] for k in keys)] = {k: figures[k] for k in JOURNEY_FIGURES[section]}
+        found[section] = rows
+    return found
+
+
+def marts_journey(query) -> dict:
+    found = {}
+    for section, sql in JOURNEY_SQL.items():
+        width = len(JOURNEY_KEYS[section])
+        found[section] = {
+            tuple(row[:width]): dict(zip(JOURNEY_FIGURES[section], row[width:], strict=True))
+            for row in query(sql)
+        }
+    return found
+
+
+def journey_differences(expected: dict, actual: dict) -> list[str]:
+    """Where the marts' journey differs from the truth's (medians and rates to 4
+    decimals). A scorecard month the truth does not know must have no figure."""
+    found = []
+    for section, want_rows in expected.items():
+        got_rows = actual[section]
+        for key in sorted(set(want_rows) | set(got_rows), key=str):
+            want, got = want_rows.get(key), got_rows.get(key)
+            if want is None and section == "scorecard":
+                want = dict.fromkeys(JOURNEY_FIGURES[section])
+            if want is None or got is None:
+                found.append(f"journey {section} {key}: truth {want}, marts {got}")
+                continue
+            for name, value in want.items():
+                if not _same(value, got[name]):
+                    found.append(
+                        f"journey {section} {key} {name}: truth {value}, marts {got[name]}"
+                    )
+    return found
+
+
+def _same(want, got) -> bool:
+    if want is None or got is None:
+        return want is None and got is None
+    return abs(float(want) - float(got)) < 0.00011
+
+
 #: The sections besides funnel and hygiene that compare as {name: number}.
 FLAT_SECTIONS = ("records", "opportunities_by_origin", "sourcing", "accounts")
 
@@ -89,6 +211,7 @@ def marts_figures(query) -> dict:
         "sourcing": dict(zip(SOURCING, query(SOURCING_SQL)[0], strict=True)),
         "attribution": dict(attribution),
         "accounts": {k: int(v) for k, v in zip(ACCOUNTS, query(ACCOUNTS_SQL)[0], strict=True)},
+        "journey": marts_journey(query),
     }
 
 
@@ -107,6 +230,7 @@ def truth_figures(truth: dict) -> dict:
             model: credits for model, credits in truth["attribution"].items() if credits
         },
         "accounts": truth["accounts"],
+        "journey": truth_journey(truth["journey"]),
     }
 
 
@@ -126,6 +250,7 @@ def differences(expected: dict, actual: dict) -> list[str]:
                     f"attribution {model} {campaign}: truth {want.get(campaign, 0)} cents, "
                     f"marts {got.get(campaign, 0)}"
                 )
+    found += journey_differences(expected["journey"], actual["journey"])
     cells = set(expected["funnel"]) | set(actual["funnel"])
     for cell in sorted(cells, key=lambda c: (c[0], c[1] or "")):
         want = +expected["funnel"].get(cell, Counter())

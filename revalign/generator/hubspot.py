@@ -19,6 +19,7 @@ from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
 
 from revalign.generator import world
+from revalign.generator.journey import DealJourney, Stage
 from revalign.generator.truth import AccountDeal, Truth, touched_at
 from revalign.generator.world import AccountWorld, Lead, Opportunity
 from revalign.generator.writer import ChunkWriter, Version, hubspot_default_stages
@@ -63,6 +64,18 @@ STAGE_OF = {
 }
 #: The stage from which an open deal needs an amount (hubspot_amount_required_from_stage).
 AMOUNT_REQUIRED_FROM = "qualifiedtobuy"
+
+
+def hubspot_stage_order() -> dict[str, Stage]:
+    """The default pipeline's stages by label, in order, closed and won by probability."""
+    return {
+        row["stage_label"]: Stage(
+            position,
+            is_closed=float(row["probability"]) in (0.0, 1.0),
+            is_won=float(row["probability"]) == 1.0,
+        )
+        for position, row in enumerate(hubspot_default_stages(), start=1)
+    }
 
 
 def needs_amount(stage: str) -> bool:
@@ -147,6 +160,9 @@ class HSDeal:
     created_at: datetime
     versions: list[HSDealVersion]
     deleted_at: datetime | None = None
+    #: its dealstage's property history: (at, stage id), one row each time a stage was
+    #: set (a workflow may set the one it already has)
+    stage_history: list[tuple[datetime, str]] = field(default_factory=list)
 
     @property
     def final(self) -> HSDealVersion:
@@ -351,9 +367,7 @@ def _deal(deal: Opportunity, lead: Lead, person: dict[str, str]) -> HSDeal:
         versions.append(
             HSDealVersion(
                 at=moment,
-                stage=STAGE_OF[v.stage]
-                if not v.is_closed
-                else ("closedwon" if v.is_won else "closedlost"),
+                stage=_stage(v),
                 amount=v.amount,
                 close_at=_midnight(v.close_date),
                 reason=v.reason,
@@ -371,7 +385,19 @@ def _deal(deal: Opportunity, lead: Lead, person: dict[str, str]) -> HSDeal:
         created_at=deal.created_at,
         versions=versions,
         deleted_at=deal.deleted_at,
+        stage_history=[
+            (v.at, _stage(v))
+            for n, (_, v) in enumerate(deal.history)
+            if n == 0 or v.stage != deal.history[n - 1][1].stage
+        ],
     )
+
+
+def _stage(version: world.OppVersion) -> str:
+    """A Salesforce stage as the default pipeline's stage id."""
+    if version.is_closed:
+        return "closedwon" if version.is_won else "closedlost"
+    return STAGE_OF[version.stage]
 
 
 def _engagement(activity: world.Activity, person: dict[str, str]) -> HSEngagement:
@@ -399,6 +425,7 @@ class HubSpotTruth(Truth):
     def __init__(self, company: world.Company):
         super().__init__(company)
         self.sales_users = {hubspot_id(u.id) for u in company.users if u.department == "Sales"}
+        self.teams = {hubspot_id(u.id): u.division for u in company.users}
         self.inactive_users = {hubspot_id(u.id) for u in company.users if not u.is_active}
 
     def add_hubspot_world(self, hs: HubSpotWorld) -> None:
@@ -415,8 +442,11 @@ class HubSpotTruth(Truth):
         influenced = set()
         for deal in deals:
             self._add_hubspot_deal(deal, engagements)
-            if self._add_hubspot_sourcing(deal, deal_people[deal.id], contacts, touches):
+            people = deal_people[deal.id]
+            if self._add_hubspot_sourcing(deal, people, contacts, touches):
                 influenced.add(deal.id)
+            touched = {t.touch_id: t.at for c in people for t in touches.get(c, [])}
+            self._add_hubspot_journey(deal, deal.id in influenced, list(touched.values()))
         for company in hs.companies:
             self._add_hubspot_company(company, contacts, deals, touches, influenced)
 
@@ -424,6 +454,7 @@ class HubSpotTruth(Truth):
         self.records["contacts"] += 1
         final = contact.final
         self._add_person(contact.created_at, contact.source, contact.owner_id, contact.email)
+        self.journey.add_person(contact.created_at, has_deal)
         if final.mql_at is None:
             return
         first_touch = min(
@@ -459,6 +490,29 @@ class HubSpotTruth(Truth):
             last_touched=max(moments),
         )
 
+    def _add_hubspot_journey(self, deal: HSDeal, influenced: bool, touches) -> None:
+        """A current deal's stage entries, from its dealstage property history."""
+        final = deal.final
+        labels = {row["stage_id"]: row["stage_label"] for row in hubspot_default_stages()}
+        self.journey.add_deal(
+            DealJourney(
+                source="hubspot",
+                created_at=deal.created_at,
+                history=[(at, labels[stage]) for at, stage in deal.stage_history],
+                current_stage=labels[final.stage],
+                is_closed=final.is_closed,
+                is_won=final.is_won,
+                close_day=final.close_at.date(),
+                amount=final.amount,
+                reason=final.reason,
+                lead_source=deal.source,
+                team=self.teams.get(deal.owner_id),
+                influenced=influenced,
+                touches=touches,
+            ),
+            hubspot_stage_order(),
+        )
+
     def _add_hubspot_sourcing(self, deal, people, contacts, touches) -> bool:
         """Origin (the earliest created associated contact), sourcing, influence and
         attribution of a current deal; whether it is marketing-influenced."""
@@ -482,7 +536,7 @@ class HubSpotTruth(Truth):
         if before:
             self.sourcing["marketing_influenced"] += 1
         if deal.is_won:
-            self.credit(deal.final.amount, deal.campaign, before)
+            self.credit(deal.final.amount, deal.campaign, before, deal.created_at)
         return bool(before)
 
     def _add_hubspot_company(self, company, contacts, deals, touches, influenced) -> None:
@@ -509,6 +563,7 @@ HUBSPOT_OBJECTS = (
     "companies",
     "contacts",
     "deals",
+    "deal_property_history",
     "calls",
     "emails",
     "meetings",
@@ -644,6 +699,16 @@ def write_world(writer: ChunkWriter, hs: HubSpotWorld) -> None:
                 )
             )
         writer.record("deals", versions, deal.deleted_at)
+        for at, stage in deal.stage_history:
+            row = {
+                "deal_id": deal.id,
+                "name": "dealstage",
+                "value": stage,
+                "timestamp": at,
+                "source": "CRM_UI",
+                "source_id": None,
+            }
+            writer.record("deal_property_history", [Version(at, row)])
     for engagement in hs.engagements:
         row = {
             "hs_object_id": engagement.id,

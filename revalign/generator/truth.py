@@ -6,12 +6,15 @@ the grouping of every figure in its ``definitions`` block.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from fractions import Fraction
 from datetime import UTC, datetime, time, timedelta
 
 from revalign.generator import world
+from revalign.generator.journey import DealJourney, JourneyTruth, Stage
 from revalign.generator.world import AS_OF, AccountWorld, Contact, Lead, Membership, Opportunity
 
 EMAIL_PATTERN = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
@@ -30,7 +33,19 @@ FUNNEL_FIGURES = (
     "won_amount",
 )
 
-ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "primary_campaign")
+ATTRIBUTION_MODELS = (
+    "first_touch",
+    "last_touch",
+    "linear",
+    "position_based",
+    "time_decay",
+    "primary_campaign",
+)
+#: The attribution settings' defaults (dbt vars position_first_share, position_last_share,
+#: time_decay_half_life_days).
+POSITION_FIRST_SHARE = Fraction("0.4")
+POSITION_LAST_SHARE = Fraction("0.4")
+TIME_DECAY_HALF_LIFE_DAYS = 7
 ACCOUNT_FIGURES = (
     "accounts",
     "people",
@@ -43,6 +58,13 @@ ACCOUNT_FIGURES = (
     "with_days_first_touch_to_opportunity",
     "days_first_touch_to_opportunity",
 )
+
+#: Salesforce's standard stages (the seed stage_order: the generator delivers no
+#: OpportunityStage), in order.
+SALESFORCE_STAGES = {
+    name: Stage(position, is_closed=name.startswith("Closed"), is_won=name == "Closed Won")
+    for position, name in enumerate((*world.STAGES, "Closed Won", "Closed Lost"), start=1)
+}
 
 DEFINITIONS = {
     "as_of": "every age-based figure is computed at this moment (the last batch's extraction time)",
@@ -60,6 +82,15 @@ DEFINITIONS = {
     "attribution": "per model and campaign, cents of won amount attributed (METRICS.md)",
     "accounts": "sums over current accounts of the account_funnel figures; "
     "days_first_touch_to_opportunity summed over the accounts that have it",
+    "journey.opportunity_stages": "per source and stage: stage entries of current "
+    "opportunities, those current, the seconds spent in the stage (entries that were left) "
+    "and the campaign touches of their people during it",
+    "journey.stage_conversion": "per source, month of creation and stage of its stage order "
+    "(METRICS.md); a stage is reached by entering it or a later stage that is not lost",
+    "journey.win_loss_reasons": "closed opportunities by month closed, won, reason "
+    "('(none given)' when blank), lead source and owner's team",
+    "journey.scorecard": "company-wide, by month: persons created and those given an "
+    "opportunity; closed and won opportunities by influence; median sales cycle of the won",
 }
 
 
@@ -100,6 +131,8 @@ class Truth:
         )
         self.attribution: dict[str, Counter[str]] = {m: Counter() for m in ATTRIBUTION_MODELS}
         self.accounts: Counter[str] = Counter({name: 0 for name in ACCOUNT_FIGURES})
+        self.journey = JourneyTruth()
+        self.teams = {u.id: u.division for u in company.users}
 
     def add_lead_world(self, lead: Lead, deals: list[Opportunity], accounts: AccountWorld) -> None:
         """A lead, the deals that hang on it and its accounts' contacts."""
@@ -113,8 +146,12 @@ class Truth:
         influenced = set()
         for deal in deals:
             self.add_opportunity(deal)
-            if self._add_sourcing(deal, lead, contacts, touches):
+            people = self._add_sourcing(deal, lead, contacts, touches)
+            touched = {m.id: touched_at(m) for p in people for m in touches.get(p, [])}
+            before = [at for at in touched.values() if at < deal.created_at]
+            if before:
                 influenced.add(deal.id)
+            self._add_journey(deal, bool(before), list(touched.values()))
         self._add_accounts(lead, deals, accounts, contacts, touches, influenced)
 
     def add_lead(self, lead: Lead) -> None:
@@ -123,6 +160,10 @@ class Truth:
         self.records["leads"] += 1
         final, source = lead.final, lead.lead_source
         self._add_person(lead.created_at, source, lead.owner_id, lead.email)
+        opportunity = lead.opportunity
+        self.journey.add_person(
+            lead.created_at, opportunity is not None and opportunity.deleted_at is None
+        )
         if lead.duplicates_earlier:
             self.hygiene["lead_duplicate_email"] += 1
         if final.mql_at is None:
@@ -165,6 +206,12 @@ class Truth:
         self.records["contacts"] += 1
         final, source = contact.final, contact.lead_source
         self._add_person(contact.created_at, source, contact.owner_id, contact.email)
+        self.journey.add_person(
+            contact.created_at,
+            any(
+                r.contact_id == contact.id and r.deleted_at is None for d in deals for r in d.roles
+            ),
+        )
         if final.mql_at is None:
             return
         touches = [
@@ -195,9 +242,8 @@ class Truth:
         lead: Lead,
         contacts: dict[str, Contact],
         touches: dict[str, list[Membership]],
-    ) -> bool:
-        """Origin, sourcing, influence and attribution of a current deal; whether it is
-        marketing-influenced."""
+    ) -> set[str]:
+        """Origin, sourcing, influence and attribution of a current deal; its people."""
         origin_lead = lead if lead.opportunity is deal else None
         roles = [r for r in deal.roles if r.deleted_at is None and r.contact_id in contacts]
         people = {r.contact_id for r in roles}
@@ -225,24 +271,44 @@ class Truth:
         if before:
             self.sourcing["marketing_influenced"] += 1
         if deal.final.is_won:
-            self.credit(deal.final.amount, deal.primary_campaign_id, before)
-        return bool(before)
+            self.credit(deal.final.amount, deal.primary_campaign_id, before, deal.created_at)
+        return people
 
-    def credit(self, amount, primary_campaign: str | None, before: list[tuple]) -> None:
+    def _add_journey(self, deal: Opportunity, influenced: bool, touches: list[datetime]) -> None:
+        """A current deal's stage entries (from its OpportunityHistory rows), conversion,
+        reason and cycle."""
+        final = deal.final
+        self.journey.add_deal(
+            DealJourney(
+                source="salesforce",
+                created_at=deal.created_at,
+                history=[(v.at, v.stage) for _, v in deal.history],
+                current_stage=final.stage,
+                is_closed=final.is_closed,
+                is_won=final.is_won,
+                close_day=final.close_date,
+                amount=final.amount,
+                reason=final.reason,
+                lead_source=deal.lead_source,
+                team=self.teams.get(deal.owner_id),
+                influenced=influenced,
+                touches=touches,
+            ),
+            SALESFORCE_STAGES,
+        )
+
+    def credit(self, amount, primary_campaign: str | None, before: list[tuple], opened_at) -> None:
         """A won deal's amount, in cents, to its campaigns under each model: its primary
-        campaign, and its touches before it was opened ((at, campaign, touch) in time
-        order): the first, the last, and all of them evenly (the leftover cents to the
-        earliest)."""
+        campaign, and its touches before it was opened at ``opened_at`` ((at, campaign,
+        touch) in time order) by the shares of ``touch_shares``."""
         cents = round((amount or 0) * 100)
         if primary_campaign is not None:
             self.attribution["primary_campaign"][primary_campaign] += cents
         if not before:
             return
-        self.attribution["first_touch"][before[0][1]] += cents
-        self.attribution["last_touch"][before[-1][1]] += cents
-        share, leftover = divmod(cents, len(before))
-        for n, (_, campaign, _) in enumerate(before):
-            self.attribution["linear"][campaign] += share + (1 if n < leftover else 0)
+        for model, parts in touch_credits(cents, [at for at, _, _ in before], opened_at).items():
+            for (_, campaign, _), part in zip(before, parts, strict=True):
+                self.attribution[model][campaign] += part
 
     def _add_accounts(
         self,
@@ -358,6 +424,7 @@ class Truth:
         self.accounts.update(other.accounts)
         for model, credits in other.attribution.items():
             self.attribution[model].update(credits)
+        self.journey.merge(other.journey)
 
     def as_dict(self, generator: dict) -> dict:
         rows = []
@@ -392,7 +459,44 @@ class Truth:
                 for model, credits in self.attribution.items()
             },
             "accounts": {name: self.accounts.get(name, 0) for name in ACCOUNT_FIGURES},
+            "journey": self.journey.as_dict(),
         }
+
+
+def touch_credits(cents: int, touched: list[datetime], opened_at: datetime) -> dict:
+    """Each touch's whole cents of a won amount under each touch model (METRICS.md):
+    first, last, linear, position-based and time-decay. A touch's part is its share of
+    the cents rounded down; the cents left over go one each to the earliest touches, so
+    that the parts add up to the amount exactly."""
+    n = len(touched)
+    if n == 1:
+        position = [Fraction(1)]
+    elif n == 2:
+        position = [Fraction(1, 2)] * 2
+    else:
+        middle = (1 - POSITION_FIRST_SHARE - POSITION_LAST_SHARE) / (n - 2)  # exact: a Fraction
+        position = [POSITION_FIRST_SHARE, *[middle] * (n - 2), POSITION_LAST_SHARE]
+    decay = [
+        2.0 ** -((opened_at - at).total_seconds() / 86400.0 / TIME_DECAY_HALF_LIFE_DAYS)
+        for at in touched
+    ]
+    total = sum(decay)
+    shares = {
+        "first_touch": [1] + [0] * (n - 1),
+        "last_touch": [0] * (n - 1) + [1],
+        "linear": [Fraction(1, n)] * n,
+        "position_based": position,
+        "time_decay": [weight / total for weight in decay],
+    }
+    return {model: whole_cents(cents, weights) for model, weights in shares.items()}
+
+
+def whole_cents(cents: int, shares: list) -> list[int]:
+    """``cents`` split by ``shares`` (summing to 1): each part rounded down, the leftover
+    cents one each to the first parts."""
+    parts = [math.floor(cents * share) for share in shares]
+    leftover = cents - sum(parts)
+    return [part + (1 if n < leftover else 0) for n, part in enumerate(parts)]
 
 
 def sla_status(first_touch: datetime | None, mql_at: datetime) -> str:

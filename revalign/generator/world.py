@@ -682,11 +682,22 @@ class LeadFactory:
         stage, at = 0, created
         outcome = rng.choices(("won", "lost", "open"), (0.3, 0.35, 0.35))[0]
         target_stage = rng.randint(1, len(STAGES) - 1)
+        # how the deal walks (its own stream, so the rest of the world stays as it was):
+        # now and then a stage skipped, or a step back before going on
+        walk = random.Random(f"{self.seed}:walk:{opp_id}")
+        stepped_back = False
         while stage < target_stage:
             nxt = self._after(rng, at, hours=(24 * 3, 24 * 20))
             if nxt is None:
                 break
-            stage, at = stage + 1, nxt
+            step = walk.random()
+            if step < 0.1 and stage + 2 <= target_stage:
+                stage += 2  # the next stage skipped
+            elif step < 0.18 and stage >= 2 and not stepped_back:
+                stage, stepped_back = stage - 1, True  # back one, to come forward again
+            else:
+                stage += 1
+            at = nxt
             activity_days.append(at)
             self._version(opp, at, stage=STAGES[stage])
         if outcome != "open":

@@ -77,6 +77,17 @@ months as (
 ),
 
 -- (month, team) cells, team null = whole company; grouping sets count both at once
+person_figures as (
+    select
+        {{ rv_month_of('created_at') }} as month,
+        owner_team as team,
+        grouping(owner_team) = 1 as is_company,
+        count(*) as persons,
+        count(opportunity_id) as persons_with_opportunity
+    from leads
+    group by grouping sets (({{ rv_month_of('created_at') }}), ({{ rv_month_of('created_at') }}, owner_team))
+),
+
 mql_figures as (
     select
         mql_month as month,
@@ -116,7 +127,15 @@ closed_figures as (
         count(*) filter (where not is_marketing_sourced and is_won) as won_sales,
         count(*) filter (where reason_field_delivered) as closed_with_reason_field,
         count(*) filter (where reason_field_delivered and win_loss_reason is not null)
-            as closed_with_reason
+            as closed_with_reason,
+        count(*) filter (where is_marketing_influenced) as closed_influenced,
+        count(*) filter (where is_marketing_influenced and is_won) as won_influenced,
+        count(*) filter (where not is_marketing_influenced) as closed_not_influenced,
+        count(*) filter (where not is_marketing_influenced and is_won) as won_not_influenced,
+        percentile_cont(0.5) within group (order by sales_cycle_days)
+            filter (where is_won and is_marketing_influenced) as median_cycle_influenced,
+        percentile_cont(0.5) within group (order by sales_cycle_days)
+            filter (where is_won and not is_marketing_influenced) as median_cycle_not_influenced
     from opportunities
     where is_closed
     group by grouping sets ((closed_month), (closed_month, owner_team))
@@ -282,6 +301,21 @@ select
         / nullif(closed_figures.closed_with_reason_field, 0),
         4
     ) as win_loss_reason_coverage,
+    round(
+        person_figures.persons_with_opportunity::numeric / nullif(person_figures.persons, 0), 4
+    ) as lead_to_opportunity_rate,
+    round(
+        closed_figures.won_influenced::numeric / nullif(closed_figures.closed_influenced, 0), 4
+    ) as win_rate_influenced,
+    round(
+        closed_figures.won_not_influenced::numeric
+        / nullif(closed_figures.closed_not_influenced, 0),
+        4
+    ) as win_rate_not_influenced,
+    round(closed_figures.median_cycle_influenced::numeric, 4)
+        as median_sales_cycle_days_influenced,
+    round(closed_figures.median_cycle_not_influenced::numeric, 4)
+        as median_sales_cycle_days_not_influenced,
     round(persona_alignment.persona_alignment_index, 4) as persona_alignment_index,
     case
         when cells.month = as_of.as_of_month then coalesce(open_issues.open_hygiene_issues, 0)
@@ -290,6 +324,11 @@ select
 from cells
 cross join as_of
 cross join delivery
+left join person_figures
+    on
+        cells.month = person_figures.month
+        and cells.is_company = person_figures.is_company
+        and (cells.is_company or cells.team = person_figures.team)
 left join mql_figures
     on
         cells.month = mql_figures.month

@@ -1,10 +1,16 @@
 {#- Won amount of each won opportunity shared among the campaign touches of its people
     (origin lead, its converted contact, every contact with a role on it) strictly
-    before the opportunity was created (METRICS.md): first_touch, last_touch and
-    linear; and primary_campaign, all of it to the opportunity's Primary Campaign
-    Source, touched or not. Linear parts are whole cents, the leftover cents going to
-    the earliest touches, so that per model the sum over campaigns equals the won
-    amount of the opportunities it credits exactly. -#}
+    before the opportunity was created (METRICS.md): first_touch, last_touch, linear,
+    position_based (position_first_share to the first, position_last_share to the
+    last, the rest evenly between; one touch all, two half each) and time_decay
+    (weights 2^(-days before creation / time_decay_half_life_days), normalised); and
+    primary_campaign, all of it to the opportunity's Primary Campaign Source, touched
+    or not. A touch's part is its share of the amount in whole cents rounded down, the
+    leftover cents one each to the earliest touches, so that per model the sum over
+    campaigns equals the won amount of the opportunities it credits exactly. -#}
+{%- set first_share = var('position_first_share') | float %}
+{%- set last_share = var('position_last_share') | float %}
+{%- set half_life = var('time_decay_half_life_days') | float %}
 with won as (
     select
         opportunity_id,
@@ -50,7 +56,13 @@ touches as (
         won.amount_cents,
         touches.campaign_id,
         row_number() over w as touch_number,
-        count(*) over (partition by won.source_system, won.opportunity_id) as touches
+        count(*) over (partition by won.source_system, won.opportunity_id) as touches,
+        -- time-decay weight: halved every half_life days before the opportunity was created
+        power(
+            2::float8,
+            -(extract(epoch from won.created_at - touches.touched_at)::float8 / 86400.0
+            / {{ half_life }}::float8)
+        ) as decay_weight
     from won
     inner join won_touches as touches
         on
@@ -62,7 +74,71 @@ touches as (
     )
 ),
 
+-- each touch's share under the weighted models (exact decimals for position_based)
+shares as (
+    select
+        touches.*,
+        -- a fraction share / parts: the amount is multiplied before it is divided, so
+        -- that rounding down is exact
+        case
+            when touches = 1 then 1::numeric
+            when touches = 2 then 0.5::numeric
+            when touch_number = 1 then {{ first_share }}::numeric
+            when touch_number = touches then {{ last_share }}::numeric
+            else 1 - {{ first_share }}::numeric - {{ last_share }}::numeric
+        end as position_share,
+        case when touches > 2 and touch_number not in (1, touches) then touches - 2 else 1 end
+            as position_parts,
+        decay_weight / sum(decay_weight) over (partition by source_system, opportunity_id)
+            as decay_share
+    from touches
+),
+
+-- rounded down to whole cents; the leftover cents one each to the earliest touches
+weighted_parts as (
+    select
+        source_system,
+        campaign_id,
+        opportunity_id,
+        touch_number,
+        'position_based' as attribution_model,
+        amount_cents,
+        floor(amount_cents * position_share / position_parts)::bigint as part_cents
+    from shares
+    union all
+    select
+        source_system,
+        campaign_id,
+        opportunity_id,
+        touch_number,
+        'time_decay' as attribution_model,
+        amount_cents,
+        floor(amount_cents::float8 * decay_share)::bigint as part_cents
+    from shares
+),
+
+weighted as (
+    select
+        source_system,
+        campaign_id,
+        opportunity_id,
+        attribution_model,
+        part_cents + case
+            when
+                touch_number
+                <= amount_cents
+                - sum(part_cents) over (
+                    partition by source_system, opportunity_id, attribution_model
+                )
+                then 1
+            else 0
+        end as credit_cents
+    from weighted_parts
+),
+
 credits as (
+    select * from weighted
+    union all
     select
         source_system,
         campaign_id,
@@ -103,7 +179,9 @@ credits as (
 models as (
     select model.attribution_model
     from (
-        values ('first_touch'), ('last_touch'), ('linear'), ('primary_campaign')
+        values
+        ('first_touch'), ('last_touch'), ('linear'), ('position_based'), ('time_decay'),
+        ('primary_campaign')
     ) as model (attribution_model)
 )
 

@@ -7,3 +7,11 @@ select
     {{ rv_salesforce_id('opportunityid') }} as opportunity_id,
     _loaded_at
 from {{ source('salesforce', 'opportunity_history') }}
+union all
+select
+    'hubspot' as source_system,
+    {{ rv_raw_record_key('hubspot', 'deal_property_history') }} as record_key,
+    trim(deal_id) as opportunity_id,
+    _loaded_at
+from {{ source('hubspot', 'deal_property_history') }}
+where name = 'dealstage'

@@ -1,0 +1,144 @@
+{#- One row per stage entry of each current opportunity (METRICS.md, The journey): it
+    enters its stage at creation (the first history row's stage, else its current
+    one) at created_at, then a stage at every history row whose stage differs from
+    the row before (rows in changed_at order, then change id: int_opportunity_changes).
+    It leaves at the next entry. Only sources that delivered a stage history
+    (int_delivered_fields, stage_history.stage_name): a source without one has no rows,
+    and the build says so. Incremental like fct_opportunities, with the same changed
+    opportunities (rv_stage_changed_opportunities): a new history row, touch or role
+    recomputes the entries of its opportunity. -#}
+{{ config(
+    materialized='incremental',
+    unique_key=['source_system', 'opportunity_id'],
+    incremental_strategy='delete+insert',
+    indexes=[{'columns': ['opportunity_id']}],
+    pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_inputs()) }}",
+    post_hook=[
+        "{{ rv_drop_missing(rv_opportunity_rows()['opportunities'], 'opportunity_id', 'rv_opportunities_delivered') }}",
+        "{{ rv_record_watermarks(rv_opportunity_inputs()) }}",
+    ],
+) }}
+
+{%- do rv_opportunity_inputs() %}
+{%- set rows = rv_opportunity_rows() %}
+
+with opportunities as (
+    select opportunities.*
+    from {{ rows.opportunities }} as opportunities
+    inner join {{ ref('int_delivered_fields') }} as history_field
+        on
+            opportunities.source_system = history_field.source_system
+            and history_field.field = 'stage_history.stage_name'
+            and history_field.delivered
+),
+
+history as (
+    select
+        changes.source_system,
+        changes.opportunity_id,
+        changes.changed_at,
+        changes.stage_name,
+        lag(changes.stage_name) over w as previous_stage_name,
+        row_number() over w as row_number
+    from {{ rows.changes }} as changes
+    where
+        changes.stage_name is not null
+        and changes.opportunity_id in (select opportunities.opportunity_id from opportunities)
+    window w as (
+        partition by changes.source_system, changes.opportunity_id
+        order by changes.changed_at, changes.change_id
+    )
+),
+
+entries as (
+    -- its stage at creation
+    select
+        opportunities.source_system,
+        opportunities.opportunity_id,
+        coalesce(first_row.stage_name, opportunities.stage_name) as stage_name,
+        opportunities.created_at as entered_at,
+        0 as row_number
+    from opportunities
+    left join history as first_row
+        on
+            opportunities.source_system = first_row.source_system
+            and opportunities.opportunity_id = first_row.opportunity_id
+            and first_row.row_number = 1
+    union all
+    -- a history row that changed the stage (a repeated stage is no new entry)
+    select
+        source_system,
+        opportunity_id,
+        stage_name,
+        changed_at as entered_at,
+        row_number
+    from history
+    where row_number > 1 and stage_name is distinct from previous_stage_name
+),
+
+stays as (
+    select
+        source_system,
+        opportunity_id,
+        stage_name,
+        entered_at,
+        row_number() over w as entry_number,
+        lead(entered_at) over w as exited_at
+    from entries
+    where stage_name is not null
+    window w as (partition by source_system, opportunity_id order by row_number)
+),
+
+origin_leads as (
+    select leads.*
+    from {{ rows.leads }} as leads
+    where leads.lead_id in (select opportunities.origin_lead_id from opportunities)
+),
+
+people as (
+    {{ rv_opportunity_people('opportunities', 'origin_leads', rows.roles) }}
+),
+
+-- the campaign touches of its people while it was in the stage
+stage_touches as (
+    select
+        stays.source_system,
+        stays.opportunity_id,
+        stays.entry_number,
+        count(distinct touches.touch_id) as touches_during_stage
+    from stays
+    inner join people
+        on
+            stays.source_system = people.source_system
+            and stays.opportunity_id = people.opportunity_id
+    inner join ({{ rv_touches_by_person(rows.touches) }}) as touches
+        on
+            people.source_system = touches.source_system
+            and people.person_id = touches.person_id
+    where
+        touches.touched_at >= stays.entered_at
+        and (stays.exited_at is null or touches.touched_at < stays.exited_at)
+    group by stays.source_system, stays.opportunity_id, stays.entry_number
+)
+
+select
+    stays.opportunity_id,
+    stays.source_system,
+    stays.entry_number,
+    stays.stage_name,
+    stage_order.stage_position,
+    stays.entered_at,
+    stays.exited_at,
+    round(extract(epoch from stays.exited_at - stays.entered_at) / 86400, 6) as days_in_stage,
+    stays.exited_at is null as is_current,
+    coalesce(stage_touches.touches_during_stage, 0) as touches_during_stage
+from stays
+left join stage_touches
+    on
+        stays.source_system = stage_touches.source_system
+        and stays.opportunity_id = stage_touches.opportunity_id
+        and stays.entry_number = stage_touches.entry_number
+left join {{ ref('int_stage_order') }} as stage_order
+    on
+        stays.source_system = stage_order.source_system
+        and stays.stage_name = stage_order.stage_name
