@@ -9,9 +9,11 @@ with its default settings. Tests compare it with ``truth.json``.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 
 from revalign.warehouse import sources
@@ -52,7 +54,7 @@ def current_records(
                 continue
             for row_number, raw in enumerate(read_rows(path)):
                 row = {k: sources.parse_value(types[k], v) for k, v in raw.items() if k in types}
-                key = "|".join(row[k] or "" for k in decl.key)
+                key = "|".join(str(row[k] or "") for k in decl.key)
                 cursor = next((row[c] for c in decl.cursors if row.get(c)), None)
                 order = (cursor is not None, cursor or datetime.min, batch_index, row_number)
                 if key not in newest or order > newest[key][0]:
@@ -62,6 +64,10 @@ def current_records(
         for key, (_, row) in newest.items()
         if not (decl.deleted_flag and row.get(decl.deleted_flag))
     }
+
+
+#: The seed stage_order: (stage, is_closed, is_won) in order.
+SALESFORCE_ORDER = [(name, name.startswith("Closed"), name == "Closed Won") for name in STAGE_ORDER]
 
 
 def month(value) -> str:
@@ -198,6 +204,10 @@ def count(out: Path, as_of: datetime) -> dict:
     sourcing: Counter[str] = Counter()
     attribution: defaultdict[str, Counter] = defaultdict(Counter)
     influenced: set[str] = set()
+    history_of: defaultdict[str, list[tuple]] = defaultdict(list)
+    for row in history.values():
+        history_of[row["OpportunityId"]].append((row["CreatedDate"], row["Id"], row["StageName"]))
+    journeys = []
     for opp_id, opp in opps.items():
         source = opp["LeadSource"] or None
         funnel[(month(opp["CreatedDate"]), source)]["opportunities"] += 1
@@ -226,7 +236,24 @@ def count(out: Path, as_of: datetime) -> dict:
             influenced.add(opp_id)
         if opp["IsWon"]:
             primary = opp["CampaignId"] if opp["CampaignId"] in campaigns else None
-            credit(attribution, opp["Amount"], primary, before)
+            credit(attribution, opp["Amount"], primary, before, opp["CreatedDate"])
+        journeys.append(
+            {
+                "source": "salesforce",
+                "created_at": opp["CreatedDate"],
+                "history": history_of.get(opp_id, []),
+                "stage": opp["StageName"],
+                "is_closed": bool(opp["IsClosed"]),
+                "is_won": bool(opp["IsWon"]),
+                "close_day": opp["CloseDate"],
+                "amount": opp["Amount"],
+                "reason": opp["Win_Loss_Reason__c"] or None,
+                "lead_source": source,
+                "team": users.get(opp["OwnerId"], {}).get("Division"),
+                "influenced": bool(before),
+                "touches": {t[2]: t[0] for p in people for t in campaign_touches.get(p, [])},
+            }
+        )
         if opp["IsClosed"]:
             if opp["IsWon"]:
                 won = funnel[(month(opp["CloseDate"]), source)]
@@ -271,7 +298,21 @@ def count(out: Path, as_of: datetime) -> dict:
             ],
         )
 
+    origin_of = {lead["Id"]: opp_id for opp_id, lead in origin_leads.items()}
+    journey_input = {
+        "deals": journeys,
+        "persons": [
+            (
+                p["CreatedDate"],
+                p["Id"] in origin_of if kind == "lead" else bool(roles_by_contact.get(p["Id"])),
+            )
+            for kind, p in persons
+        ],
+        "orders": {"salesforce": SALESFORCE_ORDER},
+    }
     return {
+        "journey_input": journey_input,
+        "journey": count_journey(**journey_input),
         "records": {
             "persons": len(persons),
             "leads": len(leads),
@@ -300,18 +341,35 @@ def sla_status(first_touch: datetime | None, mql_at: datetime, as_of: datetime) 
     return "breached" if as_of - mql_at > sla else "pending"
 
 
-def credit(attribution, amount, primary: str | None, before: list[tuple]) -> None:
+def credit(attribution, amount, primary: str | None, before: list[tuple], opened_at) -> None:
     """A won deal's cents to its primary campaign and to its touches before it was
-    opened ((at, campaign, touch), in order): first, last, and linear."""
+    opened at ``opened_at`` ((at, campaign, touch), in order): first, last, linear,
+    position-based (40/20/40) and time-decay (half-life 7 days). Each part is rounded
+    down to the cent, the cents left over one each to the earliest touches."""
     cents = round((amount or 0) * 100)
     if primary:
         attribution["primary_campaign"][primary] += cents
-    if before:
-        attribution["first_touch"][before[0][1]] += cents
-        attribution["last_touch"][before[-1][1]] += cents
-        share, leftover = divmod(cents, len(before))
-        for n, (_, campaign, _) in enumerate(before):
-            attribution["linear"][campaign] += share + (1 if n < leftover else 0)
+    if not before:
+        return
+    n = len(before)
+    ends = [Fraction(2, 5), Fraction(2, 5)]
+    position = (
+        [Fraction(1, n)] * n
+        if n <= 2
+        else [ends[0], *[Fraction(1, 5) / (n - 2)] * (n - 2), ends[1]]
+    )
+    decay = [2.0 ** -((opened_at - at).total_seconds() / 86400.0 / 7) for at, _, _ in before]
+    shares = {
+        "first_touch": [1] + [0] * (n - 1),
+        "last_touch": [0] * (n - 1) + [1],
+        "linear": [Fraction(1, n)] * n,
+        "position_based": position,
+        "time_decay": [weight / sum(decay) for weight in decay],
+    }
+    for model, weights in shares.items():
+        parts = [math.floor(cents * weight) for weight in weights]
+        for k, (_, campaign, _) in enumerate(before):
+            attribution[model][campaign] += parts[k] + (1 if k < cents - sum(parts) else 0)
 
 
 def count_account(figures, mqls: int, people: int, first_touch, deals: list[tuple]) -> None:
@@ -328,3 +386,121 @@ def count_account(figures, mqls: int, people: int, first_touch, deals: list[tupl
     if first_touch and first_deal and first_touch <= first_deal:
         figures["with_days_first_touch_to_opportunity"] += 1
         figures["days_first_touch_to_opportunity"] += (first_deal.date() - first_touch.date()).days
+
+
+def count_journey(deals: list[dict], persons: list[tuple], orders: dict[str, list]) -> dict:
+    """The journey figures of METRICS.md ("The journey", the scorecard's split by
+    influence), recounted from plain records.
+
+    ``deals``: one dict per current opportunity: source, created_at, history [(at, id,
+    stage)], stage, is_closed, is_won, close_day, amount, reason, lead_source, team,
+    influenced, touches {touch id: at}. ``persons``: (created_at, has_opportunity).
+    ``orders``: per source, its stages in order as (name, is_closed, is_won).
+    """
+    stages: defaultdict[tuple, Counter] = defaultdict(Counter)
+    conversion: defaultdict[tuple, Counter] = defaultdict(Counter)
+    to_reach: defaultdict[tuple, list] = defaultdict(list)
+    reasons: defaultdict[tuple, Counter] = defaultdict(Counter)
+    scorecard: defaultdict[str, Counter] = defaultdict(Counter)
+    cycles: defaultdict[tuple, list] = defaultdict(list)
+    for created_at, has_opportunity in persons:
+        scorecard[month(created_at)]["persons"] += 1
+        scorecard[month(created_at)]["persons_with_opportunity"] += bool(has_opportunity)
+    for deal in deals:
+        rows = sorted(deal["history"])
+        # the stage at creation, then each row that names another stage than the row before
+        entries = [(deal["created_at"], rows[0][2] if rows else deal["stage"])]
+        entries += [rows[n][0:3:2] for n in range(1, len(rows)) if rows[n][2] != rows[n - 1][2]]
+        ends = [at for at, _ in entries[1:]] + [None]
+        for (entered, stage), left in zip(entries, ends, strict=True):
+            cell = stages[(deal["source"], stage)]
+            cell["entries"] += 1
+            cell["current"] += left is None
+            if left is not None:
+                cell["with_days_in_stage"] += 1
+                cell["seconds_in_stage"] += int((left - entered).total_seconds())
+            cell["touches_during_stage"] += sum(
+                1
+                for at in deal["touches"].values()
+                if entered <= at and (left is None or at < left)
+            )
+        order = orders[deal["source"]]
+        place = {name: (n, closed, won) for n, (name, closed, won) in enumerate(order)}
+        for name, (n, closed, _) in place.items():
+            cell = (deal["source"], month(deal["created_at"]), name)
+            conversion[cell]["opportunities_created"] += 1
+            moments = []
+            for at, stage in entries:
+                if stage not in place:
+                    continue
+                later, lost = place[stage][0] > n, place[stage][1] and not place[stage][2]
+                if stage == name or (later and not closed and not lost):
+                    moments.append(at)
+            if moments:
+                conversion[cell]["opportunities_reached"] += 1
+                conversion[cell]["won"] += deal["is_won"]
+                to_reach[cell].append((min(moments) - deal["created_at"]).total_seconds() / 86400)
+        if deal["is_closed"]:
+            closed_month = month(deal["close_day"])
+            key = (
+                closed_month,
+                deal["is_won"],
+                deal["reason"] or "(none given)",
+                deal["lead_source"],
+                deal["team"],
+            )
+            reasons[key]["opportunities"] += 1
+            reasons[key]["amount"] += int(deal["amount"] or 0)
+            split = "influenced" if deal["influenced"] else "not_influenced"
+            scorecard[closed_month][f"closed_{split}"] += 1
+            if deal["is_won"]:
+                scorecard[closed_month][f"won_{split}"] += 1
+                cycles[(closed_month, split)].append(
+                    (deal["close_day"] - deal["created_at"].date()).days
+                )
+    return {
+        "opportunity_stages": stages,
+        "stage_conversion": {
+            cell: {**figures, "median_days_to_reach": _median(to_reach.get(cell))}
+            for cell, figures in conversion.items()
+        },
+        "win_loss_reasons": reasons,
+        "scorecard": {
+            period: {
+                **figures,
+                **{
+                    f"median_sales_cycle_days_{split}": _median(cycles.get((period, split)))
+                    for split in ("influenced", "not_influenced")
+                },
+            }
+            for period, figures in scorecard.items()
+        },
+    }
+
+
+def _median(values: list | None):
+    if not values:
+        return None
+    ordered, middle = sorted(values), len(values) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def truth_journey(journey: dict) -> dict:
+    """truth.json's journey keyed as count_journey's."""
+    keys = {
+        "opportunity_stages": ("source_system", "stage_name"),
+        "stage_conversion": ("source_system", "month", "stage_name"),
+        "win_loss_reasons": ("month", "is_won", "reason", "lead_source", "team"),
+        "scorecard": ("month",),
+    }
+    found = {}
+    for section, names in keys.items():
+        found[section] = {}
+        for row in journey[section]:
+            key = tuple(row[k] for k in names)
+            found[section][key[0] if len(key) == 1 else key] = {
+                k: v for k, v in row.items() if k not in names
+            }
+    return found

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import reference_counts
-from reference_counts import EMAIL, count_account, credit, month, sla_status
+from reference_counts import EMAIL, count_account, count_journey, credit, month, sla_status
 
 REJECTED = ("UNQUALIFIED",)
 ACCEPTED = ("IN_PROGRESS", "OPEN_DEAL", "CONNECTED")
@@ -39,6 +39,10 @@ def count(out: Path, as_of: datetime) -> dict:
     engagements = [e for kind in ENGAGEMENTS for e in current_records(hs, kind).values()]
     sales = {oid for oid, o in owners.items() if "Sales" in _ids(o["teams"])}
     active = {oid for oid, o in owners.items() if not o["archived"]}
+    history_of: defaultdict[str, list[tuple]] = defaultdict(list)
+    for row in current_records(hs, "deal_property_history").values():
+        if row["name"] == "dealstage":
+            history_of[row["deal_id"]].append((row["timestamp"], "", row["value"]))
     order = sorted(stages.values(), key=lambda s: s["display_order"])
     position = {s["stage_id"]: n for n, s in enumerate(order)}
     probability = {s["stage_id"]: s["probability"] for s in order}
@@ -71,6 +75,9 @@ def count(out: Path, as_of: datetime) -> dict:
                 sales_touches[cid].append(engagement["hs_timestamp"])
         for did in _ids(engagement["associated_deal_ids"]):
             moment = engagement["hs_timestamp"]
+            last_touch[did] = max(last_touch.get(did, moment), moment)
+    for did, rows in history_of.items():  # a stage set is a touch, as a history row
+        for moment, _, _ in rows:
             last_touch[did] = max(last_touch.get(did, moment), moment)
 
     hygiene: Counter[str] = Counter()
@@ -117,6 +124,8 @@ def count(out: Path, as_of: datetime) -> dict:
     sourcing: Counter[str] = Counter()
     attribution: defaultdict[str, Counter] = defaultdict(Counter)
     influenced: set[str] = set()
+    label = {s["stage_id"]: s["stage_label"] for s in order}
+    journeys = []
     for did, deal in deals.items():
         source = deal["hs_analytics_source"] or None
         funnel[(month(deal["createdate"]), source)]["opportunities"] += 1
@@ -140,8 +149,26 @@ def count(out: Path, as_of: datetime) -> dict:
         closed, won = chance in (0, 1), chance == 1
         amount = deal["amount"] or 0
         if won:
-            credit(attribution, amount, deal["hs_campaign"], before)
+            credit(attribution, amount, deal["hs_campaign"], before, deal["createdate"])
         close_day = deal["closedate"].date()
+        journeys.append(
+            {
+                "source": "hubspot",
+                "created_at": deal["createdate"],
+                "history": [(at, n, label[v]) for at, n, v in history_of.get(did, [])],
+                "stage": label[deal["dealstage"]],
+                "is_closed": closed,
+                "is_won": won,
+                "close_day": close_day,
+                "amount": deal["amount"],
+                "reason": (deal["closed_won_reason"] if won else deal["closed_lost_reason"])
+                or None,
+                "lead_source": source,
+                "team": (_ids(owners.get(deal["hubspot_owner_id"], {}).get("teams")) or [None])[0],
+                "influenced": bool(before),
+                "touches": {t[2]: t[0] for c in people for t in touches.get(c, [])},
+            }
+        )
         if closed:
             if won:
                 funnel[(month(close_day), source)]["won"] += 1
@@ -185,7 +212,18 @@ def count(out: Path, as_of: datetime) -> dict:
             ],
         )
 
+    journey_input = {
+        "deals": journeys,
+        "persons": [(c["createdate"], cid in has_deal) for cid, c in contacts.items()],
+        "orders": {
+            "hubspot": [
+                (s["stage_label"], s["probability"] in (0, 1), s["probability"] == 1) for s in order
+            ]
+        },
+    }
     return {
+        "journey_input": journey_input,
+        "journey": count_journey(**journey_input),
         "records": {
             "persons": len(contacts),
             "leads": 0,

@@ -477,8 +477,9 @@ class HubSpotTruth(Truth):
 
     def _add_hubspot_deal(self, deal: HSDeal, engagements) -> None:
         final = deal.final
-        # no stage history in HubSpot: its activities and Last Activity Date say it lives
+        # its engagements, Last Activity Date and stage history say it lives
         moments = [deal.created_at, *(e.at for e in engagements if deal.id in e.deals)]
+        moments += [at for at, _ in deal.stage_history]  # a stage set, as a history row
         if final.last_activity:
             moments.append(final.last_activity)
         self.add_deal(

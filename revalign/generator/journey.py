@@ -12,6 +12,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import pairwise
 
 NO_REASON = "(none given)"
 
@@ -49,7 +50,7 @@ def stage_entries(deal: DealJourney) -> list[tuple[datetime, str]]:
     every history row whose stage differs from the row before."""
     rows = sorted(deal.history, key=lambda row: row[0])
     entries = [(deal.created_at, rows[0][1] if rows else deal.current_stage)]
-    for previous, row in zip(rows, rows[1:], strict=False):
+    for previous, row in pairwise(rows):
         if row[1] != previous[1]:
             entries.append(row)
     return entries

@@ -10,8 +10,8 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from fractions import Fraction
 from datetime import UTC, datetime, time, timedelta
+from fractions import Fraction
 
 from revalign.generator import world
 from revalign.generator.journey import DealJourney, JourneyTruth, Stage

@@ -3,11 +3,12 @@
 import csv
 import json
 from collections import Counter, defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from reference_counts import count, current_records, read_rows
+from reference_counts import count, count_journey, current_records, read_rows, truth_journey
 from reference_counts_hubspot import count as count_hubspot
 
 from revalign.generator import generate, world
@@ -82,6 +83,31 @@ def test_every_export_quirk_appears(generated):
     assert empties, "empty means null"
 
 
+def test_deals_walk_their_stages_as_real_ones_do(generated):
+    """Stage histories with what real OpportunityHistory holds: a stage skipped, a step
+    back, a row that repeats the stage (an amount or close date changed), and deals
+    still open."""
+    history = current_records(generated / "salesforce", "OpportunityHistory").values()
+    opportunities = current_records(generated / "salesforce", "Opportunity")
+    rows: dict[str, list] = defaultdict(list)
+    for row in history:
+        rows[row["OpportunityId"]].append((row["CreatedDate"], row["Id"], row["StageName"]))
+    order = [*world.STAGES, "Closed Won", "Closed Lost"]
+    seen: Counter[str] = Counter()
+    for opp_id, changes in rows.items():
+        stages = [stage for _, _, stage in sorted(changes)]
+        seen["repeated"] += any(a == b for a, b in pairwise(stages))
+        moves = [
+            order.index(b) - order.index(a)
+            for a, b in pairwise(stages)
+            if a != b and not b.startswith("Closed")
+        ]
+        seen["skipped"] += any(step > 1 for step in moves)
+        seen["back"] += any(step < 0 for step in moves)
+        seen["open"] += opp_id in opportunities and not opportunities[opp_id]["IsClosed"]
+    assert all(seen[k] > 5 for k in ("repeated", "skipped", "back", "open")), seen
+
+
 def test_later_batches_repeat_records_with_newer_versions(generated):
     batches = sorted(p for p in (generated / "salesforce").iterdir() if p.is_dir())
     first = {r["Id"][:15]: r for r in read_rows(batches[0] / "Lead.csv")}
@@ -141,6 +167,11 @@ def _summed(one: dict, other: dict) -> dict:
     for funnel in (one["funnel"], other["funnel"]):
         for cell, figures in funnel.items():
             summed["funnel"][cell].update(figures)
+    summed["journey"] = count_journey(
+        deals=one["journey_input"]["deals"] + other["journey_input"]["deals"],
+        persons=one["journey_input"]["persons"] + other["journey_input"]["persons"],
+        orders={**one["journey_input"]["orders"], **other["journey_input"]["orders"]},
+    )
     summed["attribution"] = {
         model: {**one["attribution"].get(model, {}), **other["attribution"].get(model, {})}
         for model in {*one["attribution"], *other["attribution"]}
@@ -155,6 +186,17 @@ def _assert_counted(found: dict, truth: dict) -> None:
     for section in ("opportunities_by_origin", "sourcing", "accounts"):
         assert {k: found[section].get(k, 0) for k in truth[section]} == truth[section], section
     assert found["attribution"] == {m: c for m, c in truth["attribution"].items() if c}
+    expected_journey = truth_journey(truth["journey"])
+    for section, rows in expected_journey.items():
+        assert set(found["journey"][section]) == set(rows), section
+        for key, figures in rows.items():
+            counted = found["journey"][section][key]
+            for name, value in figures.items():
+                got = counted.get(name, 0 if value is not None else None)
+                if isinstance(value, float):
+                    assert got == pytest.approx(value, abs=1e-9), (section, key, name)
+                else:
+                    assert got == value, (section, key, name)
     expected = {(r["month"], r["lead_source"]): r for r in truth["funnel"]}
     assert set(found["funnel"]) == set(expected)
     for key, figures in found["funnel"].items():
