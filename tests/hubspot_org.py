@@ -235,6 +235,23 @@ DEALS = [
         "2024-03-01T10:00:00Z",
     ),
 ]
+#: The deals' dealstage property history (the API's propertiesWithHistory, as ETL tools
+#: land it): (deal, stage id, set at, what set it). 7001 has a workflow set the stage it
+#: already had and skips two stages; 7002 steps back; 7004 has no row (its stage at
+#: creation is its current one).
+DEAL_STAGE_HISTORY = [
+    ("7001", "appointmentscheduled", "2024-03-10T10:00:00Z", "CRM_UI"),
+    ("7001", "qualifiedtobuy", "2024-03-14T10:00:00Z", "CRM_UI"),
+    ("7001", "qualifiedtobuy", "2024-03-14T12:00:00Z", "AUTOMATION_PLATFORM"),
+    ("7001", "contractsent", "2024-03-20T10:00:00Z", "CRM_UI"),
+    ("7002", "qualifiedtobuy", "2024-03-09T09:00:00Z", "CRM_UI"),
+    ("7002", "decisionmakerboughtin", "2024-03-15T09:00:00Z", "CRM_UI"),
+    ("7002", "presentationscheduled", "2024-03-18T09:00:00Z", "CRM_UI"),
+    ("7002", "closedwon", "2024-03-28T00:00:00Z", "CRM_UI"),
+    ("7003", "appointmentscheduled", "2024-03-12T10:00:00Z", "CRM_UI"),
+    ("7003", "closedlost", "2024-03-20T00:00:00Z", "CRM_UI"),
+    ("7002", "8000", "2024-03-28T00:00:00Z", "CRM_UI"),  # another property: not a stage
+]
 #: What HubSpot's export of a view writes for an option (seed hubspot_property_options).
 OPTION_LABELS = {
     "IN_PROGRESS": "In Progress",
@@ -313,11 +330,40 @@ EXPECTED = {
         "9001": (3, 2, 1, 12000, 0, False),
         "9002": (1, 1, 1, 0, 8000, True),
     },
+    # opportunity_id: [(stage_name, days_in_stage)], in order of entry
+    "stages": {
+        "7001": [("Appointment Scheduled", 4), ("Qualified To Buy", 6), ("Contract Sent", None)],
+        "7002": [
+            ("Qualified To Buy", 6),
+            ("Decision Maker Bought-In", 3),
+            ("Presentation Scheduled", 9.625),  # back a stage, then won
+            ("Closed Won", None),
+        ],
+        "7003": [("Appointment Scheduled", 7.583333), ("Closed Lost", None)],
+        "7004": [("Qualified To Buy", None)],
+    },
+    # March's 4 deals, stage: (reached, median days to reach, won)
+    "conversion": {
+        "Appointment Scheduled": (4, 0, 1),
+        "Qualified To Buy": (3, 0, 1),  # 7003 was lost from Appointment Scheduled
+        "Presentation Scheduled": (2, 8, 1),  # 7001 skipped it: reached by Contract Sent
+        "Decision Maker Bought-In": (2, 8, 1),
+        "Contract Sent": (2, 14.3125, 1),  # 7002 won: it went through every open stage
+        "Closed Won": (1, 18.625, 1),
+        "Closed Lost": (1, 7.5833, 0),
+    },
+    # (month, is_won, reason, lead_source, team): (opportunities, amount)
+    "reasons": {
+        ("2024-03", True, "Price", "SOCIAL_MEDIA", "Sales"): (1, 8000),
+        ("2024-03", False, "(none given)", "OFFLINE", "Sales"): (1, 3000),
+    },
     # model: {campaign: amount}
     "attribution": {
         "first_touch": {C2: 8000},
         "last_touch": {C2: 8000},
         "linear": {C2: 8000},
+        "position_based": {C2: 8000},
+        "time_decay": {C2: 8000},
         "primary_campaign": {C2: 8000},
     },
 }
@@ -511,6 +557,14 @@ def write_batch(folder: Path, style: str) -> Path:
         folder / "email_events.csv",
         ["id", "type", "recipient", "created", "campaign_id"],
         [[e[0], e[1], e[2], _ms(e[3]), e[4]] for e in EMAIL_EVENTS],
+    )
+    _write(
+        folder / "deal_property_history.csv",
+        ["deal_id", "name", "value", "timestamp", "source", "source_id"],
+        [
+            [deal, "amount" if stage.isdigit() else "dealstage", stage, at, by, ""]
+            for deal, stage, at, by in DEAL_STAGE_HISTORY
+        ],
     )
     _write(
         folder / "form_submissions.csv",

@@ -33,6 +33,9 @@ MARTS = (
     "crm_hygiene_issues",
     "owner_hygiene_scorecard",
     "account_funnel",
+    "fct_opportunity_stages",
+    "stage_conversion",
+    "win_loss_reasons",
 )
 
 

@@ -29,6 +29,9 @@ MARTS = {
     "alignment_scorecard": "month, team nulls first",
     "crm_hygiene_issues": "rule, record_id",
     "owner_hygiene_scorecard": "owner_id",
+    "fct_opportunity_stages": "opportunity_id, entry_number",
+    "stage_conversion": "month, source_system, stage_name",
+    "win_loss_reasons": "month, is_won, reason, lead_source, team",
 }
 
 
@@ -99,6 +102,38 @@ def test_hubspot_deals_issues_accounts_and_attribution(both_styles, style):
         "where team is null and month = '2024-03-01'",
     )
     assert personas == [(1,)]
+
+
+@pytest.mark.parametrize("style", ["names", "labels"])
+def test_hubspot_deal_stage_history_makes_the_journey(both_styles, style):
+    """The dealstage property history: a repeated stage is no new entry, a skipped stage
+    is still reached (by a later one), a step back is an entry, a deal without history
+    rows is in its current stage since creation; closed deals' reasons."""
+    conn = both_styles[style]
+    expected = hubspot_org.EXPECTED
+    entries = query(
+        conn,
+        "select opportunity_id, stage_name, days_in_stage::float8, is_current "
+        "from marts.fct_opportunity_stages order by opportunity_id, entry_number",
+    )
+    found: dict[str, list] = {}
+    for deal, stage, days, current in entries:
+        found.setdefault(deal, []).append((stage, days))
+        assert current == (days is None)
+    assert found == expected["stages"]
+    conversion = query(
+        conn,
+        "select stage_name, opportunities_reached, median_days_to_reach::float8, won, "
+        "opportunities_created from marts.stage_conversion where month = '2024-03-01'",
+    )
+    assert {c[0]: c[1:4] for c in conversion} == expected["conversion"]
+    assert {c[4] for c in conversion} == {4}
+    reasons = query(
+        conn,
+        "select to_char(month, 'YYYY-MM'), is_won, reason, lead_source, team, opportunities, "
+        "amount from marts.win_loss_reasons",
+    )
+    assert {r[:5]: r[5:] for r in reasons} == expected["reasons"]
 
 
 def test_label_and_name_style_exports_give_identical_marts(both_styles):
@@ -183,6 +218,29 @@ def test_a_hubspot_field_never_delivered_is_named_and_its_figures_are_null(wareh
         r for (r,) in query(warehouse_db, "select distinct rule from marts.crm_hygiene_issues")
     }
     assert "mql_not_followed_up" not in rules and "lead_missing_source" in rules
+
+
+def test_without_a_deal_stage_history_hubspot_is_left_out_of_the_journey(warehouse_db, tmp_path):
+    """No deal property history delivered: no HubSpot row in the stage marts (not a
+    guess from the current stage), the build says so in one line; the rest is built."""
+    schemas.set_up(warehouse_db, "revalign_bi_test", "x")
+    batch = hubspot_org.write_batch(tmp_path / "hubspot" / "01_20240410T000000Z", "names")
+    (batch / "deal_property_history.csv").unlink()
+    loader.load(warehouse_db, [batch])
+    transform.build(warehouse_db, as_of=AS_OF)
+    lines = notes.lines(warehouse_db)
+    assert (
+        "hubspot: no deal_property_history.csv delivered yet: fct_opportunity_stages and "
+        "stage_conversion have no HubSpot rows (no deal stage history)"
+    ) in lines, lines
+    counts = query(
+        warehouse_db,
+        "select (select count(*) from marts.fct_opportunity_stages), "
+        "(select count(*) from marts.stage_conversion), "
+        "(select count(*) from marts.win_loss_reasons), "
+        "(select count(*) from marts.fct_opportunities)",
+    )
+    assert counts == [(0, 0, 2, 4)]
 
 
 def test_revalign_run_takes_a_hubspot_batch_as_it_lands(warehouse_db, tmp_path):

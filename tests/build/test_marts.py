@@ -76,7 +76,9 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     assert marks == [  # as_of, what the sources delivered and each delivery view read
         ("marts.fct_lead_funnel", 9, True, True),
         ("marts.fct_opportunities", 10, True, True),
+        ("marts.fct_opportunity_stages", 10, True, True),
     ]
+    assert _unattributed_cents(warehouse_db) == []
 
     transform.build(warehouse_db)  # nothing new arrived: nothing changes
     assert _fingerprints(warehouse_db) == after_batches
@@ -105,12 +107,40 @@ def test_marts_match_truth_for_other_seeds(warehouse_db, tmp_path, seed):
         transform.build(warehouse_db)
     truth = json.loads((tmp_path / "truth.json").read_text())
     assert _compare(warehouse_db, truth) == []
+    assert _unattributed_cents(warehouse_db) == []
     assert sum(truth["hygiene"].values()) > 0
     changes = _later_changes(tmp_path / "salesforce")
     assert all(changes.values()), changes
     incremental = _fingerprints(warehouse_db)
     transform.build(warehouse_db, full_refresh=True)
     assert _fingerprints(warehouse_db) == incremental
+
+
+def _unattributed_cents(conn) -> list[tuple]:
+    """Per attribution model, the cents its campaigns got against the won amount of the
+    opportunities it credits (with a touch before creation; for primary_campaign, with a
+    primary campaign): the models whose sums differ, to the cent."""
+    return query(
+        conn,
+        """
+        with credited as (
+            select
+                round(coalesce(sum(amount) filter (where is_marketing_influenced), 0) * 100)
+                    as touched,
+                round(coalesce(sum(amount) filter (
+                    where primary_campaign_id in (
+                        select campaign_id from intermediate.int_campaigns)
+                ), 0) * 100) as primary_cents
+            from marts.fct_opportunities where is_won
+        )
+        select attribution.attribution_model, round(sum(attributed_amount) * 100),
+            max(credited.touched), max(credited.primary_cents)
+        from marts.campaign_attribution as attribution cross join credited
+        group by attribution.attribution_model
+        having round(sum(attributed_amount) * 100) != case attribution.attribution_model
+            when 'primary_campaign' then max(credited.primary_cents) else max(credited.touched) end
+        """,
+    )
 
 
 def _later_changes(salesforce) -> dict[str, int]:
