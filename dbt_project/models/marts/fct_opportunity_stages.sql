@@ -129,7 +129,8 @@ select
     stage_order.stage_position,
     stays.entered_at,
     stays.exited_at,
-    round(extract(epoch from stays.exited_at - stays.entered_at) / 86400, 6) as days_in_stage,
+    (extract(epoch from stays.exited_at - stays.entered_at) / 86400)::numeric(12, 6)
+        as days_in_stage,
     stays.exited_at is null as is_current,
     coalesce(stage_touches.touches_during_stage, 0) as touches_during_stage
 from stays

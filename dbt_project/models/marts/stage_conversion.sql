@@ -98,7 +98,8 @@ select
     stage_position,
     opportunities_created,
     opportunities_reached,
-    round(opportunities_reached::numeric / nullif(opportunities_created, 0), 4) as share_of_created,
-    round(median_days_to_reach::numeric, 4) as median_days_to_reach,
+    round(opportunities_reached::numeric / nullif(opportunities_created, 0), 4)::numeric(8, 4)
+        as share_of_created,
+    round(median_days_to_reach::numeric, 4)::numeric(12, 4) as median_days_to_reach,
     won
 from cells
