@@ -190,6 +190,8 @@ def test_contacts_are_persons_and_deals_have_people(org, tmp_path):
         f"first_touch {webinar}": 10000,
         f"last_touch {webinar}": 10000,
         f"linear {webinar}": 10000,
+        f"position_based {webinar}": 10000,
+        f"time_decay {webinar}": 10000,
         f"primary_campaign {event}": 10000,
     }
     colleague = _by_id(org, "select lead_id, opportunity_id from marts.fct_lead_funnel")
