@@ -38,6 +38,13 @@
     }) }}
 {%- endmacro %}
 
+{#- fct_opportunity_stages reads no activity: an activity changes none of its rows. -#}
+{% macro rv_opportunity_stage_inputs() -%}
+    {%- set inputs = rv_opportunity_inputs() -%}
+    {%- do inputs.pop('activities') -%}
+    {{ return(inputs) }}
+{%- endmacro %}
+
 {% macro rv_opportunity_inputs() -%}
     {{ return({
         'opportunities': ref('int_opportunity_deliveries'),
@@ -208,9 +215,9 @@
 
 {#- Statements staging the rows of the opportunities in rv_opportunities_changed: the
     opportunity, its origin lead, its contact roles and origin contact, the campaign
-    touches of its people, its activities and its history (every row of each when
-    every_row). -#}
-{% macro rv_stage_opportunity_rows(every_row) -%}
+    touches of its people, its activities (when `inputs` has them) and its history
+    (every row of each when every_row). -#}
+{% macro rv_stage_opportunity_rows(every_row, inputs) -%}
     {%- set rows = rv_opportunity_rows() -%}
     {%- set ids -%}
         select source_system, opportunity_id as key from {{ rows.opportunities }}
@@ -228,7 +235,9 @@
         select source_system, contact_id from {{ rows.roles }}
     {%- endset %}
     {{ rv_temp_table(rows.touches, rv_touches_of_people(people, every_row)) }}
+    {%- if 'activities' in inputs %}
     {{ rv_temp_table(rows.activities, rv_rows_by_key(ref('int_activities'), 'what_id', ids, every_row)) }}
+    {%- endif %}
     {{ rv_temp_table(rows.changes, rv_rows_by_key(ref('int_opportunity_changes'), 'opportunity_id', ids, every_row)) }}
 {%- endmacro %}
 
@@ -306,7 +315,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Pre-hook of fct_opportunities: the temporary table rv_opportunities_changed of
+{#- Pre-hook of fct_opportunities (and fct_opportunity_stages, with inputs without
+    activities): the temporary table rv_opportunities_changed of
     (source_system, opportunity_id) of the opportunities an incremental build
     recomputes: the opportunity, its activities or history changed, or its origin
     lead (sourcing) or that lead's campaign touches (influence); and
@@ -330,9 +340,11 @@
         from ({{ rv_delivered_since(inputs['contacts'], since['contacts'], 'source_system, contact_id') }}) as contacts
     {%- endset -%}
     {%- set touched_opportunities -%}
+        {%- if 'activities' in inputs %}
         select activities.source_system, activities.what_id as opportunity_id
         from ({{ rv_changed_versions(inputs['activities'], since['activities']) }}) as activities
         union
+        {%- endif %}
         select changes.source_system, changes.opportunity_id
         from ({{ rv_changed_versions(inputs['changes'], since['changes']) }}) as changes
         union
@@ -376,7 +388,7 @@
     {{ rv_temp_table('rv_opportunities_touched', touched_opportunities) }}
     {{ rv_temp_table('rv_opportunities_changed', changed) }}
     {%- endif %}
-    {{ rv_stage_opportunity_rows(since['everything_changed']) }}
+    {{ rv_stage_opportunity_rows(since['everything_changed'], inputs) }}
     {%- endif -%}
 {%- endmacro %}
 

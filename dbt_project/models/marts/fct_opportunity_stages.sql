@@ -5,21 +5,29 @@
     It leaves at the next entry. Only sources that delivered a stage history
     (int_delivered_fields, stage_history.stage_name): a source without one has no rows,
     and the build says so. Incremental like fct_opportunities, with the same changed
-    opportunities (rv_stage_changed_opportunities): a new history row, touch or role
-    recomputes the entries of its opportunity. -#}
+    opportunities (rv_stage_changed_opportunities, without activities, which change
+    no entry): a new history row, touch or role recomputes the entries of its
+    opportunity.
+    reaches_from_position and reaches_to_position: the stages (positions in the
+    source's stage order) the entry reached first, as stage_conversion reads them
+    (METRICS.md: a stage is reached by entering it or one after it). An entry that
+    is not a lost stage reaches the open stages up to its own that no earlier entry
+    reached; a closed stage is reached only by entering it. Kept here, per
+    opportunity, so that stage_conversion sums them without reading every
+    opportunity's entries again. -#}
 {{ config(
     materialized='incremental',
     unique_key=['source_system', 'opportunity_id'],
     incremental_strategy='delete+insert',
     indexes=[{'columns': ['opportunity_id']}],
-    pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_inputs()) }}",
+    pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_stage_inputs()) }}",
     post_hook=[
         "{{ rv_drop_missing(rv_opportunity_rows()['opportunities'], 'opportunity_id', 'rv_opportunities_delivered') }}",
-        "{{ rv_record_watermarks(rv_opportunity_inputs()) }}",
+        "{{ rv_record_watermarks(rv_opportunity_stage_inputs()) }}",
     ],
 ) }}
 
-{%- do rv_opportunity_inputs() %}
+{%- do rv_opportunity_stage_inputs() %}
 {%- set rows = rv_opportunity_rows() %}
 
 with opportunities as (
@@ -119,27 +127,64 @@ stage_touches as (
         touches.touched_at >= stays.entered_at
         and (stays.exited_at is null or touches.touched_at < stays.exited_at)
     group by stays.source_system, stays.opportunity_id, stays.entry_number
+),
+
+positioned as (
+    select
+        stays.*,
+        stage_order.stage_position,
+        coalesce(stage_order.is_closed, false) as is_closed,
+        coalesce(stage_order.is_closed and not stage_order.is_won, false) as is_lost,
+        row_number() over (
+            partition by stays.source_system, stays.opportunity_id, stays.stage_name
+            order by stays.entry_number
+        ) = 1 as is_first_entry
+    from stays
+    left join {{ ref('int_stage_order') }} as stage_order
+        on
+            stays.source_system = stage_order.source_system
+            and stays.stage_name = stage_order.stage_name
+),
+
+-- the highest stage reached before, by an entry that was not a lost stage
+reaching as (
+    select
+        *,
+        coalesce(
+            max(stage_position) filter (where not is_lost) over (
+                partition by source_system, opportunity_id
+                order by entry_number rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as reached_before
+    from positioned
 )
 
 select
-    stays.opportunity_id,
-    stays.source_system,
-    stays.entry_number,
-    stays.stage_name,
-    stage_order.stage_position,
-    stays.entered_at,
-    stays.exited_at,
-    (extract(epoch from stays.exited_at - stays.entered_at) / 86400)::numeric(12, 6)
+    reaching.opportunity_id,
+    reaching.source_system,
+    reaching.entry_number,
+    reaching.stage_name,
+    reaching.stage_position,
+    reaching.entered_at,
+    reaching.exited_at,
+    (extract(epoch from reaching.exited_at - reaching.entered_at) / 86400)::numeric(12, 6)
         as days_in_stage,
-    stays.exited_at is null as is_current,
-    coalesce(stage_touches.touches_during_stage, 0) as touches_during_stage
-from stays
+    reaching.exited_at is null as is_current,
+    coalesce(stage_touches.touches_during_stage, 0) as touches_during_stage,
+    case
+        when not reaching.is_lost and reaching.stage_position > reaching.reached_before
+            then reaching.reached_before + 1
+        when reaching.is_closed and reaching.is_first_entry then reaching.stage_position
+    end as reaches_from_position,
+    case
+        when not reaching.is_lost and reaching.stage_position > reaching.reached_before
+            then reaching.stage_position
+        when reaching.is_closed and reaching.is_first_entry then reaching.stage_position
+    end as reaches_to_position
+from reaching
 left join stage_touches
     on
-        stays.source_system = stage_touches.source_system
-        and stays.opportunity_id = stage_touches.opportunity_id
-        and stays.entry_number = stage_touches.entry_number
-left join {{ ref('int_stage_order') }} as stage_order
-    on
-        stays.source_system = stage_order.source_system
-        and stays.stage_name = stage_order.stage_name
+        reaching.source_system = stage_touches.source_system
+        and reaching.opportunity_id = stage_touches.opportunity_id
+        and reaching.entry_number = stage_touches.entry_number
