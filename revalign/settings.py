@@ -418,7 +418,7 @@ def alert_attempts() -> int:
 
 
 #: HubSpot's object type ids, by the kind of record an alert is about.
-HUBSPOT_OBJECT_TYPES = {"lead": "0-1", "opportunity": "0-3"}
+HUBSPOT_OBJECT_TYPES = {"lead": "0-1", "contact": "0-1", "account": "0-2", "opportunity": "0-3"}
 
 
 def crm_record_url(source_system: str, record_type: str, record_id: str) -> str | None:

@@ -118,9 +118,12 @@ def count(out: Path, as_of: datetime) -> dict:
         return [person["Id"]]
 
     touches_by_person: defaultdict[str, list[datetime]] = defaultdict(list)
+    anything_by_person: defaultdict[str, list[datetime]] = defaultdict(list)
     for activity in activities:
         if activity["WhoId"] and activity["OwnerId"] in sales:
             touches_by_person[activity["WhoId"]].append(activity["CreatedDate"])
+        if activity["WhoId"]:
+            anything_by_person[activity["WhoId"]].append(activity["CreatedDate"])
     campaign_touches: defaultdict[str, list[tuple]] = defaultdict(list)
     for member in members:
         for person in {member["LeadId"], member["ContactId"]} - {None}:
@@ -161,6 +164,14 @@ def count(out: Path, as_of: datetime) -> dict:
             if normalised in seen_emails:
                 hygiene["lead_duplicate_email"] += 1
             seen_emails.add(normalised)
+        person_status = person["Status"] if kind == "lead" else person["Contact_Status__c"]
+        moments = [
+            moment
+            for p in people_of(kind, person)
+            for moment in [*anything_by_person.get(p, []), *(t[0] for t in campaign_touches[p])]
+        ]
+        if nurture_untouched(person_status, moments, as_of):
+            hygiene["nurture_lead_untouched"] += 1
         mql_at = person["MQL_Date__c"]
         if mql_at is None:
             continue
@@ -172,7 +183,6 @@ def count(out: Path, as_of: datetime) -> dict:
         first = min(candidates, default=None)
         status = sla_status(first, mql_at, as_of)
         figures[f"sla_{status}"] += 1
-        person_status = person["Status"] if kind == "lead" else person["Contact_Status__c"]
         deals = sorted(
             (opps[r["OpportunityId"]]["CreatedDate"], r["OpportunityId"])
             for r in roles_by_contact.get(person["Id"], [])
@@ -298,6 +308,25 @@ def count(out: Path, as_of: datetime) -> dict:
             ],
         )
 
+    account_of = {cid: c["AccountId"] for cid, c in contacts.items() if c["AccountId"]}
+    account_of |= {
+        lid: le["ConvertedAccountId"] for lid, le in leads.items() if le["ConvertedAccountId"]
+    }
+    reached = {
+        (m["CampaignId"], account_of[p])
+        for m in members
+        for p in {m["LeadId"], m["ContactId"]} & set(account_of)
+    }
+    notices = count_notices(
+        "salesforce",
+        reached,
+        {aid: a["OwnerId"] for aid, a in accounts.items()},
+        [
+            (o["AccountId"], o["OwnerId"], bool(o["IsClosed"]), bool(o["IsWon"]))
+            for o in opps.values()
+        ],
+        active,
+    )
     origin_of = {lead["Id"]: opp_id for opp_id, lead in origin_leads.items()}
     journey_input = {
         "deals": journeys,
@@ -311,6 +340,7 @@ def count(out: Path, as_of: datetime) -> dict:
         "orders": {"salesforce": SALESFORCE_ORDER},
     }
     return {
+        "notices": notices,
         "journey_input": journey_input,
         "journey": count_journey(**journey_input),
         "records": {
@@ -327,6 +357,36 @@ def count(out: Path, as_of: datetime) -> dict:
         "attribution": {model: dict(+credits) for model, credits in attribution.items()},
         "accounts": account_figures,
     }
+
+
+def count_notices(source, reached, account_owners, deals, active) -> dict[str, set]:
+    """Notices to sales (METRICS.md): for each (campaign, account) a campaign reaches,
+    the account's owner and its open deals' owners, when the account is a customer or
+    has an open deal; ``deals`` as (account, owner, closed, won). Split by whether the
+    owner is an active user."""
+    open_owners: defaultdict[str, set] = defaultdict(set)
+    customers = set()
+    for account, owner, closed, won in deals:
+        if not closed:
+            open_owners[account].add(owner)
+        if won:
+            customers.add(account)
+    found: dict[str, set] = {"notices": set(), "notices_to_the_data_team": set()}
+    for campaign, account in reached:
+        if account not in account_owners or not (account in customers or open_owners[account]):
+            continue
+        for owner in ({account_owners[account]} | open_owners[account]) - {None}:
+            side = "notices" if owner in active else "notices_to_the_data_team"
+            found[side].add((source, campaign, owner, account))
+    return found
+
+
+def nurture_untouched(status: str | None, moments: list[datetime], as_of: datetime) -> bool:
+    """nurture_lead_untouched with its default settings: a status in ['Nurturing'] and no
+    activity or campaign touch in the 30 days before as_of."""
+    if status != "Nurturing":
+        return False
+    return not moments or as_of - max(moments) > timedelta(days=30)
 
 
 def as_date(value) -> date:

@@ -212,6 +212,26 @@ def count(out: Path, as_of: datetime) -> dict:
             ],
         )
 
+    notices = reference_counts.count_notices(
+        "hubspot",
+        {
+            (t[1], contacts[c]["associatedcompanyid"])
+            for c, found in touches.items()
+            if c in contacts and contacts[c]["associatedcompanyid"]
+            for t in found
+        },
+        {cid: c["hubspot_owner_id"] for cid, c in companies.items()},
+        [
+            (
+                d["associatedcompanyid"],
+                d["hubspot_owner_id"],
+                probability[d["dealstage"]] in (0, 1),
+                probability[d["dealstage"]] == 1,
+            )
+            for d in deals.values()
+        ],
+        active,
+    )
     journey_input = {
         "deals": journeys,
         "persons": [(c["createdate"], cid in has_deal) for cid, c in contacts.items()],
@@ -222,6 +242,7 @@ def count(out: Path, as_of: datetime) -> dict:
         },
     }
     return {
+        "notices": notices,
         "journey_input": journey_input,
         "journey": count_journey(**journey_input),
         "records": {

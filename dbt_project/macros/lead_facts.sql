@@ -43,6 +43,20 @@
     group by people.lead_id, people.source_system
 {% endmacro %}
 
+{#- The latest activity on each lead or its converted contact, by anyone: with its
+    latest campaign touch, what says a nurture lead is looked after
+    (nurture_lead_untouched). -#}
+{% macro rv_last_activities(leads, activities=none) %}
+    select
+        people.lead_id,
+        people.source_system,
+        max(activities.created_at) as last_activity_at
+    from ({{ rv_lead_people(leads) }}) as people
+    inner join {{ activities or ref('int_activities') }} as activities
+        on people.source_system = activities.source_system and people.person_id = activities.who_id
+    group by people.lead_id, people.source_system
+{% endmacro %}
+
 {#- Campaign touches of each lead or its converted contact, numbered in time order
     (ties: campaign id, then touch id). A membership naming both the lead and its
     contact counts once. -#}

@@ -414,7 +414,7 @@ def send(
                     continue
                 outcome = deliver(channel, digest, settings.alert_attempts(), sleep)
                 deliveries.append(outcome)
-                _record(cur, run_id, outcome)
+                record_delivery(cur, run_id, outcome)
                 if outcome.status == "delivered":
                     _remember(cur, channel.name, digest.issues, as_of)
                 pg.commit()
@@ -457,7 +457,8 @@ def _remember(cur, channel: str, issues: list[Issue], as_of: datetime) -> None:
     )
 
 
-def _record(cur, run_id: str, d: Delivery) -> None:
+def record_delivery(cur, run_id: str, d: Delivery) -> None:
+    """Log one delivery (or its failure) in ops.alert_deliveries."""
     cur.execute(
         "insert into ops.alert_deliveries (run_id, channel, kind, recipient, issues, status, "
         "attempts, error) values (%s, %s, %s, %s, %s, %s, %s, %s)",

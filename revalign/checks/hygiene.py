@@ -14,7 +14,7 @@ from pathlib import Path
 from psycopg2.extras import execute_values
 
 from revalign.build import moment
-from revalign.checks import alerts, gx_checks
+from revalign.checks import alerts, gx_checks, notices
 from revalign.errors import RevalignError
 from revalign.settings import ConnectionInfo
 from revalign.warehouse import db, ops_tables
@@ -62,7 +62,8 @@ def check(
     channels: list[alerts.Channel] | None = None,
     docs_dir: Path | None = None,
 ) -> CheckReport:
-    """Validate, store every result in ops.check_results, build Data Docs, send alerts."""
+    """Validate, store every result in ops.check_results, build Data Docs, send the
+    hygiene alerts and the notices to sales."""
     ops_tables.ensure(conn)
     _require_marts(conn)
     as_of = as_of or moment.built(conn)
@@ -71,6 +72,7 @@ def check(
     checkpoint = gx_checks.run(conn, as_of, run_id, docs_dir=docs_dir)
     _store(conn, run_id, as_of, started, checkpoint)
     deliveries = alerts.send(conn, run_id, as_of, checkpoint.results, channels)
+    deliveries += notices.send(conn, run_id, as_of, channels)
     report = CheckReport(run_id, as_of, checkpoint.results, checkpoint.data_docs, deliveries)
     log.info("hygiene checks: %s", report.summary())
     return report

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from revalign.generator import hubspot, world
+from revalign.generator import hubspot, nurture, world
 from revalign.generator.accounts import AccountFactory
 from revalign.generator.truth import Truth
 from revalign.generator.world import AS_OF, PERIOD_START, Activity, Lead, Opportunity
@@ -247,6 +247,15 @@ def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
         lead, sales_deal = factory.lead(i)
         accounts = account_factory.world_of(i, lead, sales_deal)
         deals = [d for d in (lead.opportunity, sales_deal, *accounts.opportunities) if d]
+        nurture.look_after(
+            factory.seed,
+            factory.rates["nurture_lead_untouched"],
+            company.marketers,
+            lead,
+            deals,
+            accounts,
+            account_factory._id,
+        )
         if lead.duplicates_earlier and chunk.in_hubspot(i) != chunk.in_hubspot(lead.duplicate_of):
             lead.duplicates_earlier = False  # the same person in the other CRM: no duplicate
         if chunk.in_hubspot(i):

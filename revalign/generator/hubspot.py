@@ -449,6 +449,17 @@ class HubSpotTruth(Truth):
             self._add_hubspot_journey(deal, deal.id in influenced, list(touched.values()))
         for company in hs.companies:
             self._add_hubspot_company(company, contacts, deals, touches, influenced)
+        reached = [
+            (t.campaign, contacts[c].company_id)
+            for c, found in touches.items()
+            if c in contacts and contacts[c].company_id
+            for t in found
+        ]
+        worked = [
+            (co.id, co.owner_id, [(d.owner_id, d.final) for d in deals if d.company_id == co.id])
+            for co in hs.companies
+        ]
+        self.add_notices("hubspot", reached, worked)
 
     def _add_hubspot_contact(self, contact: HSContact, engagements, has_deal: bool) -> None:
         self.records["contacts"] += 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from fractions import Fraction
 
-from revalign.generator import world
+from revalign.generator import nurture, world
 from revalign.generator.journey import DealJourney, JourneyTruth, Stage
 from revalign.generator.world import AS_OF, AccountWorld, Contact, Lead, Membership, Opportunity
 
@@ -82,6 +82,10 @@ DEFINITIONS = {
     "attribution": "per model and campaign, cents of won amount attributed (METRICS.md)",
     "accounts": "sums over current accounts of the account_funnel figures; "
     "days_first_touch_to_opportunity summed over the accounts that have it",
+    "notices": "(source, campaign, owner, account) of every notice to sales: the campaign "
+    "has a member who is a contact of the account or a lead converted into it, the account "
+    "is a customer or has an open opportunity, the owner is its owner or an open "
+    "opportunity's (active users; the others in notices_to_the_data_team)",
     "journey.opportunity_stages": "per source and stage: stage entries of current "
     "opportunities, those current, the seconds spent in the stage (entries that were left) "
     "and the campaign touches of their people during it",
@@ -132,11 +136,14 @@ class Truth:
         self.attribution: dict[str, Counter[str]] = {m: Counter() for m in ATTRIBUTION_MODELS}
         self.accounts: Counter[str] = Counter({name: 0 for name in ACCOUNT_FIGURES})
         self.journey = JourneyTruth()
+        #: (source, campaign, owner, account, owner is active) of the notices to sales
+        self.notices: set[tuple[str, str, str, str, bool]] = set()
         self.teams = {u.id: u.division for u in company.users}
 
     def add_lead_world(self, lead: Lead, deals: list[Opportunity], accounts: AccountWorld) -> None:
         """A lead, the deals that hang on it and its accounts' contacts."""
         self.add_lead(lead)
+        self._add_nurture(lead, deals, accounts)
         contacts = {c.id: c for c in accounts.contacts if c.deleted_at is None}
         deals = [d for d in deals if d.deleted_at is None]
         touches = _touches_by_person(lead, accounts.contacts)
@@ -153,6 +160,60 @@ class Truth:
                 influenced.add(deal.id)
             self._add_journey(deal, bool(before), list(touched.values()))
         self._add_accounts(lead, deals, accounts, contacts, touches, influenced)
+        self._add_notices(lead, deals, accounts, contacts)
+
+    def _add_nurture(self, lead: Lead, deals: list[Opportunity], accounts: AccountWorld) -> None:
+        """nurture_lead_untouched of the world's persons: every activity naming them (their
+        own, their deals', their colleagues') and their campaign touches."""
+        activities = [
+            *lead.activities,
+            *(a for d in deals for a in d.activities),
+            *(a for c in accounts.contacts for a in c.activities),
+        ]
+        memberships = [*lead.memberships, *(m for c in accounts.contacts for m in c.memberships)]
+        persons = []
+        if lead.deleted_at is None:
+            persons.append(({lead.id, lead.contact_id} - {None}, lead.final.status))
+        persons += [
+            ({c.id}, c.final.status)
+            for c in accounts.contacts
+            if c.deleted_at is None and c.converted_from is None
+        ]
+        for people, status in persons:
+            if nurture.untouched(status, nurture.last_touched(people, activities, memberships)):
+                self.hygiene["nurture_lead_untouched"] += 1
+
+    def _add_notices(self, lead, deals, accounts: AccountWorld, contacts: dict) -> None:
+        """The campaigns reaching the world's worked accounts: a member is a contact of
+        the account or the lead converted into it."""
+        account_of = {c.id: c.account_id for c in contacts.values() if c.account_id}
+        if lead.deleted_at is None and lead.account_id:
+            account_of[lead.id] = lead.account_id
+        memberships = [*lead.memberships, *(m for c in contacts.values() for m in c.memberships)]
+        reached = [
+            (m.campaign_id, account_of[p])
+            for m in memberships
+            for p in {m.lead_id, m.contact_id} & set(account_of)
+        ]
+        worked = [
+            (a.id, a.owner_id, [(d.owner_id, d.final) for d in deals if d.account_id == a.id])
+            for a in accounts.accounts
+        ]
+        self.add_notices("salesforce", reached, worked)
+
+    def add_notices(self, source: str, reached: list[tuple], worked: list[tuple]) -> None:
+        """(campaign, account) pairs a campaign reaches, and per account (id, owner,
+        [(deal owner, deal's final version)]): the owners of customers and of accounts
+        with open deals hear of each campaign reaching them."""
+        owners_of = {}
+        for account, owner, own in worked:
+            open_owners = {o for o, final in own if not final.is_closed}
+            if open_owners or any(final.is_won for _, final in own):
+                owners_of[account] = ({owner} | open_owners) - {None}
+        for campaign, account in reached:
+            for owner in owners_of.get(account, ()):
+                active = owner not in self.inactive_users
+                self.notices.add((source, campaign, owner, account, active))
 
     def add_lead(self, lead: Lead) -> None:
         if lead.deleted_at is not None:
@@ -425,6 +486,7 @@ class Truth:
         for model, credits in other.attribution.items():
             self.attribution[model].update(credits)
         self.journey.merge(other.journey)
+        self.notices |= other.notices
 
     def as_dict(self, generator: dict) -> dict:
         rows = []
@@ -460,6 +522,8 @@ class Truth:
             },
             "accounts": {name: self.accounts.get(name, 0) for name in ACCOUNT_FIGURES},
             "journey": self.journey.as_dict(),
+            "notices": [list(n[:4]) for n in sorted(self.notices) if n[4]],
+            "notices_to_the_data_team": [list(n[:4]) for n in sorted(self.notices) if not n[4]],
         }
 
 

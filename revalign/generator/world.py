@@ -63,6 +63,7 @@ DEFAULT_RATES = {
     "opportunity_stale": 0.12,
     "closed_without_reason": 0.25,
     "opportunity_closed_before_created": 0.02,
+    "nurture_lead_untouched": 0.3,
 }
 
 FIRST_NAMES = (

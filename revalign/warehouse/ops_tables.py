@@ -177,6 +177,21 @@ create table if not exists ops.alert_deliveries (
 comment on table ops.alert_deliveries is
     'Each alert revalign tried to deliver: owner digests and data-team summaries.';
 
+create table if not exists ops.campaign_notices (
+    channel text not null,
+    source_system text not null,
+    campaign_id text not null,
+    owner_key text not null,
+    account_id text not null,
+    owner_id text not null,
+    run_id text not null,
+    noticed_as_of timestamptz not null,
+    primary key (channel, source_system, campaign_id, owner_key, account_id)
+);
+comment on table ops.campaign_notices is
+    'Notices to sales already sent, per channel: each campaign, owner (their person) and '
+    'account they were told of; an owner hears of a campaign again only for new accounts.';
+
 create table if not exists ops.email_key_secret (
     installation boolean primary key default true check (installation),
     inner_pad bytea not null,

@@ -167,6 +167,9 @@ def _summed(one: dict, other: dict) -> dict:
     for funnel in (one["funnel"], other["funnel"]):
         for cell, figures in funnel.items():
             summed["funnel"][cell].update(figures)
+    summed["notices"] = {
+        side: one["notices"][side] | other["notices"][side] for side in one["notices"]
+    }
     summed["journey"] = count_journey(
         deals=one["journey_input"]["deals"] + other["journey_input"]["deals"],
         persons=one["journey_input"]["persons"] + other["journey_input"]["persons"],
@@ -186,6 +189,8 @@ def _assert_counted(found: dict, truth: dict) -> None:
     for section in ("opportunities_by_origin", "sourcing", "accounts"):
         assert {k: found[section].get(k, 0) for k in truth[section]} == truth[section], section
     assert found["attribution"] == {m: c for m, c in truth["attribution"].items() if c}
+    for side in ("notices", "notices_to_the_data_team"):
+        assert found["notices"][side] == {tuple(n) for n in truth[side]}, side
     expected_journey = truth_journey(truth["journey"])
     for section, rows in expected_journey.items():
         assert set(found["journey"][section]) == set(rows), section

@@ -3,7 +3,8 @@ select
     'salesforce' as source_system,
     campaign_name,
     channel,
-    actual_cost
+    actual_cost,
+    start_date
 from {{ ref('stg_salesforce__campaigns') }}
 where {{ rv_readable() }}
 union all
@@ -13,7 +14,8 @@ select
     'hubspot' as source_system,
     campaign_name,
     null::text as channel,
-    actual_cost
+    actual_cost,
+    start_date
 from {{ ref('stg_hubspot__campaigns') }}
 where {{ rv_readable() }}
 union all
@@ -23,7 +25,8 @@ select distinct
     'olist' as source_system,
     landing_page_id as campaign_name,
     'Landing page' as channel,
-    null::numeric as actual_cost
+    null::numeric as actual_cost,
+    null::date as start_date
 from {{ ref('stg_olist__mqls') }}
 where
     {{ rv_readable() }}

@@ -2,7 +2,8 @@
     converted contact is not a person of the funnel, but it is one of its
     opportunity's people and may be an opportunity's origin person). Emails only as
     a keyed hash (rv_email_key). status_verdict, accepted_by and sales_accepted_at say
-    how its source decides acceptance (int_persons). A new source adds its branch
+    how its source decides acceptance (int_persons); is_nurture whether its status is
+    one of its source's nurture statuses (nurture_lead_untouched). A new source adds its branch
     here. -#}
 select
     contacts.contact_id,
@@ -19,6 +20,7 @@ select
     {{ rv_email_is_valid('contacts.email') }} as email_is_valid,
     {{ rv_status_verdict('contacts.status', var('rejected_statuses'), var('accepted_statuses')) }}
         as status_verdict,
+    coalesce(contacts.status in {{ rv_text_list(var('nurture_statuses')) }}, false) as is_nurture,
     -- accepted once its opportunity was opened at or after its MQL, whatever its status
     'opportunity_after_mql' as accepted_by,
     null::timestamptz as sales_accepted_at
@@ -44,6 +46,8 @@ select
     {{ rv_status_verdict(
         'contacts.status', var('hubspot_rejected_statuses'), var('hubspot_accepted_statuses')
     ) }} as status_verdict,
+    coalesce(contacts.status in {{ rv_text_list(var('hubspot_nurture_statuses')) }}, false)
+        as is_nurture,
     'conversion' as accepted_by,
     contacts.sql_at as sales_accepted_at
 from {{ ref('stg_hubspot__contacts') }} as contacts

@@ -52,6 +52,7 @@ select
     leads.owner_delivered,
     {{ rv_status_verdict('leads.status', var('rejected_statuses'), var('accepted_statuses')) }}
         as status_verdict,
+    coalesce(leads.status in {{ rv_text_list(var('nurture_statuses')) }}, false) as is_nurture,
     'conversion' as accepted_by,
     null::timestamptz as sales_accepted_at
 from {{ ref('int_leads') }} as leads
@@ -77,6 +78,7 @@ select
     true as email_delivered,
     true as owner_delivered,
     contacts.status_verdict,
+    contacts.is_nurture,
     contacts.accepted_by,
     contacts.sales_accepted_at
 from {{ ref('int_contacts') }} as contacts

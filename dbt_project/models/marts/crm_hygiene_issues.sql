@@ -24,6 +24,8 @@ leads as (
         funnel.first_touch_at,
         funnel.acceptance_status,
         funnel.has_disqualified_reason,
+        funnel.is_nurture,
+        funnel.last_touched_at,
         owners.is_active as owner_is_active,
         owners.user_id is not null as owner_is_known
     from {{ ref('fct_lead_funnel') }} as funnel
@@ -79,6 +81,7 @@ lead_issues as (
         leads.owner_id,
         rule.rule
     from leads
+    cross join as_of
     left join earlier_same_email as duplicates
         on leads.source_system = duplicates.source_system and leads.lead_id = duplicates.lead_id
     cross join
@@ -108,6 +111,17 @@ lead_issues as (
                     and leads.acceptance_status = 'rejected'
                     and not leads.has_disqualified_reason
                     then 'rejected_without_reason'
+            end,
+            case
+                -- a nurture lead nobody touched (activity or campaign) for a while
+                when
+                    leads.is_nurture
+                    and (
+                        leads.last_touched_at is null
+                        or as_of.as_of - leads.last_touched_at
+                        > make_interval(days => {{ var('nurture_touch_days') }})
+                    )
+                    then 'nurture_lead_untouched'
             end
         ], null)) as rule (rule)
 ),

@@ -41,13 +41,18 @@ personas as (
     {{ rv_lead_personas('leads') }}
 ),
 
+last_activities as (
+    {{ rv_last_activities('leads', rows.activities) }}
+),
+
 first_touches as (
     select
         lead_id,
         source_system,
         max(case when touch_number = 1 then campaign_id end) as first_campaign_id,
         max(case when touch_number = touches then campaign_id end) as last_campaign_id,
-        min(touched_at) as first_campaign_touch_at
+        min(touched_at) as first_campaign_touch_at,
+        max(touched_at) as last_campaign_touch_at
     from ({{ rv_lead_campaign_touches('leads', rows.touches) }}) as touches
     group by lead_id, source_system
 )
@@ -113,7 +118,11 @@ select
     leads.email_key,
     leads.email_is_valid,
     leads.email_delivered,
-    leads.owner_delivered
+    leads.owner_delivered,
+    leads.is_nurture,
+    -- its latest activity (by anyone) or campaign touch: a nurture lead is looked after
+    greatest(last_activities.last_activity_at, first_touches.last_campaign_touch_at)
+        as last_touched_at
 from leads
 cross join as_of
 left join personas
@@ -130,5 +139,9 @@ left join {{ rows.opportunities }} as opportunities
         and (leads.person_type = 'contact' or leads.lead_id = opportunities.origin_lead_id)
 left join first_touches
     on leads.source_system = first_touches.source_system and leads.lead_id = first_touches.lead_id
+left join last_activities
+    on
+        leads.source_system = last_activities.source_system
+        and leads.lead_id = last_activities.lead_id
 left join {{ ref('int_delivered_fields') }} as status_field
     on leads.source_system = status_field.source_system and status_field.field = 'lead.status'
