@@ -25,7 +25,7 @@ from revalign import generator, settings
 from revalign.build import moment, transform
 from revalign.checks import hygiene
 from revalign.ingest import loader
-from revalign.warehouse import schemas
+from revalign.warehouse import salesforce_ids, schemas
 
 ALL_RULES = {
     "lead_missing_owner",
@@ -39,6 +39,7 @@ ALL_RULES = {
     "opportunity_stale",
     "closed_without_reason",
     "opportunity_closed_before_created",
+    "nurture_lead_untouched",
 }
 
 
@@ -258,11 +259,16 @@ def _expected_digests(conn) -> dict[str, set[tuple[str, str]]]:
     return expected
 
 
+def _is_notice(subject_or_text: str) -> bool:
+    """A notice to sales (revalign/checks/notices.py), not a hygiene alert."""
+    return subject_or_text.lstrip("*").startswith("Campaign")
+
+
 def _mailed(mails) -> dict[str, set[tuple[str, str]]]:
     """(record, rule) pairs per recipient, read off the HTML tables of the owner digests."""
     got: dict[str, set] = {}
     for mail in mails:
-        if mail["X-Rcpt"] == "data-team@example.com":
+        if mail["X-Rcpt"] == "data-team@example.com" or _is_notice(mail["Subject"]):
             continue
         body = mail.get_body(("html",)).get_content()
         pairs = re.findall(
@@ -314,9 +320,13 @@ def test_alerts_reach_owners_once_and_again_when_an_issue_returns(
     assert expected, "some active owner should have issues"
     assert _mailed(receivers.mails) == expected
     assert _owner_posts(receivers.posts["/hook"]) == expected
-    summaries = [m for m in receivers.mails if m["X-Rcpt"] == "data-team@example.com"]
+    summaries = [
+        m
+        for m in receivers.mails
+        if m["X-Rcpt"] == "data-team@example.com" and not _is_notice(m["Subject"])
+    ]
     assert len(summaries) == 2  # records without an active owner, and the run's summary
-    slack_texts = [p["text"] for p in receivers.posts["/slack"]]
+    slack_texts = [p["text"] for p in receivers.posts["/slack"] if not _is_notice(p["text"])]
     assert len(slack_texts) == len(expected) + 2
     assert all(d.status == "delivered" for d in first.deliveries)
 
@@ -382,7 +392,11 @@ def test_an_owner_in_both_crms_gets_one_digest_linking_each_record_to_its_crm(
     ]
 
     expected = _expected_digests(warehouse_db)  # per email: both CRMs' records
-    owner_mails = [m for m in receivers.mails if m["X-Rcpt"] != "data-team@example.com"]
+    owner_mails = [
+        m
+        for m in receivers.mails
+        if m["X-Rcpt"] != "data-team@example.com" and not _is_notice(m["Subject"])
+    ]
     assert sorted(m["X-Rcpt"] for m in owner_mails) == sorted(expected)  # one each
     got: dict[str, set] = {}
     crms_of: dict[str, set] = {}
@@ -428,6 +442,8 @@ def test_an_alert_that_cannot_be_delivered_is_retried_logged_and_does_not_fail_t
     )
     assert logged == [(len(report.deliveries),)]
     assert query(built_db, "select count(*) from ops.alerted_issues") == [(0,)]
+    assert "campaign_notice" in {d.kind for d in report.deliveries}
+    assert query(built_db, "select count(*) from ops.campaign_notices") == [(0,)]  # next run
     stored = query(
         built_db, "select count(*) from ops.check_results where run_id = %s", (report.run_id,)
     )
@@ -435,18 +451,175 @@ def test_an_alert_that_cannot_be_delivered_is_retried_logged_and_does_not_fail_t
 
 
 def test_check_hygiene_runs_under_airflow(airflow_env, built_db, tmp_path):
-    """`airflow dags test check_hygiene` runs the real checkpoint through the connection."""
+    """`airflow dags test check_hygiene` runs the real checkpoint through the connection,
+    and sends the notices to sales after it: once, never again at the next check."""
     before = {run for (run,) in query(built_db, "select run_id from ops.check_runs")}
+    receivers = Receivers()
     env = {
         **airflow_env_for(airflow_env, built_db),
         "REVALIGN_DATA_DOCS_DIR": str(tmp_path / "docs"),
+        "REVALIGN_ALERT_WEBHOOK_URL": receivers.http_url + "/hook",
     }
-    out = subprocess.run(
-        [str(BIN / "airflow"), "dags", "test", "check_hygiene"],
-        env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    try:
+        for run in range(2):
+            out = subprocess.run(
+                [str(BIN / "airflow"), "dags", "test", "check_hygiene"],
+                env=env, capture_output=True, text=True, timeout=600,
+            )  # fmt: skip
+            assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+            posts = receivers.posts["/hook"]
+            notices = {
+                (p["recipient"], p["campaign"]["campaign_id"])
+                for p in posts
+                if p["kind"] == "campaign_notice"
+            }
+            if run == 0:
+                expected = set(
+                    query(
+                        built_db,
+                        "select distinct owner_id, campaign_id "
+                        "from intermediate.check_campaign_notices where owner_is_active",
+                    )
+                )
+                assert expected and notices == expected
+            else:
+                assert notices == set()
+            receivers.clear()
+    finally:
+        receivers.stop()
     runs = query(built_db, "select run_id, checks from ops.check_runs")
     new = [checks for run, checks in runs if run not in before]
-    assert len(new) == 1 and new[0] > 30
+    assert len(new) == 2 and new[0] > 30
     assert (tmp_path / "docs" / "index.html").exists()
+
+
+# --- notices to sales -------------------------------------------------------------------
+
+
+def _notices(posts) -> list[tuple[str, str, str, list[str]]]:
+    """(owner email, campaign id, start date, account ids) of each notice the webhook got."""
+    return [
+        (
+            p["emails"][0],
+            p["campaign"]["campaign_id"],
+            p["campaign"]["start_date"],
+            sorted(a["account_id"] for a in p["accounts"]),
+        )
+        for p in posts
+        if p["kind"] == "campaign_notice"
+    ]
+
+
+def _salesforce_row(extracts: Path, obj: str, **fields: str) -> dict:
+    """A row of ``obj`` as the generated files write it, its fields replaced."""
+    path = next(iter(sorted((extracts / "salesforce").glob(f"01_*/{obj}.csv"))))
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        row = next(csv.DictReader(f))
+    return {**row, **fields}
+
+
+def _write_batch(folder: Path, rows: dict[str, list[dict]]) -> Path:
+    folder.mkdir(parents=True)
+    for obj, objects in rows.items():
+        with open(folder / f"{obj}.csv", "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=list(objects[0]))
+            writer.writeheader()
+            writer.writerows(objects)
+    return folder
+
+
+def test_notices_tell_owners_once_and_again_only_for_new_accounts(
+    warehouse_db, tmp_path, receivers
+):
+    """A campaign reaching customers and accounts with open deals notifies exactly their
+    owners, once per campaign (truth.json); nothing again on the next check; an account
+    of theirs joining later sends one more notice with only that account; a campaign
+    announced before its start date is noticed before it starts; a campaign reaching
+    only prospects sends nothing."""
+    extracts = tmp_path / "extracts"
+    truth = _built(warehouse_db, extracts, leads=300, seed=8)
+    emails = dict(query(warehouse_db, "select user_id, email from intermediate.int_users"))
+    expected: dict[tuple[str, str], set[str]] = {}
+    for _, campaign, owner, account in truth["notices"]:
+        expected.setdefault((emails[owner], campaign), set()).add(account)
+    assert expected, "the generated world should have campaigns reaching worked accounts"
+
+    hygiene.check(warehouse_db, docs_dir=tmp_path / "docs")
+    sent = _notices(receivers.posts["/hook"])
+    assert len(sent) == len(expected)  # one per owner and campaign
+    assert {(e, c): set(a) for e, c, _, a in sent} == expected
+    notice_mails = [m for m in receivers.mails if m["Subject"].startswith("Campaign '")]
+    assert sorted(m["X-Rcpt"] for m in notice_mails) == sorted(e for e, _ in expected)
+    summary = [p for p in receivers.posts["/hook"] if p["kind"] == "notice_summary"]
+    assert len(summary) == 1 and len(summary[0]["notices"]) == len(expected)
+
+    receivers.clear()
+    hygiene.check(warehouse_db, docs_dir=tmp_path / "docs")
+    assert _notices(receivers.posts["/hook"]) == []  # never twice
+
+    # Later: an account of an owner joins a campaign they heard of; a new campaign, not
+    # started yet, reaches one of their accounts; another reaches only a prospect.
+    ((owner, campaign, told),) = query(
+        warehouse_db,
+        "select owner_id, campaign_id, array_agg(account_id) from ops.campaign_notices "
+        "where channel = 'webhook' group by 1, 2 order by count(*), 1, 2 limit 1",
+    )
+    account, person = query(
+        warehouse_db,
+        """
+        select notices.account_id, contacts.contact_id
+        from intermediate.check_campaign_notices as notices
+        inner join intermediate.int_contacts as contacts
+            on notices.account_id = contacts.account_id
+        where notices.owner_id = %s and notices.account_id <> all(%s)
+        order by 1, 2 limit 1
+        """,
+        (owner, told),
+    )[0]
+    (prospect,) = query(
+        warehouse_db,
+        "select lead_id from intermediate.int_leads where account_id is null order by 1 limit 1",
+    )[0]
+    as_of = moment.built(warehouse_db)
+    start = (as_of + timedelta(days=14)).date().isoformat()
+    stamp = (as_of + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    upcoming, prospects_only = (salesforce_ids.make("701", n) for n in (90_001, 90_002))
+    campaigns = [
+        _salesforce_row(extracts, "Campaign", Id=upcoming, Name="Customer summit",
+                        Type="Event", StartDate=start, Status="Planned", SystemModstamp=stamp,
+                        CreatedDate=stamp),
+        _salesforce_row(extracts, "Campaign", Id=prospects_only, Name="Cold outreach",
+                        Type="Email", Status="Planned", SystemModstamp=stamp, CreatedDate=stamp),
+    ]  # fmt: skip
+    members = [
+        _salesforce_row(extracts, "CampaignMember", Id=salesforce_ids.make("00v", 90_000 + n),
+                        CampaignId=c,
+                        LeadId=lead or "", ContactId=contact or "", FirstRespondedDate="",
+                        CreatedDate=stamp, SystemModstamp=stamp)
+        for n, (c, lead, contact) in enumerate(
+            [(campaign, None, person), (upcoming, None, person), (prospects_only, prospect, None)]
+        )
+    ]  # fmt: skip
+    batch = _write_batch(
+        extracts / "salesforce" / "04_later",
+        {"Campaign": campaigns, "CampaignMember": members},
+    )
+    loader.load(warehouse_db, [batch])
+    transform.build(warehouse_db)
+    receivers.clear()
+    hygiene.check(warehouse_db, docs_dir=tmp_path / "docs")
+    sent = _notices(receivers.posts["/hook"])
+    reached = set(
+        query(
+            warehouse_db,
+            "select owner_id, campaign_id from intermediate.check_campaign_notices "
+            "where account_id = %s and campaign_id in (%s, %s)",
+            (account, campaign, upcoming),
+        )
+    )
+    assert len(sent) == len(reached) and (owner, campaign) in reached
+    assert {(c, tuple(a)) for _, c, _, a in sent} == {
+        (c, (account,)) for _, c in reached
+    }  # only the new account, for the old campaign and the new one
+    assert {s for _, c, s, _ in sent if c == upcoming} == {start}  # before it starts
+    assert all(c != prospects_only for _, c, _, _ in sent)
