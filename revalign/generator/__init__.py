@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from revalign.generator import hubspot, nurture, world
+from revalign.generator import customers, hubspot, nurture, world
 from revalign.generator.accounts import AccountFactory
 from revalign.generator.truth import Truth
 from revalign.generator.world import AS_OF, PERIOD_START, Activity, Lead, Opportunity
@@ -247,6 +247,9 @@ def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
         lead, sales_deal = factory.lead(i)
         accounts = account_factory.world_of(i, lead, sales_deal)
         deals = [d for d in (lead.opportunity, sales_deal, *accounts.opportunities) if d]
+        customers.invite(
+            factory.seed, company.customer_campaigns, deals, accounts, account_factory._id
+        )
         nurture.look_after(
             factory.seed,
             factory.rates["nurture_lead_untouched"],

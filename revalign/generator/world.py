@@ -47,6 +47,8 @@ ACCEPTED_STATUSES = ("Working", "Nurturing", "Qualified")
 TEAMS = ("East", "West", "Central", "Enterprise")
 LEAD_SOURCES = ("Web", "Webinar", "Paid Search", "Event", "Content", "Partner Referral")
 CHANNELS = ("Webinar", "Paid Search", "Event", "Email", "Content", "Partner")
+#: The channel of the campaigns aimed at existing customers (notices to sales).
+CUSTOMER_CHANNEL = "Customer Marketing"
 
 #: Hygiene problems the generator injects, with realistic default rates. Each rate
 #: applies to the records the rule can concern (e.g. closed opportunities for
@@ -417,8 +419,32 @@ class Company:
                 )
             )
 
+        # campaigns aimed at existing customers (revalign/generator/customers.py): one
+        # run already, one planned to start after AS_OF, whose invitations went out
+        self.customer_campaigns: list[Campaign] = []
+        planned = random.Random(f"{seed}:customer-campaigns")
+        for n, (name, starts) in enumerate((("Customer webinar: what's new", -45),
+                                            ("Customer summit", 10))):  # fmt: skip
+            start = (AS_OF + timedelta(days=starts)).date()
+            budget = planned.randrange(5_000, 30_000, 500)
+            campaign = Campaign(
+                id=salesforce_ids.make("701", count + n + 1),
+                name=name,
+                channel=CUSTOMER_CHANNEL,
+                status="In Progress" if starts < 0 else "Planned",
+                start=start,
+                end=start + timedelta(days=2),
+                budgeted_cost=budget,
+                actual_cost=budget if starts < 0 else None,
+                owner_id=planned.choice(self.marketers).id,
+                created_at=at_second(AS_OF + timedelta(days=starts - 30)),
+            )
+            self.customer_campaigns.append(campaign)
+        self.campaigns += self.customer_campaigns
+
     def campaigns_live_at(self, day: date) -> list[Campaign]:
-        live = [c for c in self.campaigns if c.start <= day]
+        """The prospecting campaigns running by ``day`` (not those aimed at customers)."""
+        live = [c for c in self.campaigns if c.start <= day and c.channel != CUSTOMER_CHANNEL]
         return live[-6:] or self.campaigns[:1]
 
 
