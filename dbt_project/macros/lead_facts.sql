@@ -45,7 +45,7 @@
 
 {#- The latest activity on each lead or its converted contact, by anyone: with its
     latest campaign touch, what says a nurture lead is looked after
-    (nurture_lead_untouched). -#}
+    (the nurture rule of the hygiene_rules seed). -#}
 {% macro rv_last_activities(leads, activities=none) %}
     select
         people.lead_id,

@@ -3,8 +3,8 @@
     opportunity's people and may be an opportunity's origin person). Emails only as
     a keyed hash (rv_email_key). status_verdict, accepted_by and sales_accepted_at say
     how its source decides acceptance (int_persons); is_nurture whether its status is
-    one of its source's nurture statuses (nurture_lead_untouched). A new source adds its branch
-    here. -#}
+    one of its source's nurture statuses (the nurture rule of the hygiene_rules seed).
+    A new source adds its branch here. -#}
 select
     contacts.contact_id,
     'salesforce' as source_system,
