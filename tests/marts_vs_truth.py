@@ -182,6 +182,12 @@ def _same(want, got) -> bool:
     return abs(float(want) - float(got)) < 0.00011
 
 
+#: The notices to sales due (the view the notices read), as truth.json lists them.
+NOTICES_SQL = """
+    select source_system, campaign_id, owner_id, account_id, owner_is_active
+    from intermediate.check_campaign_notices"""
+NOTICE_SIDES = ("notices", "notices_to_the_data_team")
+
 #: The sections besides funnel and hygiene that compare as {name: number}.
 FLAT_SECTIONS = ("records", "opportunities_by_origin", "sourcing", "accounts")
 
@@ -212,6 +218,10 @@ def marts_figures(query) -> dict:
         "attribution": dict(attribution),
         "accounts": {k: int(v) for k, v in zip(ACCOUNTS, query(ACCOUNTS_SQL)[0], strict=True)},
         "journey": marts_journey(query),
+        "notices": {
+            side: {tuple(row[:4]) for row in query(NOTICES_SQL) if row[4] == (side == "notices")}
+            for side in NOTICE_SIDES
+        },
     }
 
 
@@ -231,6 +241,7 @@ def truth_figures(truth: dict) -> dict:
         },
         "accounts": truth["accounts"],
         "journey": truth_journey(truth["journey"]),
+        "notices": {side: {tuple(n) for n in truth[side]} for side in NOTICE_SIDES},
     }
 
 
@@ -251,6 +262,10 @@ def differences(expected: dict, actual: dict) -> list[str]:
                     f"marts {got.get(campaign, 0)}"
                 )
     found += journey_differences(expected["journey"], actual["journey"])
+    for side in NOTICE_SIDES:
+        for notice in sorted(expected["notices"][side] ^ actual["notices"][side]):
+            where = "truth" if notice in expected["notices"][side] else "the view"
+            found.append(f"{side} {notice}: only in {where}")
     cells = set(expected["funnel"]) | set(actual["funnel"])
     for cell in sorted(cells, key=lambda c: (c[0], c[1] or "")):
         want = +expected["funnel"].get(cell, Counter())
