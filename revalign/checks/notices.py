@@ -4,7 +4,8 @@ to sales).
 When a campaign's members include a contact of an account that is a customer or has
 an open opportunity (or a lead converted into it), the account's owner and the owners
 of its open opportunities get one notice per campaign: the campaign (name, type,
-start date) and their accounts, people and open opportunities in it. It goes out at
+start date) and their accounts, people and open opportunities in it; an owner's
+notices of a check come in one digest. It goes out at
 the first check that sees such a member, before the campaign starts when it is known
 in advance, through the hygiene alerts' channels (``alerts.configured_channels``),
 retries and delivery log (``ops.alert_deliveries``).
@@ -111,47 +112,53 @@ def _account_line(reach: Reach) -> str:
 def owner_notices(
     due: Iterable[Reach],
 ) -> tuple[list[tuple[alerts.Digest, list[Reach]]], list[Reach]]:
-    """One notice per active owner (a person) and campaign, with the accounts of theirs
-    the campaign reaches; and the reach of owners who are not active users."""
-    by_owner: dict[tuple, list[Reach]] = defaultdict(list)
+    """One digest per active owner (a person), with a notice per campaign: the campaign
+    and the accounts of theirs it reaches; and the reach of owners who are not active
+    users."""
+    by_owner: dict[str, list[Reach]] = defaultdict(list)
     unowned = []
     for reach in due:
         if reach.owner_is_active:
-            by_owner[(reach.owner_key, reach.source_system, reach.campaign_id)].append(reach)
+            by_owner[reach.owner_key].append(reach)
         else:
             unowned.append(reach)
     digests = []
-    for (_, source, campaign_id), accounts in sorted(by_owner.items(), key=lambda kv: kv[0]):
-        first = accounts[0]
-        owner_id = min(r.owner_id for r in accounts)
-        name = first.owner_name or owner_id
-        notice = (
-            alerts.Digest(
-                kind="campaign_notice",
-                title=f"Campaign {_campaign(first)} reaches {len(accounts)} of your account(s)",
-                recipient=owner_id,
-                emails=[first.owner_email] if first.owner_email else [],
-                lines=[
-                    f"Marketing's campaign {_campaign(first)} includes people of accounts "
-                    f"you work, {name}:",
-                    *(_account_line(r) for r in accounts),
-                ],
-                payload={
-                    "owner_id": owner_id,
-                    "owner_name": name,
-                    "campaign": {
-                        "source_system": source,
-                        "campaign_id": campaign_id,
-                        "name": first.campaign_name,
-                        "type": first.campaign_type,
-                        "start_date": first.campaign_start_date,
-                    },
+    for reached in sorted(by_owner.values(), key=lambda r: min(x.owner_id for x in r)):
+        owner_id = min(r.owner_id for r in reached)
+        name = reached[0].owner_name or owner_id
+        campaigns: dict[tuple[str, str], list[Reach]] = defaultdict(list)
+        for reach in reached:
+            campaigns[(reach.source_system, reach.campaign_id)].append(reach)
+        lines = [f"{name}, marketing's campaigns include people of accounts you work:"]
+        notices = []
+        for (source, campaign_id), accounts in sorted(campaigns.items()):
+            first = accounts[0]
+            lines.append(f"Campaign {_campaign(first)}:")
+            lines += [f"  {_account_line(r)}" for r in accounts]
+            notices.append(
+                {
+                    "source_system": source,
+                    "campaign_id": campaign_id,
+                    "name": first.campaign_name,
+                    "type": first.campaign_type,
+                    "start_date": first.campaign_start_date,
                     "accounts": [r.as_dict() for r in accounts],
-                },
-            ),
-            accounts,
+                }
+            )
+        title = (
+            f"Campaign {_campaign(reached[0])} reaches your accounts"
+            if len(campaigns) == 1
+            else f"Campaigns reaching your accounts: {len(campaigns)}"
         )
-        digests.append(notice)
+        digest = alerts.Digest(
+            kind="campaign_notice",
+            title=title,
+            recipient=owner_id,
+            emails=[reached[0].owner_email] if reached[0].owner_email else [],
+            lines=lines,
+            payload={"owner_id": owner_id, "owner_name": name, "campaigns": notices},
+        )
+        digests.append((digest, reached))
     return digests, unowned
 
 
@@ -161,7 +168,8 @@ def data_team_summary(
     """What the owners were told in this run, and the accounts nobody active owns."""
     campaigns: dict[str, set[str]] = defaultdict(set)
     for notice in notices:
-        campaigns[notice.payload["campaign"]["campaign_id"]].add(notice.recipient)
+        for campaign in notice.payload["campaigns"]:
+            campaigns[campaign["campaign_id"]].add(notice.recipient)
     lines = [
         f"campaign {c}: {len(owners)} owner(s) told" for c, owners in sorted(campaigns.items())
     ]
@@ -179,7 +187,9 @@ def data_team_summary(
         lines=lines,
         payload={
             "notices": [
-                {"recipient": n.recipient, "campaign": n.payload["campaign"]} for n in notices
+                {"recipient": n.recipient, "campaign_id": c["campaign_id"]}
+                for n in notices
+                for c in n.payload["campaigns"]
             ],
             "unowned": [
                 {"campaign_id": r.campaign_id, "owner_id": r.owner_id, **r.as_dict()}
