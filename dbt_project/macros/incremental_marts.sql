@@ -227,8 +227,11 @@
     {{ rv_temp_table(rows.leads, rv_rows_by_key(ref('int_leads'), 'lead_id',
         'select source_system, origin_lead_id as key from ' ~ rows.opportunities, every_row)) }}
     {{ rv_temp_table(rows.roles, rv_rows_by_key(ref('int_contact_roles'), 'opportunity_id', ids, every_row)) }}
+    {%- if 'activities' in inputs %}
+    {#- fct_opportunities' sourcing reads the origin contacts; the stages read neither -#}
     {{ rv_temp_table(rows.contacts, rv_rows_by_key(ref('int_contacts'), 'contact_id',
         'select source_system, origin_contact_id as key from ' ~ rows.opportunities, every_row)) }}
+    {%- endif %}
     {%- set people -%}
         select source_system, person_id as key from ({{ rv_lead_people(rows.leads) }}) as people
         union all

@@ -21,40 +21,38 @@
     where converted_contact_id is not null
 {% endmacro %}
 
-{#- First sales touch of each MQL: the earliest activity on the lead or its converted
-    contact, at or after mql_at, owned by a user whose department is in
-    sales_departments (METRICS.md). -#}
-{% macro rv_first_sales_touches(leads, activities=none) %}
+{#- What the activities on each lead or its converted contact say, in one pass:
+    first_touch_at, its first sales touch as an MQL (the earliest activity at or after
+    mql_at, owned by a user whose department is in sales_departments: METRICS.md), and
+    last_activity_at, the latest activity by anyone (with its latest campaign touch,
+    what says a nurture lead is looked after: the nurture rule of the hygiene_rules
+    seed). One row per lead with an activity. -#}
+{% macro rv_activity_facts(leads, activities=none) %}
     select
         people.lead_id,
         people.source_system,
-        min(activities.created_at) as first_touch_at
+        min(activities.created_at) filter (
+            where users.is_sales and activities.created_at >= mqls.mql_at
+        ) as first_touch_at,
+        max(activities.created_at) as last_activity_at
     from ({{ rv_lead_people(leads) }}) as people
     inner join {{ leads }} as mqls
         on people.source_system = mqls.source_system and people.lead_id = mqls.lead_id
     inner join {{ activities or ref('int_activities') }} as activities
         on people.source_system = activities.source_system and people.person_id = activities.who_id
-    inner join {{ ref('int_users') }} as users
+    left join {{ ref('int_users') }} as users
         on activities.source_system = users.source_system and activities.owner_id = users.user_id
-    where
-        users.is_sales
-        and mqls.mql_at is not null
-        and activities.created_at >= mqls.mql_at
     group by people.lead_id, people.source_system
 {% endmacro %}
 
-{#- The latest activity on each lead or its converted contact, by anyone: with its
-    latest campaign touch, what says a nurture lead is looked after
-    (the nurture rule of the hygiene_rules seed). -#}
-{% macro rv_last_activities(leads, activities=none) %}
+{#- First sales touch of each MQL (rv_activity_facts), for the MQLs that have one. -#}
+{% macro rv_first_sales_touches(leads, activities=none) %}
     select
-        people.lead_id,
-        people.source_system,
-        max(activities.created_at) as last_activity_at
-    from ({{ rv_lead_people(leads) }}) as people
-    inner join {{ activities or ref('int_activities') }} as activities
-        on people.source_system = activities.source_system and people.person_id = activities.who_id
-    group by people.lead_id, people.source_system
+        lead_id,
+        source_system,
+        first_touch_at
+    from ({{ rv_activity_facts(leads, activities) }}) as facts
+    where first_touch_at is not null
 {% endmacro %}
 
 {#- Campaign touches of each lead or its converted contact, numbered in time order

@@ -532,7 +532,7 @@ def _write_batch(folder: Path, rows: dict[str, list[dict]]) -> Path:
 
 
 def test_notices_tell_owners_once_and_again_only_for_new_accounts(
-    warehouse_db, tmp_path, receivers
+    warehouse_db, tmp_path, receivers, monkeypatch
 ):
     """A campaign reaching customers and accounts with open deals notifies exactly their
     owners, once per campaign (truth.json); nothing again on the next check; an account
@@ -547,6 +547,18 @@ def test_notices_tell_owners_once_and_again_only_for_new_accounts(
         expected.setdefault((emails[owner], campaign), set()).add(account)
     assert expected, "the generated world should have campaigns reaching worked accounts"
 
+    # the webhook is down: the check runs, its notices fail, and nothing is remembered
+    with monkeypatch.context() as down:
+        down.setenv("REVALIGN_ALERT_WEBHOOK_URL", "http://127.0.0.1:9/nobody-listens")
+        down.setenv("REVALIGN_ALERT_ATTEMPTS", "1")
+        report = hygiene.check(warehouse_db, docs_dir=tmp_path / "docs")
+    failed = {d.kind for d in report.deliveries if d.status == "failed"}
+    assert {"campaign_notice", "notice_summary"} <= failed
+    assert query(
+        warehouse_db, "select count(*) from ops.campaign_notices where channel = 'webhook'"
+    ) == [(0,)]  # (email and Slack were up: their notices went out)
+
+    # up again: the next check sends them
     hygiene.check(warehouse_db, docs_dir=tmp_path / "docs")
     sent = _notices(receivers.posts["/hook"])
     assert len(sent) == len(expected)  # one per owner and campaign

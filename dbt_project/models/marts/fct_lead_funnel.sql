@@ -33,16 +33,13 @@ leads as (
     select * from {{ rows.leads }}
 ),
 
+-- first sales touch and latest activity
 sales as (
-    {{ rv_first_sales_touches('leads', rows.activities) }}
+    {{ rv_activity_facts('leads', rows.activities) }}
 ),
 
 personas as (
     {{ rv_lead_personas('leads') }}
-),
-
-last_activities as (
-    {{ rv_last_activities('leads', rows.activities) }}
 ),
 
 first_touches as (
@@ -121,7 +118,7 @@ select
     leads.owner_delivered,
     leads.is_nurture,
     -- its latest activity (by anyone) or campaign touch: a nurture lead is looked after
-    greatest(last_activities.last_activity_at, first_touches.last_campaign_touch_at)
+    greatest(sales.last_activity_at, first_touches.last_campaign_touch_at)
         as last_touched_at
 from leads
 cross join as_of
@@ -139,9 +136,5 @@ left join {{ rows.opportunities }} as opportunities
         and (leads.person_type = 'contact' or leads.lead_id = opportunities.origin_lead_id)
 left join first_touches
     on leads.source_system = first_touches.source_system and leads.lead_id = first_touches.lead_id
-left join last_activities
-    on
-        leads.source_system = last_activities.source_system
-        and leads.lead_id = last_activities.lead_id
 left join {{ ref('int_delivered_fields') }} as status_field
     on leads.source_system = status_field.source_system and status_field.field = 'lead.status'
