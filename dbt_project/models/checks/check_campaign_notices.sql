@@ -58,7 +58,9 @@ worked_accounts as (
         accounts.is_customer
         or exists (
             select 1 from open_opportunities as open
-            where open.source_system = accounts.source_system and open.account_id = accounts.account_id
+            where
+                open.source_system = accounts.source_system
+                and open.account_id = accounts.account_id
         )
 ),
 

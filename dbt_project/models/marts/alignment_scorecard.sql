@@ -85,7 +85,10 @@ person_figures as (
         count(*) as persons,
         count(opportunity_id) as persons_with_opportunity
     from leads
-    group by grouping sets (({{ rv_month_of('created_at') }}), ({{ rv_month_of('created_at') }}, owner_team))
+    group by
+        grouping sets (
+            ({{ rv_month_of('created_at') }}), ({{ rv_month_of('created_at') }}, owner_team)
+        )
 ),
 
 mql_figures as (
@@ -133,9 +136,9 @@ closed_figures as (
         count(*) filter (where not is_marketing_influenced) as closed_not_influenced,
         count(*) filter (where not is_marketing_influenced and is_won) as won_not_influenced,
         percentile_cont(0.5) within group (order by sales_cycle_days)
-            filter (where is_won and is_marketing_influenced) as median_cycle_influenced,
+        filter (where is_won and is_marketing_influenced) as median_cycle_influenced,
         percentile_cont(0.5) within group (order by sales_cycle_days)
-            filter (where is_won and not is_marketing_influenced) as median_cycle_not_influenced
+        filter (where is_won and not is_marketing_influenced) as median_cycle_not_influenced
     from opportunities
     where is_closed
     group by grouping sets ((closed_month), (closed_month, owner_team))

@@ -60,8 +60,10 @@ touches as (
         -- time-decay weight: halved every half_life days before the opportunity was created
         power(
             2::float8,
-            -(extract(epoch from won.created_at - touches.touched_at)::float8 / 86400.0
-            / {{ half_life }}::float8)
+            -(
+                extract(epoch from won.created_at - touches.touched_at)::float8 / 86400.0
+                / {{ half_life }}::float8
+            )
         ) as decay_weight
     from won
     inner join won_touches as touches
@@ -83,13 +85,17 @@ shares as (
         case
             when touches = 1 then 1::numeric
             when touches = 2 then 0.5::numeric
-            when touch_number = 1 then {{ first_share }}::numeric
-            when touch_number = touches then {{ last_share }}::numeric
+            when touches.touch_number = 1 then {{ first_share }}::numeric
+            when touches.touch_number = touches then {{ last_share }}::numeric
             else 1 - {{ first_share }}::numeric - {{ last_share }}::numeric
         end as position_share,
-        case when touches > 2 and touch_number not in (1, touches) then touches - 2 else 1 end
+        case
+            when touches > 2 and touches.touch_number not in (1, touches) then touches - 2 else 1
+        end
             as position_parts,
-        decay_weight / sum(decay_weight) over (partition by source_system, opportunity_id)
+        touches.decay_weight
+        / sum(touches.decay_weight)
+            over (partition by touches.source_system, touches.opportunity_id)
             as decay_share
     from touches
 ),

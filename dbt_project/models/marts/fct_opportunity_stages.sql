@@ -107,6 +107,10 @@ people as (
     {{ rv_opportunity_people('opportunities', 'origin_leads', rows.roles) }}
 ),
 
+person_touches as (
+    {{ rv_touches_by_person(rows.touches) }}
+),
+
 -- the campaign touches of its people while it was in the stage
 stage_touches as (
     select
@@ -119,7 +123,7 @@ stage_touches as (
         on
             stays.source_system = people.source_system
             and stays.opportunity_id = people.opportunity_id
-    inner join ({{ rv_touches_by_person(rows.touches) }}) as touches
+    inner join person_touches as touches
         on
             people.source_system = touches.source_system
             and people.person_id = touches.person_id

@@ -21,7 +21,7 @@ opportunities as not materialized (
         is_won,
         {{ rv_month_of('created_at') }} as month
     from {{ ref('fct_opportunities') }}
-    where source_system in (select source_system from history_sources)
+    where source_system in (select history_sources.source_system from history_sources)
 ),
 
 stages as (
@@ -31,7 +31,7 @@ stages as (
         stage_position,
         is_closed
     from {{ ref('int_stage_order') }}
-    where source_system in (select source_system from history_sources)
+    where source_system in (select history_sources.source_system from history_sources)
 ),
 
 -- each opportunity and stage it reached, when (days from its creation to the entry
