@@ -395,6 +395,93 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Post-hook of fct_opportunities: what this build recomputed (the staged
+    opportunities), what was delivered (rv_drop_missing), or that it recomputed
+    everything (a full build), in ops.mart_changes under this dbt invocation, for
+    fct_opportunity_stages (rv_stage_opportunity_changes). -#}
+{% macro rv_record_changes() -%}
+    {%- set mart = this.schema ~ '.' ~ this.identifier -%}
+    {%- if not rv_mart_changes_kept() -%}
+    select 1
+    {%- else -%}
+    delete from ops.mart_changes where mart = '{{ mart }}';
+    {%- if is_incremental() %}
+    insert into ops.mart_changes (mart, invocation_id, kind, source_system, record_id)
+    select '{{ mart }}', '{{ invocation_id }}', 'recomputed', source_system, opportunity_id
+    from {{ rv_opportunity_rows()['opportunities'] }}
+    union all
+    select '{{ mart }}', '{{ invocation_id }}', 'delivered', source_system, record_id
+    from rv_opportunities_delivered
+    {%- else %}
+    insert into ops.mart_changes (mart, invocation_id, kind)
+    values ('{{ mart }}', '{{ invocation_id }}', 'everything')
+    {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whether the warehouse has ops.mart_changes (revalign's load and build create it;
+    dbt run on its own on an older warehouse may not have it yet). -#}
+{% macro rv_mart_changes_kept() -%}
+    {%- if not execute -%}{{ return(false) }}{%- endif -%}
+    {{ return(run_query("select to_regclass('ops.mart_changes') is not null").rows[0][0]) }}
+{%- endmacro %}
+
+{#- Whether fct_opportunities recorded, in this dbt invocation, what it recomputed:
+    'everything', 'some' or none (it was not built in this invocation). -#}
+{% macro rv_opportunity_changes_recorded() -%}
+    {%- if not execute or not rv_mart_changes_kept() -%}{{ return(none) }}{%- endif -%}
+    {%- set found -%}
+        select coalesce(bool_or(kind = 'everything'), false), count(*) > 0
+        from ops.mart_changes
+        where mart = '{{ ref('fct_opportunities').schema }}.{{ ref('fct_opportunities').identifier }}'
+            and invocation_id = '{{ invocation_id }}'
+    {%- endset -%}
+    {%- set row = run_query(found).rows[0] -%}
+    {{ return('everything' if row[0] else ('some' if row[1] else none)) }}
+{%- endmacro %}
+
+{#- Pre-hook of fct_opportunity_stages: the opportunities fct_opportunities recomputed
+    in this very build are the ones whose entries can have changed (a superset: an
+    activity changes no entry), so they are staged again without looking for changes
+    a second time (at a million leads, most of the mart's time). Built on its own
+    (dbt --select), it looks for them itself (rv_stage_changed_opportunities). -#}
+{% macro rv_stage_opportunity_changes(inputs) -%}
+    {%- set recorded = rv_opportunity_changes_recorded() if is_incremental() else none -%}
+    {%- if not is_incremental() or recorded is none -%}
+    {{ rv_stage_changed_opportunities(inputs) }}
+    {%- else -%}
+    {%- set changes -%}
+        ops.mart_changes
+        where mart = '{{ ref('fct_opportunities').schema }}.{{ ref('fct_opportunities').identifier }}'
+            and invocation_id = '{{ invocation_id }}'
+    {%- endset -%}
+    {%- if recorded == 'everything' %}
+    {{ rv_temp_table('rv_opportunities_delivered', 'select source_system, opportunity_id as record_id from ' ~ this) }}
+    {%- else %}
+    {{ rv_temp_table('rv_opportunities_changed', 'select source_system, record_id as opportunity_id from ' ~ changes ~ " and kind = 'recomputed'") }}
+    {{ rv_temp_table('rv_opportunities_delivered', 'select source_system, record_id from ' ~ changes ~ " and kind = 'delivered'") }}
+    {%- endif %}
+    {{ rv_stage_opportunity_rows(recorded == 'everything', inputs) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Post-hook of fct_opportunity_stages: its watermarks. Staged from what
+    fct_opportunities recomputed, it has read what that mart had read (its watermarks,
+    but activities); else what it read itself. -#}
+{% macro rv_record_stage_watermarks(inputs) -%}
+    {%- if is_incremental() and rv_opportunity_changes_recorded() is not none -%}
+    insert into ops.mart_watermarks (mart, input, loaded_through)
+    select '{{ this.schema }}.{{ this.identifier }}', input, loaded_through
+    from ops.mart_watermarks
+    where
+        mart = '{{ ref('fct_opportunities').schema }}.{{ ref('fct_opportunities').identifier }}'
+        and input in ('as_of', 'delivered_fields'{% for name in inputs %}, '{{ name }}'{% endfor %})
+    on conflict (mart, input) do update set loaded_through = excluded.loaded_through
+    {%- else -%}
+    {{ rv_record_watermarks(inputs) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Post-hook: rows whose record is no longer current (deleted at the source) leave.
     Only records delivered since the last build can have been deleted: those in the
     pre-hook's temporary table `delivered`. Every one of them that still exists is
