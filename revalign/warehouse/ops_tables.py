@@ -148,19 +148,6 @@ comment on table ops.mart_watermarks is
     'How far each incremental mart had read each input (the newest _loaded_at of a staging '
     'model, and the as_of) when it was last built; its next build recomputes what came after.';
 
-create table if not exists ops.mart_changes (
-    mart text not null,
-    invocation_id text not null,
-    kind text not null check (kind in ('recomputed', 'delivered', 'everything')),
-    source_system text,
-    record_id text
-);
-create index if not exists mart_changes_mart on ops.mart_changes (mart, invocation_id, kind);
-comment on table ops.mart_changes is
-    'What an incremental mart recomputed in its last build (dbt invocation): the marts '
-    'built after it from the same records (fct_opportunity_stages after fct_opportunities) '
-    'reuse it instead of looking for changes again.';
-
 create table if not exists ops.alerted_issues (
     channel text not null,
     rule text not null,

@@ -12,7 +12,6 @@
     post_hook=[
         "{{ rv_drop_missing(rv_opportunity_rows()['opportunities'], 'opportunity_id', 'rv_opportunities_delivered') }}",
         "{{ rv_record_watermarks(rv_opportunity_inputs()) }}",
-        "{{ rv_record_changes() }}",
     ],
 ) }}
 

@@ -20,15 +20,13 @@
     unique_key=['source_system', 'opportunity_id'],
     incremental_strategy='delete+insert',
     indexes=[{'columns': ['opportunity_id']}],
-    pre_hook="{{ rv_stage_opportunity_changes(rv_opportunity_stage_inputs()) }}",
+    pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_stage_inputs()) }}",
     post_hook=[
         "{{ rv_drop_missing(rv_opportunity_rows()['opportunities'], 'opportunity_id', 'rv_opportunities_delivered') }}",
-        "{{ rv_record_stage_watermarks(rv_opportunity_stage_inputs()) }}",
+        "{{ rv_record_watermarks(rv_opportunity_stage_inputs()) }}",
     ],
 ) }}
 
--- runs after fct_opportunities, whose recomputed opportunities it reuses:
--- depends_on: {{ ref('fct_opportunities') }}
 {%- do rv_opportunity_stage_inputs() %}
 {%- set rows = rv_opportunity_rows() %}
 
