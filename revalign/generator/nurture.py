@@ -22,18 +22,12 @@ from revalign.generator.world import (
     Opportunity,
     User,
     at_second,
+    touched_at,
 )
 
 #: The settings' defaults (dbt vars nurture_statuses, nurture_touch_days).
 NURTURE_STATUSES = ("Nurturing",)
 NURTURE_TOUCH_DAYS = 30
-
-
-def touched_at(member: Membership) -> datetime:
-    """A touch is timed at FirstRespondedDate (midnight UTC) when set, else CreatedDate."""
-    if member.first_responded is not None:
-        return datetime.combine(member.first_responded, datetime.min.time(), AS_OF.tzinfo)
-    return member.created_at
 
 
 def last_touched(
@@ -43,6 +37,25 @@ def last_touched(
     moments = [a.created_at for a in activities if a.deleted_at is None and a.who_id in people]
     moments += [touched_at(m) for m in memberships if {m.lead_id, m.contact_id} & people]
     return max(moments, default=None)
+
+
+def persons(lead: Lead, deals: list[Opportunity], accounts: AccountWorld):
+    """(record, its status, its last touch) of each current person
+    of a lead's world: the lead, and the contacts created directly. A touch is any
+    activity naming them (their own, their deals', their colleagues') or campaign touch."""
+    activities = [
+        *lead.activities,
+        *(a for d in deals for a in d.activities),
+        *(a for c in accounts.contacts for a in c.activities),
+    ]
+    memberships = [*lead.memberships, *(m for c in accounts.contacts for m in c.memberships)]
+    found = []
+    if lead.deleted_at is None:
+        found.append((lead, {lead.id, lead.contact_id} - {None}, lead.final.status))
+    for contact in accounts.contacts:
+        if contact.deleted_at is None and contact.converted_from is None:
+            found.append((contact, {contact.id}, contact.final.status))
+    return [(p, status, last_touched(ids, activities, memberships)) for p, ids, status in found]
 
 
 def untouched(status: str | None, last: datetime | None) -> bool:
@@ -63,20 +76,8 @@ def look_after(
 ) -> None:
     """Marketing's nurture email for each untouched nurture person of a lead's world,
     but a share ``rate`` of them, which stay untouched."""
-    activities = [
-        *lead.activities,
-        *(a for d in deals for a in d.activities),
-        *(a for c in accounts.contacts for a in c.activities),
-    ]
-    memberships = [*lead.memberships, *(m for c in accounts.contacts for m in c.memberships)]
-    persons = []
-    if lead.deleted_at is None:
-        persons.append((lead, {lead.id, lead.contact_id} - {None}, lead.final.status))
-    for contact in accounts.contacts:
-        if contact.deleted_at is None and contact.converted_from is None:
-            persons.append((contact, {contact.id}, contact.final.status))
-    for person, people, status in persons:
-        if not untouched(status, last_touched(people, activities, memberships)):
+    for person, status, last in persons(lead, deals, accounts):
+        if not untouched(status, last):
             continue
         rng = random.Random(f"{seed}:nurture:{person.id}")
         if rng.random() < rate:

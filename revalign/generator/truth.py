@@ -10,12 +10,20 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 from revalign.generator import nurture, world
 from revalign.generator.journey import DealJourney, JourneyTruth, Stage
-from revalign.generator.world import AS_OF, AccountWorld, Contact, Lead, Membership, Opportunity
+from revalign.generator.world import (
+    AS_OF,
+    AccountWorld,
+    Contact,
+    Lead,
+    Membership,
+    Opportunity,
+    touched_at,
+)
 
 EMAIL_PATTERN = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 RULES = tuple(world.DEFAULT_RATES)
@@ -109,13 +117,6 @@ class AccountDeal:
     influenced: bool
 
 
-def touched_at(member: Membership) -> datetime:
-    """A touch is timed at FirstRespondedDate (midnight UTC) when set, else CreatedDate."""
-    if member.first_responded is not None:
-        return datetime.combine(member.first_responded, time.min, UTC)
-    return member.created_at
-
-
 def month(moment) -> str:
     return moment.strftime("%Y-%m")
 
@@ -165,22 +166,8 @@ class Truth:
     def _add_nurture(self, lead: Lead, deals: list[Opportunity], accounts: AccountWorld) -> None:
         """nurture_lead_untouched of the world's persons: every activity naming them (their
         own, their deals', their colleagues') and their campaign touches."""
-        activities = [
-            *lead.activities,
-            *(a for d in deals for a in d.activities),
-            *(a for c in accounts.contacts for a in c.activities),
-        ]
-        memberships = [*lead.memberships, *(m for c in accounts.contacts for m in c.memberships)]
-        persons = []
-        if lead.deleted_at is None:
-            persons.append(({lead.id, lead.contact_id} - {None}, lead.final.status))
-        persons += [
-            ({c.id}, c.final.status)
-            for c in accounts.contacts
-            if c.deleted_at is None and c.converted_from is None
-        ]
-        for people, status in persons:
-            if nurture.untouched(status, nurture.last_touched(people, activities, memberships)):
+        for _, status, last in nurture.persons(lead, deals, accounts):
+            if nurture.untouched(status, last):
                 self.hygiene["nurture_lead_untouched"] += 1
 
     def _add_notices(self, lead, deals, accounts: AccountWorld, contacts: dict) -> None:

@@ -208,6 +208,13 @@ class Membership:
     first_responded: date | None = None
 
 
+def touched_at(member: Membership) -> datetime:
+    """A touch is timed at FirstRespondedDate (midnight UTC) when set, else CreatedDate."""
+    if member.first_responded is not None:
+        return datetime.combine(member.first_responded, datetime.min.time(), UTC)
+    return member.created_at
+
+
 @dataclass
 class ContactRole:
     id: str
