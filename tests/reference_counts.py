@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import statistics
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
@@ -539,12 +540,7 @@ def count_journey(deals: list[dict], persons: list[tuple], orders: dict[str, lis
 
 
 def _median(values: list | None):
-    if not values:
-        return None
-    ordered, middle = sorted(values), len(values) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
+    return statistics.median(values) if values else None
 
 
 def truth_journey(journey: dict) -> dict:
