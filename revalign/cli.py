@@ -96,6 +96,17 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from revalign import report
+    from revalign.build import moment
+
+    as_of = moment.parse(args.as_of) if args.as_of else None
+    conn = _ready_warehouse()
+    path = report.write(conn, as_of=as_of, out=Path(args.out) if args.out else None)
+    print(f"report: {path}")
+    return 0
+
+
 def _print_notes(conn: settings.ConnectionInfo) -> None:
     """The lines METRICS.md asks every build and check to print: fields never delivered,
     stages outside the stage order, records kept out of the marts."""
@@ -367,6 +378,18 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--as-of", help="the run's moment (default: the last build's as_of)")
     check.add_argument("--strict", action="store_true", help="exit 1 when a check failed")
     check.set_defaults(func=_check)
+
+    report = sub.add_parser(
+        "report",
+        help="the alignment report: one self-contained HTML page of charts (the weekly brief)",
+    )
+    report.add_argument(
+        "--as-of", help="the week the report ends with (default: the last build's as_of)"
+    )
+    report.add_argument(
+        "--out", help="file to write (default: REVALIGN_REPORT_DIR/alignment-DATE.html)"
+    )
+    report.set_defaults(func=_report)
 
     run = sub.add_parser("run", help="load, build and check in one go")
     run.add_argument(

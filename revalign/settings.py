@@ -268,6 +268,24 @@ SETTINGS: tuple[Setting, ...] = (
         shown="REVALIGN_HOME/data_docs",
     ),
     Setting(
+        "REVALIGN_REPORT_DIR",
+        None,
+        "Folder where revalign report and the weekly brief write the alignment report.",
+        shown="REVALIGN_HOME/reports",
+    ),
+    Setting(
+        "REVALIGN_BRIEF_TO",
+        "",
+        "Email address(es), comma-separated, that receive the weekly alignment brief (the "
+        "report as HTML body and attachment); Slack and the webhook get its summary.",
+        parse=_list,
+    ),
+    Setting(
+        "REVALIGN_BRIEF_SCHEDULE",
+        "0 7 * * 1",
+        "When the weekly_brief DAG runs: a cron expression in UTC (default Mondays 07:00).",
+    ),
+    Setting(
         "REVALIGN_ALERT_SMTP_URL",
         None,
         "Send alerts by email through this server: "
@@ -391,6 +409,18 @@ def max_load_age_hours() -> int:
 
 def data_docs_dir() -> Path:
     return Path(value("REVALIGN_DATA_DOCS_DIR") or home() / "data_docs").resolve()
+
+
+def report_dir() -> Path:
+    return Path(value("REVALIGN_REPORT_DIR") or home() / "reports").resolve()
+
+
+def brief_to() -> list[str]:
+    return value("REVALIGN_BRIEF_TO")
+
+
+def brief_schedule() -> str:
+    return value("REVALIGN_BRIEF_SCHEDULE")
 
 
 def alert_smtp_url() -> str | None:

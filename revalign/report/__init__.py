@@ -1,0 +1,127 @@
+"""``revalign report``: the alignment report, one self-contained HTML page.
+
+The headline numbers of the week with their change against the week before, then one
+section per question both teams argue about, each with its charts (inline SVG), a
+one-line reading in words and the numbers drawn. Opening the page makes no request to
+any other host (its Content-Security-Policy forbids it), so it reads the same from a
+file, an email attachment or a phone.
+
+The numbers come from the marts only (:mod:`revalign.report.figures`); the charts from
+:mod:`revalign.report.charts`; the page from ``templates/report.html.j2``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from revalign import settings
+from revalign.build import moment
+from revalign.errors import RevalignError
+from revalign.report import figures
+from revalign.report.figures import Headline, Report
+from revalign.settings import ConnectionInfo
+from revalign.warehouse import db
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def default_path(as_of: datetime) -> Path:
+    return settings.report_dir() / f"alignment-{as_of.astimezone(UTC):%Y-%m-%d}.html"
+
+
+def write(conn: ConnectionInfo, as_of: datetime | None = None, out: Path | None = None) -> Path:
+    """Write the report as of ``as_of`` (default: the marts' build) to ``out`` (default:
+    ``REVALIGN_REPORT_DIR/alignment-<date>.html``) and return its path."""
+    found = gather(conn, as_of)
+    path = Path(out) if out else default_path(found.as_of)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(found), encoding="utf-8")
+    return path
+
+
+def gather(conn: ConnectionInfo, as_of: datetime | None = None) -> Report:
+    _require_marts(conn)
+    return figures.gather(conn, as_of or moment.built(conn))
+
+
+def _require_marts(conn: ConnectionInfo) -> None:
+    """The report reads the built marts: without them, say what to do."""
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute(
+            "select to_regclass('marts.alignment_scorecard') is not null "
+            "and to_regclass('marts.win_loss_reasons') is not null"
+        )
+        if not cur.fetchone()[0]:
+            raise RevalignError(
+                "there are no marts to report on yet: load extracts (revalign load PATH) and "
+                "run revalign build first"
+            )
+
+
+def render(found: Report) -> str:
+    """The page's HTML."""
+    import jinja2
+
+    from revalign.report import charts
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+    )
+    environment.filters.update(
+        figure=format_figure, change=_change, direction=_direction, cell=_cell
+    )
+    environment.tests["number"] = lambda v: isinstance(v, int | float) and not isinstance(v, bool)
+    sections = [
+        {**vars(section), "svgs": [charts.svg(c) for c in section.charts if not c.empty]}
+        for section in found.sections
+    ]
+    as_of = found.as_of.astimezone(UTC)
+    return environment.get_template("report.html.j2").render(
+        as_of_text=f"{as_of:%Y-%m-%d %H:%M} UTC",
+        week_text=f"{found.week_start.astimezone(UTC):%d %b} to {as_of:%d %b %Y}",
+        headlines=found.headlines,
+        sections=sections,
+        sources=found.sources,
+    )
+
+
+def format_figure(value, unit: str = "") -> str:
+    """A headline figure as the page and the Slack summary show it."""
+    if value is None:
+        return "-"
+    if unit == "%":
+        return f"{value:.0%}"
+    if unit == "amount":
+        return f"{value:,.0f}"
+    return f"{value:,}"
+
+
+def _change(headline: Headline) -> str:
+    if headline.value is None or headline.previous is None:
+        return "no change to compare"
+    delta = headline.value - headline.previous
+    if headline.unit == "%":
+        return f"{delta * 100:+.0f} points"
+    if headline.previous:
+        return f"{delta / headline.previous:+.0%}"
+    return f"{delta:+,.0f}"
+
+
+def _direction(headline: Headline) -> str:
+    if headline.value is None or headline.previous is None or headline.value == headline.previous:
+        return "same"
+    return "up" if headline.value > headline.previous else "down"
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
