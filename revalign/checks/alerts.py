@@ -102,6 +102,8 @@ class Digest:
     issues: list[Issue] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     payload: dict = field(default_factory=dict)
+    page: str | None = None  # a whole HTML page to email instead of the digest's table
+    files: list[str] = field(default_factory=list)  # attached to the email
 
     def text(self) -> str:
         return "\n".join([self.title, "", *self.lines])
@@ -151,7 +153,8 @@ class EmailChannel(Channel):
         SmtpNotifier(
             to=digest.emails,
             subject=digest.title,
-            html_content=digest.html(),
+            html_content=digest.page or digest.html(),
+            files=digest.files or None,
             smtp_conn_id=settings.SMTP_CONN_ID,
         ).notify({})
 

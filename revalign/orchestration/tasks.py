@@ -100,3 +100,12 @@ def check_hygiene(as_of: str | None = None) -> dict:
 
     requested = moment.parse(as_of) if as_of else None
     return hygiene.check(warehouse_from_airflow(), as_of=requested).summary()
+
+
+def send_weekly_brief(as_of: str | None = None) -> dict:
+    """The weekly alignment brief as of the latest check (or ``as_of``), to
+    REVALIGN_BRIEF_TO by email and its summary to Slack and the webhook."""
+    from revalign.report import brief
+
+    requested = moment.parse(as_of) if as_of else None
+    return brief.send(warehouse_from_airflow(), as_of=requested).summary()

@@ -33,11 +33,17 @@ def default_path(as_of: datetime) -> Path:
 def write(conn: ConnectionInfo, as_of: datetime | None = None, out: Path | None = None) -> Path:
     """Write the report as of ``as_of`` (default: the marts' build) to ``out`` (default:
     ``REVALIGN_REPORT_DIR/alignment-<date>.html``) and return its path."""
-    found = gather(conn, as_of)
+    path, _ = save(gather(conn, as_of), out)
+    return path
+
+
+def save(found: Report, out: Path | None = None) -> tuple[Path, str]:
+    """Render ``found`` and write it; the path and the page."""
     path = Path(out) if out else default_path(found.as_of)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(found), encoding="utf-8")
-    return path
+    page = render(found)
+    path.write_text(page, encoding="utf-8")
+    return path, page
 
 
 def gather(conn: ConnectionInfo, as_of: datetime | None = None) -> Report:
@@ -72,7 +78,7 @@ def render(found: Report) -> str:
         trim_blocks=False,
     )
     environment.filters.update(
-        figure=format_figure, change=_change, direction=_direction, cell=_cell
+        figure=format_figure, change=change_text, direction=_direction, cell=_cell
     )
     environment.tests["number"] = lambda v: isinstance(v, int | float) and not isinstance(v, bool)
     sections = [
@@ -100,7 +106,7 @@ def format_figure(value, unit: str = "") -> str:
     return f"{value:,}"
 
 
-def _change(headline: Headline) -> str:
+def change_text(headline: Headline) -> str:
     if headline.value is None or headline.previous is None:
         return "no change to compare"
     delta = headline.value - headline.previous

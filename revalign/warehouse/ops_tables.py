@@ -192,6 +192,20 @@ comment on table ops.campaign_notices is
     'Notices to sales already sent, per channel: each campaign, owner (their person) and '
     'account they were told of; an owner hears of a campaign again only for new accounts.';
 
+create table if not exists ops.weekly_briefs (
+    channel text not null,
+    week_start date not null,
+    recipient text not null,
+    as_of timestamptz not null,
+    report_path text not null,
+    run_id text not null,
+    sent_at timestamptz not null default now(),
+    primary key (channel, week_start, recipient)
+);
+comment on table ops.weekly_briefs is
+    'Weekly alignment briefs sent, per channel, week (the Monday of the report''s as_of) and '
+    'recipient: each gets one brief a week.';
+
 create table if not exists ops.email_key_secret (
     installation boolean primary key default true check (installation),
     inner_pad bytea not null,
