@@ -170,3 +170,14 @@ def airflow_env_for(airflow_env: dict[str, str], warehouse: ConnectionInfo) -> d
         **airflow_env,
         **settings.airflow_environment(warehouse, ConnectionInfo.from_url(metadata)),
     }
+
+
+@pytest.fixture
+def receivers(monkeypatch):
+    """Local SMTP and HTTP receivers, with revalign's alert settings pointing at them."""
+    from local_receivers import Receivers, point_alerts_at
+
+    running = Receivers()
+    point_alerts_at(running, monkeypatch)
+    yield running
+    running.stop()

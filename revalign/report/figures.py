@@ -300,7 +300,7 @@ def _leads_enough(cur, months: list[date], as_of: datetime) -> Section:
     section.tables.append(Table(["month", "team", "MQLs", "target", "attainment"], rows))
     month = _last_complete(cur, months) or (months[-1] if months else None)
     company = table.get(None, {}).get(month)
-    if company:
+    if company and company["mqls"] is not None:
         reading = f"In {month:%B %Y} marketing sent {company['mqls']:,.0f} MQLs"
         if company["mql_target"]:
             reading += (

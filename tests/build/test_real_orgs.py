@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from conftest import query, run_cli
 
+from revalign import report
 from revalign.build import notes, transform
 from revalign.checks import hygiene
 from revalign.ingest import loader
+from revalign.report import figures
 from revalign.warehouse import schemas
 
 FILES = {
@@ -242,3 +244,26 @@ def test_a_few_unreadable_records_stay_out_and_everyone_elses_figures_build(ware
         "salesforce Lead: 1 record(s) kept out of the marts: a value cannot be read as its "
         "declared type (e.g. Lead.csv row 71); see ops.unreadable_records"
     ) in notes.lines(warehouse_db)
+
+
+def test_the_report_says_what_was_never_delivered_instead_of_drawing_it(org, tmp_path):
+    """METRICS.md: a field never delivered is not a blank. The report names it, and the
+    setting that maps it, where its charts would be; it draws no empty chart."""
+    transform.build(org, as_of=_as_of())  # no mapping: the org's MQL date is not found
+    found = report.gather(org)
+    unavailable = {s.key: s.unavailable for s in found.sections if s.unavailable}
+    mql_date = (
+        "salesforce: no MQL date delivered (MQL_Date__c), map it with "
+        "salesforce_field_names.mql_date"
+    )
+    for key in ("leads", "follow_up", "quality", "persona"):
+        assert unavailable[key] == [mql_date]
+    assert unavailable["campaigns"] == ["salesforce: no CampaignMember.csv delivered yet"]
+    drawn = {s.key for s in found.sections if any(not c.empty for c in s.charts)}
+    assert drawn.isdisjoint(unavailable)
+    page = report.render(found)
+    assert page.count('class="unavailable"') == len(unavailable)
+    assert mql_date in page
+    # the deals: won and lost reasons are unknown (no reason field), not "none given"
+    (win_loss,) = [s for s in found.sections if s.key == "win_loss"]
+    assert {row[1] for row in win_loss.tables[0].rows} == {figures.UNKNOWN_REASON}
