@@ -18,10 +18,12 @@ RUN pip install --no-cache-dir uv==0.13.9 \
 ENV REVALIGN_HOME=/opt/revalign/.revalign \
     DBT_SEND_ANONYMOUS_USAGE_STATS=False \
     AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
-# build_marts is rendered from the dbt manifest: parse the project once, at build time.
+# build_marts is rendered from the dbt manifest: parse the project once, at build time;
+# the Data Docs' web assets are fetched then too (the site opens without the internet).
 # Group 0 may write revalign's home, so the containers can run as any uid in group 0
 # (docker-compose.yml's AIRFLOW_UID).
 RUN revalign manifest \
+ && python -m revalign.checks.offline_docs \
  && mkdir -p .revalign/airflow/logs .revalign/data_docs \
  && chmod -R g+rwX /opt/revalign
 

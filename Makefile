@@ -8,6 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 STAMP := $(VENV)/.installed-from-lock-compiled
 BIN := $(VENV)/bin
+WEB_ASSETS := $(TOOLS)/web-assets/.fetched
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
@@ -52,7 +53,13 @@ format: install
 airflow: install postgres
 	$(BIN)/revalign airflow standalone
 
-install: $(STAMP)
+install: $(STAMP) $(WEB_ASSETS)
+
+# The files GX's Data Docs pages load from CDNs, from their npm packages (checksums pinned
+# in revalign/checks/offline_docs.py): the site then opens without the internet.
+$(WEB_ASSETS): revalign/checks/offline_docs.py | $(STAMP)
+	$(BIN)/python -m revalign.checks.offline_docs
+	@touch $@
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "revalign needs Python 3.11: run make PYTHON=/path/to/python3.11")'
