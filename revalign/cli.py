@@ -76,9 +76,9 @@ def _build(args: argparse.Namespace) -> int:
     print(f"build ok: {len(nodes)} nodes")
     _print_notes(conn)
     if args.docs:
-        transform.invoke(conn, ["docs", "generate"])
-        site = transform.target_dir() / "index.html"
-        print(f"docs: {site} (or serve them: cd {site.parent} && python -m http.server)")
+        from revalign.build import dbt_docs
+
+        print(f"docs: {dbt_docs.generate(conn)} (opens from the file; or revalign docs serve)")
     return 0
 
 
@@ -104,6 +104,29 @@ def _report(args: argparse.Namespace) -> int:
     conn = _ready_warehouse()
     path = report.write(conn, as_of=as_of, out=Path(args.out) if args.out else None)
     print(f"report: {path}")
+    return 0
+
+
+def _docs(args: argparse.Namespace) -> int:
+    """Serve dbt docs, Data Docs and the reports on this machine until interrupted."""
+    from revalign import docs_site
+
+    conn = _ready_warehouse()
+    for line in docs_site.prepare(conn, refresh=args.refresh):
+        print(line)
+    found = docs_site.sites()
+    httpd = docs_site.server(args.port, found)
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    print(f"serving on {base}/ (Ctrl-C to stop)")
+    for site in found:
+        state = "" if site.ready else f": none yet, run {site.missing}"
+        print(f"  {base}{site.path}  {site.title}{state}", flush=True)
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
     return 0
 
 
@@ -390,6 +413,16 @@ def parser() -> argparse.ArgumentParser:
         "--out", help="file to write (default: REVALIGN_REPORT_DIR/alignment-DATE.html)"
     )
     report.set_defaults(func=_report)
+
+    docs = sub.add_parser(
+        "docs", help="serve dbt docs, the Data Docs and the alignment reports on this machine"
+    )
+    docs.add_argument("action", choices=["serve"], help="serve: until Ctrl-C")
+    docs.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (8000; 0: any)")
+    docs.add_argument(
+        "--refresh", action="store_true", help="generate dbt docs again before serving"
+    )
+    docs.set_defaults(func=_docs)
 
     run = sub.add_parser("run", help="load, build and check in one go")
     run.add_argument(

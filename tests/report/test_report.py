@@ -8,9 +8,14 @@ local HTTP server (tests/local_receivers.py), once per week and recipient.
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
+import urllib.error
+import urllib.request
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from conftest import BIN, airflow_env_for, fresh_database, query, run_cli
@@ -50,8 +55,12 @@ def checked_db(warehouse_server, tmp_path_factory):
         schemas.set_up(conn, "revalign_bi_test", "x")
         loader.load(conn, [out])
         transform.build(conn)
-        hygiene.check(conn, channels=[], docs_dir=tmp_path_factory.mktemp("docs"))
+        hygiene.check(conn, channels=[], docs_dir=_data_docs(tmp_path_factory))
         yield conn
+
+
+def _data_docs(tmp_path_factory) -> Path:
+    return tmp_path_factory.getbasetemp() / "report-data-docs"
 
 
 def test_the_report_renders_offline_and_shows_the_marts(checked_db, tmp_path):
@@ -213,3 +222,55 @@ def test_weekly_brief_runs_under_airflow_once_a_week(airflow_env, checked_db, tm
         receivers.stop()
     (path,) = (tmp_path / "reports").glob("alignment-*.html")
     assert posts[0]["report"] == str(path)
+
+
+def test_docs_serve_serves_dbt_docs_data_docs_and_reports(checked_db, tmp_path, tmp_path_factory):
+    """`revalign docs serve`: dbt docs (generated first), the Data Docs and a report (written
+    first) behind one local address, nothing else; dbt's site also opens from its file,
+    offline, with no failed request."""
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        "REVALIGN_HOME": str(home),
+        "REVALIGN_WAREHOUSE_URL": checked_db.url,
+        "REVALIGN_DATA_DOCS_DIR": str(_data_docs(tmp_path_factory)),
+    }
+    serving = subprocess.Popen(
+        [str(BIN / "revalign"), "docs", "serve", "--port", "0"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        said = []
+        while not any(line.startswith("serving on") for line in said):
+            line = serving.stdout.readline()
+            assert line, "".join(said)
+            said.append(line)
+        base = re.search(r"serving on (http://\S+)/", said[-1]).group(1)
+        assert any(line.startswith("dbt docs: ") for line in said)
+        assert any(line.startswith("report: ") for line in said)
+
+        def get(path: str) -> str:
+            with urllib.request.urlopen(base + path, timeout=30) as response:
+                return response.read().decode()
+
+        links = re.findall(r'href="([^"]+)"', get("/"))
+        assert [link.split("/")[1] for link in links] == ["reports", "data-docs", "dbt"]
+        pages = {link.split("/")[1]: get(link) for link in links}
+        assert "Does marketing send enough leads?" in pages["reports"]
+        assert "marts.crm_hygiene" in pages["data-docs"]
+        assert "alignment_scorecard" in pages["dbt"]
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            get("/pyproject.toml")
+    finally:
+        serving.terminate()
+        serving.wait(timeout=30)
+
+    dbt_site = home / "dbt_docs" / "index.html"
+    page = open_page(
+        dbt_site.as_uri() + "#!/model/model.revalign.alignment_scorecard",
+        "document.body.innerText",
+        tmp_path / "chromium",
+        settle=3,
+    )
+    assert page.requests == [] and page.errors == [], page
+    assert "persona_alignment_index" in page.value and "win_rate_influenced" in page.value
