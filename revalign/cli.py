@@ -324,6 +324,12 @@ def _bi(args: argparse.Namespace) -> int:
         f"Metabase at {url}: {admin}; database '{metabase.DATABASE_NAME}' (id {done.database_id}) "
         f"{entry}, read as {settings.bi_role()}"
     )
+    published = done.collection
+    print(
+        f"  collection '{published.name}' (id {published.collection_id}) and its "
+        f"dashboard (id {published.dashboard_id}): {len(published.created)} created, "
+        f"{len(published.updated)} updated"
+    )
     return 0
 
 

@@ -1,10 +1,13 @@
-"""A Metabase set up for revalign: its admin account, and the warehouse's marts as a database
-it reads as the read-only BI role (``revalign bi connect``; docker-compose.yml runs it once
-the Metabase service answers). Safe to run again: it logs in instead of setting up, and
-updates the database entry instead of adding a second one.
+"""A Metabase set up for revalign: its admin account, the warehouse's marts as a database
+it reads as the read-only BI role, and the collection "Sales and marketing alignment"
+with the alignment report's questions and a dashboard (``revalign.metabase_collection``)
+(``revalign bi connect``; docker-compose.yml runs it once the Metabase service answers).
+Safe to run again: it logs in instead of setting up, and updates the database entry,
+the questions and the dashboard instead of adding second ones.
 
 Only Metabase's public REST API is used: ``/api/session/properties`` (is it set up yet,
-and the one-time setup token), ``/api/setup``, ``/api/session`` and ``/api/database``.
+and the one-time setup token), ``/api/setup``, ``/api/session``, ``/api/database``,
+``/api/collection``, ``/api/card`` and ``/api/dashboard``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from revalign.errors import RevalignError
+from revalign.metabase_collection import Published, publish
 from revalign.settings import ConnectionInfo
 
 #: The name the marts carry in Metabase.
@@ -31,6 +35,7 @@ class Connected:
     database_id: int
     created_admin: bool
     created_database: bool
+    collection: Published | None = None
 
 
 class _Client:
@@ -128,6 +133,12 @@ def connect(url: str, admin_email: str, admin_password: str, marts: ConnectionIn
     entry = {"engine": "postgres", "name": DATABASE_NAME, "details": details}
     if existing:
         client.call("PUT", f"/api/database/{existing['id']}", entry)
-        return Connected(existing["id"], bool(created_admin), created_database=False)
-    created = client.call("POST", "/api/database", {**entry, "is_full_sync": True})
-    return Connected(created["id"], bool(created_admin), created_database=True)
+        database_id = existing["id"]
+    else:
+        database_id = client.call("POST", "/api/database", {**entry, "is_full_sync": True})["id"]
+    return Connected(
+        database_id,
+        bool(created_admin),
+        created_database=not existing,
+        collection=publish(client, database_id),
+    )

@@ -36,6 +36,7 @@ MARTS = (
     "fct_opportunity_stages",
     "stage_conversion",
     "win_loss_reasons",
+    "lead_rejection_reasons",
 )
 
 

@@ -24,7 +24,7 @@ MONTHS = 6
 TOP = 8
 WEEK = timedelta(days=7)
 NO_REASON = "(none given)"
-UNKNOWN_REASON = "unknown (no reason field delivered)"
+UNKNOWN_REASON = "unknown (no reason field)"
 
 
 @dataclass
@@ -85,19 +85,16 @@ def gather(conn: ConnectionInfo, as_of: datetime) -> Report:
     """Every number of the report as of ``as_of``."""
     found = deliveries.stored(conn)
     loaded = sorted({d.source for d in found if d.object_delivered})
-    no_reason = sorted(
-        d.source for d in found if d.field == "lead.disqualified_reason" and not d.delivered
-    )
     with db.connect(conn) as pg, pg.cursor() as cur:
-        return _gather(cur, as_of, found, loaded, no_reason)
+        return _gather(cur, as_of, found, loaded)
 
 
-def _gather(cur, as_of, found, loaded, no_reason) -> Report:
+def _gather(cur, as_of, found, loaded) -> Report:
     months = _months(cur, as_of)
     sections = [
         _leads_enough(cur, months, as_of),
         _follow_up(cur, months, as_of),
-        _lead_quality(cur, months, as_of, no_reason),
+        _lead_quality(cur, months, as_of),
         _pipeline(cur, months, as_of),
         _campaigns(cur),
         _win_loss(cur, months),
@@ -357,7 +354,7 @@ def _follow_up(cur, months: list[date], as_of: datetime) -> Section:
     return section
 
 
-def _lead_quality(cur, months: list[date], as_of: datetime, no_reason: list[str]) -> Section:
+def _lead_quality(cur, months: list[date], as_of: datetime) -> Section:
     section = Section("quality", "Are the leads good?")
     table = _scorecard(cur, months, "acceptance_rate", "mql_to_opportunity_rate")
     names = _month_names(months, as_of)
@@ -368,27 +365,11 @@ def _lead_quality(cur, months: list[date], as_of: datetime, no_reason: list[str]
     start = months[0] if months else as_of.date()
     cur.execute(
         """
-        select
-            case
-                when funnel.source_system = any(%(no_reason)s) then %(unknown)s
-                else coalesce(leads.disqualified_reason, %(blank)s)
-            end,
-            count(*)
-        from marts.fct_lead_funnel as funnel
-        left join intermediate.int_leads as leads
-            on funnel.lead_id = leads.lead_id and funnel.source_system = leads.source_system
-        where funnel.acceptance_status = 'rejected'
-            and funnel.mql_at >= %(start)s and funnel.mql_at <= %(as_of)s
-        group by 1 order by 2 desc, 1 limit %(top)s
+        select coalesce(reason, %s), sum(rejected_mqls)::int
+        from marts.lead_rejection_reasons where month = any(%s)
+        group by 1 order by 2 desc, 1 limit %s
         """,
-        {
-            "no_reason": no_reason,
-            "unknown": UNKNOWN_REASON,
-            "blank": NO_REASON,
-            "start": start,
-            "as_of": as_of,
-            "top": TOP,
-        },
+        (UNKNOWN_REASON, months, TOP),
     )
     reasons = cur.fetchall()
     if reasons:

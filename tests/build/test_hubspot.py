@@ -32,6 +32,7 @@ MARTS = {
     "fct_opportunity_stages": "opportunity_id, entry_number",
     "stage_conversion": "month, source_system, stage_name",
     "win_loss_reasons": "month, is_won, reason, lead_source, team",
+    "lead_rejection_reasons": "month, reason, lead_source, team",
 }
 
 

@@ -119,7 +119,8 @@ select
     leads.is_nurture,
     -- its latest activity (by anyone) or campaign touch: a nurture lead is looked after
     greatest(sales.last_activity_at, first_touches.last_campaign_touch_at)
-        as last_touched_at
+        as last_touched_at,
+    leads.disqualified_reason
 from leads
 cross join as_of
 left join personas
