@@ -378,6 +378,11 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument(
         "--debug", action="store_true", help="on an error, print its full trace, not one line"
     )
+    top.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show dbt's own log on the console too (it always goes to its log file)",
+    )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     wh = sub.add_parser("warehouse", help="the embedded PostgreSQL warehouse")
@@ -544,12 +549,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from revalign import redaction
+    from revalign import progress, redaction
 
     args = parser().parse_args(argv)
     _log_to_stderr()
     try:
-        return args.func(args)
+        with progress.reporting(verbose=args.verbose):
+            return args.func(args)
     except KeyboardInterrupt:
         print(f"revalign {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from revalign import settings, warehouse
+from revalign import progress, settings, warehouse
+from revalign import report as alignment_report
 from revalign.build import transform
 from revalign.checks import hygiene
 from revalign.generator import CRM_NAMES, generate
@@ -20,17 +21,25 @@ def run(out: TextIO, crm: str = "salesforce") -> None:
     """``crm``: whose exports the sample company delivers: salesforce, hubspot or both
     (every other lead in HubSpot). Each has its own extracts folder; they share the
     warehouse, as a company that adds a CRM does."""
+    progress.step("1/6 starting the embedded warehouse")
     conn = warehouse.start()
     bi_password = warehouse.bi_password()
     created = schemas.set_up(conn, settings.bi_role(), bi_password)
     extracts = settings.home() / (
         "demo-extracts" if crm == "salesforce" else f"demo-extracts-{crm}"
     )
+    progress.step(f"2/6 generating {DEMO_LEADS} sample leads of {CRM_NAMES[crm]}")
     truth = generate(extracts, leads=DEMO_LEADS, seed=DEMO_SEED, batches=DEMO_BATCHES, crm=crm)
+    progress.step("3/6 loading the extracts into raw")
     results = loader.load(conn, [extracts])
+    progress.step("4/6 building the marts (dbt build)")
     nodes = transform.build(conn)
+    progress.step("5/6 checking CRM hygiene (Great Expectations) and alerting owners")
     report = hygiene.check(conn)
+    progress.step("6/6 writing the alignment report")
+    page = alignment_report.write(conn)
     kind = "embedded" if warehouse.is_embedded() else "external"
+    raw = _raw_counts(conn)
     status = {s: sum(r.status == s for r in results) for s in ("loaded", "skipped", "quarantined")}
     lines = [
         "revalign demo",
@@ -46,8 +55,9 @@ def run(out: TextIO, crm: str = "salesforce") -> None:
         f"as of {truth['as_of']}; expected figures in truth.json)",
         f"  load: {status['loaded']} files loaded, {status['skipped']} already loaded, "
         f"{status['quarantined']} quarantined",
-        "  raw tables:",
-        *[f"    {table:<40} {rows:>8} rows" for table, rows in _raw_counts(conn)],
+        "  raw tables (with rows):",
+        *[f"    {table:<40} {rows:>8} rows" for table, rows in raw if rows],
+        f"    and {sum(not rows for _, rows in raw)} empty (other sources' objects)",
         f"  dbt build: {len(nodes)} nodes ok, project in {transform.DBT_PROJECT_DIR}",
         f"  checks: {len(report.results)} expectations run, results in ops.check_results, "
         f"Data Docs at {report.data_docs}",
@@ -56,6 +66,9 @@ def run(out: TextIO, crm: str = "salesforce") -> None:
         f"  local state: {settings.home()}",
         "",
         *summary(conn, report),
+        "",
+        f"The alignment report (open it in a browser): {page}",
+        "Everything in one place: revalign docs serve (dbt docs, Data Docs, reports)",
         "",
     ]
     out.write("\n".join(lines))

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 from conftest import run_cli
 
@@ -50,6 +51,13 @@ def test_demo_generates_loads_and_builds_and_a_second_run_skips(warehouse_db):
     assert first.returncode == 0, first.stderr[-2000:]
     assert "23 files loaded, 0 already loaded, 0 quarantined" in first.stdout
     assert "salesforce__lead" in first.stdout and "dbt build:" in first.stdout
+    # progress, not logs: one line per step, dbt's log in its file
+    lines = first.stdout.splitlines()
+    assert [line[:4] for line in lines if line[1:4] == "/6 "] == [f"{n}/6 " for n in range(1, 7)]
+    assert not any(" START " in line or "OK created" in line for line in lines)
+    assert len(lines) < 150
+    (page,) = [line.split(": ", 1)[1] for line in lines if line.startswith("The alignment report")]
+    assert "Does sales follow up in time?" in Path(page).read_text()
     second = run_cli("demo", env=env)
     assert second.returncode == 0, second.stderr[-2000:]
     assert "0 files loaded, 23 already loaded, 0 quarantined" in second.stdout

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from revalign import settings
+from revalign import progress, settings
 from revalign.errors import RevalignError
 from revalign.settings import ConnectionInfo
 
@@ -52,6 +53,33 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
 
 
+def log_file() -> Path:
+    """Where dbt writes its log: DBT_LOG_PATH, else the project's logs/."""
+    configured = os.environ.get("DBT_LOG_PATH")
+    return (Path(configured) if configured else DBT_PROJECT_DIR / "logs") / "dbt.log"
+
+
+class _NodeCounter:
+    """A dbt callback: counts the nodes finished, for the progress bar."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.done = 0
+        self.total = 0
+        self.started = time.monotonic()
+
+    def __call__(self, event) -> None:
+        name = event.info.name
+        if name == "LogStartLine" and getattr(event.data, "total", 0):
+            self.total = max(self.total, event.data.total)
+        elif name == "NodeFinished":
+            self.done += 1
+            progress.count(self.label, self.done, max(self.total, self.done))
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+
 #: Lines of a dbt error message that frame the reason rather than give it.
 _DBT_MESSAGE_FRAMING = ("Database Error", "Runtime Error", "Compilation Error", "LINE ", "^")
 
@@ -66,8 +94,16 @@ def invoke(conn: ConnectionInfo, args: list[str]) -> list[NodeResult]:
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
     ]
+    if not progress.verbose():
+        common.append("--quiet")  # its log still goes to its file (log_file())
+    counter = _NodeCounter(f"dbt {args[0]}")
     with _environment(settings.dbt_environment(conn)):
-        result = dbtRunner().invoke([*args, *common])
+        result = dbtRunner(callbacks=[counter]).invoke([*args, *common])
+    if progress.active() and result.exception is None:
+        progress.step(
+            f"  dbt {args[0]}: {counter.done} nodes in {counter.seconds():.0f} s "
+            f"(dbt's log: {log_file()}{'' if progress.verbose() else '; --verbose shows it'})"
+        )
     if result.exception is not None:
         raise BuildError(f"dbt {args[0]} could not run: {result.exception}")
     nodes = [

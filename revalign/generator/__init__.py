@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from revalign import progress
 from revalign.generator import customers, hubspot, nurture, world
 from revalign.generator.accounts import AccountFactory
 from revalign.generator.truth import Truth
@@ -132,11 +133,13 @@ def generate(
     else:
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
         results = pool.map(_generate_chunk, chunks)
-    for chunk_truth, chunk_rows in results:
+    for done, (chunk_truth, chunk_rows) in enumerate(results, 1):
         truth.merge(chunk_truth)
         rows.update(chunk_rows)
+        progress.count("generate leads", min(done * CHUNK_LEADS, leads), leads)
     if workers > 1:
         pool.shutdown()
+    progress.step(f"  writing {batches} batch(es) of files to {out}")
     if crm != "hubspot":
         assemble(
             out,

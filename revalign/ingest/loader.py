@@ -47,7 +47,7 @@ from pathlib import Path
 import psycopg2
 from psycopg2 import sql
 
-from revalign import settings
+from revalign import progress, settings
 from revalign.errors import RevalignError
 from revalign.ingest import csv_records, report_exports
 from revalign.ingest.csv_records import HeaderError, Rejected
@@ -854,27 +854,28 @@ def load(conn: ConnectionInfo, paths: list[Path], source: str | None = None) -> 
     if source is not None and source not in declared:
         raise ValueError(f"unknown source {source!r}; declared: {', '.join(sorted(declared))}")
     results = []
-    for root in paths:
-        for path in data_files(Path(root)):
-            if path != Path(root) and path.is_symlink():
-                result = FileResult(path=path, status="quarantined")
-                result.reason = (
-                    "it is a symbolic link: revalign loads only files delivered in the folder"
-                )
-                _quarantine(conn, result, None, Batch(path.parent.name or None, None))
-                results.append(result)
-                continue
-            chosen = declared[source] if source else source_of(path, declared)
-            if chosen is None:
-                result = FileResult(path=path, status="quarantined")
-                result.reason = (
-                    "cannot tell its source: put it under <landing>/<source>/<batch>/ "
-                    "or pass --source"
-                )
-                _quarantine(conn, result, _sha_or_none(path), Batch.of(path))
-                results.append(result)
-                continue
-            results.append(load_file(conn, path, chosen))
+    files = [(Path(root), path) for root in paths for path in data_files(Path(root))]
+    for root, path in files:
+        progress.count("load files", len(results), len(files))
+        if path != root and path.is_symlink():
+            result = FileResult(path=path, status="quarantined")
+            result.reason = (
+                "it is a symbolic link: revalign loads only files delivered in the folder"
+            )
+            _quarantine(conn, result, None, Batch(path.parent.name or None, None))
+            results.append(result)
+            continue
+        chosen = declared[source] if source else source_of(path, declared)
+        if chosen is None:
+            result = FileResult(path=path, status="quarantined")
+            result.reason = (
+                "cannot tell its source: put it under <landing>/<source>/<batch>/ or pass --source"
+            )
+            _quarantine(conn, result, _sha_or_none(path), Batch.of(path))
+            results.append(result)
+            continue
+        results.append(load_file(conn, path, chosen))
+    progress.count("load files", len(results), len(files))
     if any(r.status == "loaded" for r in results):
         deliveries.refresh(conn)  # what each source has now delivered (ops.delivered_fields)
     return results
