@@ -1,6 +1,7 @@
 """What long commands show while they work: one line per step, and a bar for a step with
 many parts (dbt's nodes) where the output is a terminal; elsewhere (a CI log, a pipe) a
-line at each quarter instead of the bar.
+line at each quarter instead of the bar, once the step has taken a few seconds. It goes
+to stderr: a command's output stays its results.
 
 The command line turns it on (:func:`reporting`); the library reports through
 :func:`step` and :func:`count`, which do nothing when nobody listens (under Airflow a
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 BAR = 30
+QUIET_SECONDS = 5  # off a terminal, a step's quarters are told once it takes this long
 
 
 class Reporter:
@@ -46,7 +48,7 @@ class Reporter:
                 self.stream.write(f"\r  {label} [{bar}] {done}/{total}")
                 if done >= total:
                     self.stream.write("\n")
-            else:
+            elif self.seconds(label) >= QUIET_SECONDS:  # a quick step needs no report
                 quarter = 4 * min(done, total) // total
                 if quarter > self.quarters.get(label, 0):
                     self.quarters[label] = quarter
@@ -62,9 +64,10 @@ _active: Reporter | None = None
 
 @contextmanager
 def reporting(stream: TextIO | None = None, verbose: bool = False) -> Iterator[Reporter]:
-    """Report progress to ``stream`` (stdout) for the duration of a command."""
+    """Report progress to ``stream`` (stderr: a command's output stays its results) for
+    the duration of a command."""
     global _active
-    previous, _active = _active, Reporter(stream or sys.stdout, verbose)
+    previous, _active = _active, Reporter(stream or sys.stderr, verbose)
     try:
         yield _active
     finally:

@@ -554,6 +554,11 @@ def airflow_db_url_override() -> str | None:
     return value("REVALIGN_AIRFLOW_DB_URL")
 
 
+def dbt_log_path() -> str | None:
+    """dbt's own DBT_LOG_PATH, where set: where dbt writes its log."""
+    return _env("DBT_LOG_PATH")
+
+
 def dbt_target_path() -> str | None:
     """dbt's own DBT_TARGET_PATH, where set: revalign looks for dbt's artifacts there too."""
     return _env("DBT_TARGET_PATH")

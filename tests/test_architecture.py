@@ -105,8 +105,8 @@ def test_postgresql_versions_live_together_and_every_dispatch_has_one():
 
 #: revalign's layers, from the top: a module may import from its own layer and those
 #: below it, never above (the command line and the generator sit on top of all).
-LAYERS = ("orchestration", "checks", "build", "ingest", "warehouse")
-BASE = {"settings", "errors", "redaction"}
+LAYERS = ("orchestration", "report", "checks", "build", "ingest", "warehouse")
+BASE = {"settings", "errors", "redaction", "progress"}
 
 
 def _layer(module: str) -> str | None:

@@ -55,7 +55,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 def log_file() -> Path:
     """Where dbt writes its log: DBT_LOG_PATH, else the project's logs/."""
-    configured = os.environ.get("DBT_LOG_PATH")
+    configured = settings.dbt_log_path()
     return (Path(configured) if configured else DBT_PROJECT_DIR / "logs") / "dbt.log"
 
 

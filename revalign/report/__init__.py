@@ -82,7 +82,10 @@ def render(found: Report) -> str:
     )
     environment.tests["number"] = lambda v: isinstance(v, int | float) and not isinstance(v, bool)
     sections = [
-        {**vars(section), "svgs": [charts.svg(c) for c in section.charts if not c.empty]}
+        {
+            **vars(section),
+            "drawn": [(c.title, charts.svg(c)) for c in section.charts if not c.empty],
+        }
         for section in found.sections
     ]
     as_of = found.as_of.astimezone(UTC)
