@@ -218,6 +218,18 @@ class _Chunk:
         return self.crm == "hubspot" or (self.crm == "both" and lead % 2 == 1)
 
 
+def _mark_duplicate(lead: Lead, seen: set[str]) -> None:
+    """A lead duplicates an earlier one when an earlier current lead of its own CRM has its
+    email (METRICS.md, lead_duplicate_email), whichever lead its address was copied from: a
+    copy of a lead in the other CRM is no duplicate, unless a lead of its own CRM has the
+    address too (an earlier copy of the same one). HubSpot keeps one contact per address:
+    there a duplicate gets an address of its own (hubspot.unique_email)."""
+    key = lead.email.strip().lower() if lead.email and lead.email.strip() else None
+    lead.duplicates_earlier = key is not None and key in seen
+    if key is not None and lead.deleted_at is None:
+        seen.add(key)
+
+
 def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
     """Leads ``start..stop`` and all that hangs on them; the first chunk adds users, campaigns."""
     company = world.Company(chunk.seed, chunk.leads)
@@ -246,6 +258,8 @@ def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
                 sf.record("Campaign", [Version(campaign.created_at, _campaign_row(campaign))])
         if chunk.crm != "salesforce":
             hubspot.write_company(hs, company)
+    # per CRM (in HubSpot or not), the emails of the current leads written so far
+    emails_seen: dict[bool, set[str]] = {False: set(), True: set()}
     for i in range(chunk.start, chunk.stop):
         lead, sales_deal = factory.lead(i)
         accounts = account_factory.world_of(i, lead, sales_deal)
@@ -262,8 +276,7 @@ def _generate_chunk(chunk: _Chunk) -> tuple[Truth, dict[tuple[int, str], int]]:
             accounts,
             account_factory._id,
         )
-        if lead.duplicates_earlier and chunk.in_hubspot(i) != chunk.in_hubspot(lead.duplicate_of):
-            lead.duplicates_earlier = False  # the same person in the other CRM: no duplicate
+        _mark_duplicate(lead, emails_seen[chunk.in_hubspot(i)])
         if chunk.in_hubspot(i):
             records = hubspot.convert(lead, deals, accounts)
             hubspot.write_world(hs, records)
