@@ -103,6 +103,17 @@ def test_hubspot_deals_issues_accounts_and_attribution(both_styles, style):
         "where team is null and month = '2024-03-01'",
     )
     assert personas == [(1,)]
+    # the MQL figures: HubSpot's MQL date is the contact's, delivered: counted, not unknown
+    assert query(
+        conn,
+        "select month, mqls from marts.alignment_scorecard where team is null and mqls > 0 "
+        "order by month",
+    ) == query(
+        conn,
+        "select date_trunc('month', mql_at at time zone 'UTC')::date, count(*) "
+        "from marts.fct_lead_funnel where mql_at is not null group by 1 order by 1",
+    )
+    assert query(conn, "select count(*) - count(mqls) from marts.campaign_performance") == [(0,)]
 
 
 @pytest.mark.parametrize("style", ["names", "labels"])

@@ -45,12 +45,13 @@ opportunities as (
             and reasons.field = 'opportunity.win_loss_reason'
 ),
 
--- whether any source delivered an MQL date: without one, the MQL figures are unknown
--- (no row at all: nothing was worked out yet, as before any load)
+-- whether any source delivered an MQL date, a lead's or a contact's (HubSpot's persons
+-- are contacts): without one, the MQL figures are unknown (no row at all: nothing was
+-- worked out yet, as before any load)
 delivery as (
     select coalesce(bool_or(delivered), true) as mql_delivered
     from {{ ref('int_delivered_fields') }}
-    where field = 'lead.mql_at'
+    where field in ('lead.mql_at', 'contact.mql_at')
 ),
 
 teams as (

@@ -38,6 +38,17 @@ linear as (
     where attribution_model = 'linear'
 ),
 
+-- whether each source delivered an MQL date, a lead's or a contact's (HubSpot's persons
+-- are contacts)
+mql_delivery as (
+    select
+        source_system,
+        bool_or(delivered) as delivered
+    from {{ ref('int_delivered_fields') }}
+    where field in ('lead.mql_at', 'contact.mql_at')
+    group by source_system
+),
+
 figures as (
     select
         campaigns.campaign_id,
@@ -66,10 +77,8 @@ figures as (
         on
             campaigns.source_system = linear.source_system
             and campaigns.campaign_id = linear.campaign_id
-    left join {{ ref('int_delivered_fields') }} as mql_field
-        on
-            campaigns.source_system = mql_field.source_system
-            and mql_field.field = 'lead.mql_at'
+    left join mql_delivery as mql_field
+        on campaigns.source_system = mql_field.source_system
 )
 
 select
