@@ -108,31 +108,35 @@ def _gather(cur, as_of, found, loaded) -> Report:
 
 # --- what a section needs ------------------------------------------------------------
 
-#: The funnel fields each section's figures read (seed funnel_fields names them).
-NEEDS = {
-    "leads": ["lead.mql_at"],
-    "follow_up": ["lead.mql_at", "activity.who_id"],
-    "quality": ["lead.mql_at", "lead.status"],
-    "pipeline": ["opportunity.amount"],
-    "campaigns": ["touch.campaign_id"],
-    "win_loss": ["opportunity.is_closed"],
-    "persona": ["lead.mql_at"],
+#: The funnel fields each section's figures read (seed funnel_fields names them); a need
+#: is a field and its alternatives: a person's MQL date is a lead's or a contact's
+#: (HubSpot's persons are contacts), so a source meets it with either.
+MQL_DATE = ("lead.mql_at", "contact.mql_at")
+NEEDS: dict[str, list[tuple[str, ...]]] = {
+    "leads": [MQL_DATE],
+    "follow_up": [MQL_DATE, ("activity.who_id",)],
+    "quality": [MQL_DATE, ("lead.status", "contact.status")],
+    "pipeline": [("opportunity.amount",)],
+    "campaigns": [("touch.campaign_id",)],
+    "win_loss": [("opportunity.is_closed",)],
+    "persona": [MQL_DATE],
     "hygiene": [],
 }
 
 
 def _mark_missing(section: Section, found: list[deliveries.Delivery], loaded: list[str]) -> None:
-    """Unavailable when no loaded source delivered a needed field; a caveat per source
-    that did not when others did."""
+    """Unavailable when no loaded source meets a need; a caveat per source that does not
+    when others do."""
+    by_field = {(item.source, item.field): item for item in found}
     missing: dict[str, list[str]] = {}
-    for item in found:
-        if (
-            item.field in NEEDS[section.key]
-            and item.source in loaded
-            and item.columns  # a source that has no such field at all is not told to map one
-            and not item.delivered
-        ):
-            missing.setdefault(item.source, []).append(_never_delivered(item))
+    for source in loaded:
+        for need in NEEDS[section.key]:
+            items = [by_field[(source, f)] for f in need if (source, f) in by_field]
+            if not items or any(item.delivered for item in items):
+                continue
+            # the alternative the source could deliver (it has columns for it), else the first
+            item = next((i for i in items if i.columns), items[0])
+            missing.setdefault(source, []).append(_never_delivered(item))
     if not missing:
         return
     said = [f"{source}: {'; '.join(dict.fromkeys(lines))}" for source, lines in missing.items()]
@@ -144,9 +148,11 @@ def _mark_missing(section: Section, found: list[deliveries.Delivery], loaded: li
 
 
 def _never_delivered(item: deliveries.Delivery) -> str:
+    words = deliveries.funnel_fields().get(item.field, {"words": item.field})["words"]
+    if not item.columns:  # the source's exports have no such field at all (Olist: no activities)
+        return f"its exports have no {words}"
     if not item.object_delivered:
         return f"no {' or '.join(f'{o}.csv' for o in item.objects)} delivered yet"
-    words = deliveries.funnel_fields().get(item.field, {"words": item.field})["words"]
     line = f"no {words} delivered" + (f" ({', '.join(item.columns)})" if item.columns else "")
     if item.settings:
         line += f", map it with {' or '.join(dict.fromkeys(item.settings))}"

@@ -16,7 +16,7 @@ from conftest import REPO, query
 from marts_vs_truth import differences, marts_figures, truth_figures
 from reference_counts import read_rows
 
-from revalign import generator
+from revalign import generator, report
 from revalign.build import moment, transform
 from revalign.ingest import loader
 from revalign.orchestration import assets
@@ -321,3 +321,10 @@ def test_olist_funnel_equals_an_independent_pandas_count(warehouse_db):
         "where f.lead_id = 'b91cf8812365f50ff4bda4bcd6206b05'",
     )
     assert odd == [(2, 0)]  # won two days before its first contact, kept as delivered
+
+    # the alignment report says which figures Olist's exports cannot give, and why
+    found = report.gather(warehouse_db)
+    assert {s.key: s.unavailable for s in found.sections if s.unavailable} == {
+        "follow_up": ["olist: its exports have no activity's person (WhoId)"],
+        "quality": ["olist: its exports have no lead status"],
+    }
