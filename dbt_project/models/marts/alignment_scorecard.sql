@@ -45,9 +45,9 @@ opportunities as (
             and reasons.field = 'opportunity.win_loss_reason'
 ),
 
--- whether any source delivered an MQL date, a lead's or a contact's (HubSpot's persons
--- are contacts): without one, the MQL figures are unknown (no row at all: nothing was
--- worked out yet, as before any load)
+-- whether any source delivered an MQL date, a lead's or a contact's (some sources'
+-- persons are all contacts): without one, the MQL figures are unknown (no row at all:
+-- nothing was worked out yet, as before any load)
 delivery as (
     select coalesce(bool_or(delivered), true) as mql_delivered
     from {{ ref('int_delivered_fields') }}

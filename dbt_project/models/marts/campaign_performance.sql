@@ -38,8 +38,8 @@ linear as (
     where attribution_model = 'linear'
 ),
 
--- whether each source delivered an MQL date, a lead's or a contact's (HubSpot's persons
--- are contacts)
+-- whether each source delivered an MQL date, a lead's or a contact's (some sources' persons
+-- are all contacts)
 mql_delivery as (
     select
         source_system,
