@@ -62,8 +62,7 @@ def of_run(
 def built(conn: ConnectionInfo) -> datetime:
     """The as_of the marts were last built at (``intermediate.int_as_of``)."""
     with db.connect(conn) as pg, pg.cursor() as cur:
-        cur.execute("select to_regclass('intermediate.int_as_of') is not null")
-        if not cur.fetchone()[0]:
+        if not db.relations_exist(cur, "intermediate.int_as_of"):
             raise RevalignError("the marts are not built yet: run revalign build first")
         cur.execute("select as_of from intermediate.int_as_of")
         row = cur.fetchone()

@@ -15,7 +15,6 @@ from psycopg2.extras import execute_values
 
 from revalign.build import moment
 from revalign.checks import alerts, gx_checks, notices
-from revalign.errors import RevalignError
 from revalign.settings import ConnectionInfo
 from revalign.warehouse import db, ops_tables
 
@@ -49,8 +48,7 @@ class CheckReport:
 def checked_at(conn: ConnectionInfo, as_of: datetime | str) -> datetime | None:
     """When the first check run of the marts built as of ``as_of`` was stored, if one was."""
     with db.connect(conn) as pg, pg.cursor() as cur:
-        cur.execute("select to_regclass('ops.check_runs') is not null")
-        if not cur.fetchone()[0]:
+        if not db.relations_exist(cur, "ops.check_runs"):
             return None
         cur.execute("select min(finished_at) from ops.check_runs where as_of = %s", (as_of,))
         return cur.fetchone()[0]
@@ -80,17 +78,13 @@ def check(
 
 def _require_marts(conn: ConnectionInfo) -> None:
     """Checks read the built marts: without them, say what to do."""
-    with db.connect(conn) as pg, pg.cursor() as cur:
-        cur.execute(
-            "select to_regclass('marts.crm_hygiene_issues') is not null "
-            "and to_regclass('intermediate.check_crm_hygiene') is not null "
-            "and to_regclass('intermediate.int_rules_not_applicable') is not null"
-        )
-        if not cur.fetchone()[0]:
-            raise RevalignError(
-                "there are no marts to check yet: load extracts (revalign load PATH) and run "
-                "revalign build first"
-            )
+    db.require_marts(
+        conn,
+        "check",
+        "marts.crm_hygiene_issues",
+        "intermediate.check_crm_hygiene",
+        "intermediate.int_rules_not_applicable",
+    )
 
 
 def _store(

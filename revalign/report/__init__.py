@@ -17,7 +17,6 @@ from pathlib import Path
 
 from revalign import settings
 from revalign.build import moment
-from revalign.errors import RevalignError
 from revalign.report import figures
 from revalign.report.figures import Headline, Report
 from revalign.settings import ConnectionInfo
@@ -53,16 +52,7 @@ def gather(conn: ConnectionInfo, as_of: datetime | None = None) -> Report:
 
 def _require_marts(conn: ConnectionInfo) -> None:
     """The report reads the built marts: without them, say what to do."""
-    with db.connect(conn) as pg, pg.cursor() as cur:
-        cur.execute(
-            "select to_regclass('marts.alignment_scorecard') is not null "
-            "and to_regclass('marts.win_loss_reasons') is not null"
-        )
-        if not cur.fetchone()[0]:
-            raise RevalignError(
-                "there are no marts to report on yet: load extracts (revalign load PATH) and "
-                "run revalign build first"
-            )
+    db.require_marts(conn, "report on", "marts.alignment_scorecard", "marts.win_loss_reasons")
 
 
 def render(found: Report) -> str:

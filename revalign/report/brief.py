@@ -61,8 +61,7 @@ class Brief:
 def latest_check(conn: ConnectionInfo) -> datetime | None:
     """The as_of of the newest check run stored, if any."""
     with db.connect(conn) as pg, pg.cursor() as cur:
-        cur.execute("select to_regclass('ops.check_runs') is not null")
-        if not cur.fetchone()[0]:
+        if not db.relations_exist(cur, "ops.check_runs"):
             return None
         cur.execute("select as_of from ops.check_runs order by finished_at desc limit 1")
         row = cur.fetchone()

@@ -62,6 +62,25 @@ def connect(
         pg.close()
 
 
+def relations_exist(cur, *names: str) -> bool:
+    """Whether every relation named (``schema.name``: a built model, an ops table) exists."""
+    cur.execute(
+        "select bool_and(to_regclass(name) is not null) from unnest(%s::text[]) as name",
+        (list(names),),
+    )
+    return bool(cur.fetchone()[0])
+
+
+def require_marts(conn: ConnectionInfo, purpose: str, *names: str) -> None:
+    """The models a command reads (``names``) are built; else one line saying what to do."""
+    with connect(conn) as pg, pg.cursor() as cur:
+        if not relations_exist(cur, *names):
+            raise RevalignError(
+                f"there are no marts to {purpose} yet: load extracts (revalign load PATH) and "
+                "run revalign build first"
+            )
+
+
 def ping(conn: ConnectionInfo) -> None:
     with connect(conn, autocommit=True) as pg, pg.cursor() as cur:
         cur.execute("select 1")
