@@ -18,7 +18,7 @@ from pathlib import Path
 from revalign import settings
 from revalign.build import moment
 from revalign.report import figures
-from revalign.report.figures import Headline, Report
+from revalign.report.figures import Headline, Report, format_figure, plain_number
 from revalign.settings import ConnectionInfo
 from revalign.warehouse import db
 
@@ -88,17 +88,6 @@ def render(found: Report) -> str:
     )
 
 
-def format_figure(value, unit: str = "") -> str:
-    """A headline figure as the page and the Slack summary show it."""
-    if value is None:
-        return "-"
-    if unit == "%":
-        return f"{value:.0%}"
-    if unit == "amount":
-        return f"{value:,.0f}"
-    return f"{value:,}"
-
-
 def change_text(headline: Headline) -> str:
     if headline.value is None or headline.previous is None:
         return "no change to compare"
@@ -120,7 +109,7 @@ def _cell(value) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+        return plain_number(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)

@@ -12,7 +12,7 @@ import io
 import re
 from html import escape
 
-from revalign.report.figures import Chart
+from revalign.report.figures import Chart, plain_number
 
 #: Okabe and Ito's colour-blind safe palette.
 COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -129,7 +129,7 @@ def _tick(value: float, unit: str) -> str:
         return f"{value:.0f}"
     if unit in ("h", "d"):
         return f"{value:.0f} {unit}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+    return plain_number(value)
 
 
 def _short(label: str, limit: int = 38) -> str:

@@ -452,7 +452,8 @@ def _pipeline(cur, months: list[date], as_of: datetime) -> Section:
         influenced = sourced + sum(v or 0 for v in series["influenced by marketing"])
         section.reading = (
             f"Since {months[0]:%B %Y} marketing sourced {sourced / total:.0%} of the "
-            f"{_amount(total)} pipeline created and touched {influenced / total:.0%} of it."
+            f"{format_figure(total, 'amount')} pipeline created and touched "
+            f"{influenced / total:.0%} of it."
         )
     return section
 
@@ -670,8 +671,24 @@ def _scaled(value) -> float | None:
     return None if value is None else round(float(value) * 100, 1)
 
 
+def format_figure(value, unit: str = "") -> str:
+    """A figure as the page, its tables' readings and the Slack summary show it."""
+    if value is None:
+        return "-"
+    if unit == "%":
+        return f"{float(value):.0%}"
+    if unit == "amount":
+        return f"{float(value):,.0f}"
+    return f"{value:,}"
+
+
+def plain_number(value: float) -> str:
+    """A number with thousands separators, at most two decimals, none when whole."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+
+
 def _pct(value) -> str:
-    return "-" if value is None else f"{float(value):.0%}"
+    return format_figure(value, "%")
 
 
 def _ratio(value) -> str:
@@ -680,7 +697,3 @@ def _ratio(value) -> str:
 
 def _hours(value) -> str:
     return "-" if value is None else f"{float(value):.1f}"
-
-
-def _amount(value) -> str:
-    return f"{float(value):,.0f}"
