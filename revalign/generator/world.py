@@ -299,10 +299,9 @@ class Lead:
     activities: list[Activity] = field(default_factory=list)
     memberships: list[Membership] = field(default_factory=list)
     deleted_at: datetime | None = None
-    #: its email repeats that of an earlier, current lead (injected lead_duplicate_email)
+    #: an earlier, current lead of its CRM has its email (lead_duplicate_email); set once its
+    #: CRM is known (revalign.generator._mark_duplicate)
     duplicates_earlier: bool = False
-    #: the index of the lead whose email it repeats
-    duplicate_of: int | None = None
 
     @property
     def final(self) -> LeadVersion:
@@ -464,7 +463,7 @@ class LeadFactory:
         self.rates = rates
         self.company = company
         self.span_s = (AS_OF - PERIOD_START).total_seconds() - 6 * 3600
-        self.recent_emails: deque[tuple[str, int]] = deque(maxlen=200)  # (email, lead index)
+        self.recent_emails: deque[str] = deque(maxlen=200)  # of current leads
         self._id_base = 0
         self._id_count = 0
         self._active_sales = {
@@ -517,7 +516,7 @@ class LeadFactory:
             self._unqualified_life(rng, lead, team)
         self._campaign_touches(rng, lead)
         if lead.deleted_at is None and lead.email:
-            self.recent_emails.append((lead.email, lead.index))
+            self.recent_emails.append(lead.email)
         sales_deal = None
         if rng.random() < 0.08:
             sales_deal = self._sales_sourced_opportunity(rng, created, team, i)
@@ -529,9 +528,8 @@ class LeadFactory:
         if self._maybe(rng, "lead_missing_source"):
             lead.lead_source = None
         if self._maybe(rng, "lead_duplicate_email") and self.recent_emails:
-            original, lead.duplicate_of = rng.choice(self.recent_emails)
+            original = rng.choice(self.recent_emails)
             lead.email = original.upper() if rng.random() < 0.3 else original
-            lead.duplicates_earlier = True
         elif self._maybe(rng, "lead_invalid_email"):
             pattern = rng.choice((*INVALID_EMAILS, ""))
             lead.email = pattern.format(l=local, d=domain) or None

@@ -153,7 +153,7 @@ def _never_delivered(item: deliveries.Delivery) -> str:
         return f"its exports have no {words}"
     if not item.object_delivered:
         return f"no {' or '.join(f'{o}.csv' for o in item.objects)} delivered yet"
-    line = f"no {words} delivered" + (f" ({', '.join(item.columns)})" if item.columns else "")
+    line = f"no {words} delivered ({', '.join(item.columns)})"
     if item.settings:
         line += f", map it with {' or '.join(dict.fromkeys(item.settings))}"
     return line
