@@ -163,6 +163,18 @@ def airflow_env(
     return env
 
 
+def airflow_dags_test(env: dict[str, str], dag_id: str, *args: str) -> None:
+    """``airflow dags test DAG_ID [ARGS]`` as a user runs it; fails with Airflow's output."""
+    out = subprocess.run(
+        [str(BIN / "airflow"), "dags", "test", dag_id, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+
+
 def airflow_env_for(airflow_env: dict[str, str], warehouse: ConnectionInfo) -> dict[str, str]:
     """The session's Airflow environment, pointed at the test's own warehouse database."""
     metadata = airflow_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("+psycopg2", "")

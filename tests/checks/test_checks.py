@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import csv
 import re
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import BIN, airflow_env_for, fresh_database, query
+from conftest import airflow_dags_test, airflow_env_for, fresh_database, query
 from headless_chromium import open_page
 from local_receivers import Receivers
 
@@ -379,11 +378,7 @@ def test_check_hygiene_runs_under_airflow(airflow_env, built_db, tmp_path):
     }
     try:
         for run in range(2):
-            out = subprocess.run(
-                [str(BIN / "airflow"), "dags", "test", "check_hygiene"],
-                env=env, capture_output=True, text=True, timeout=600,
-            )  # fmt: skip
-            assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+            airflow_dags_test(env, "check_hygiene")
             posts = receivers.posts["/hook"]
             notices = {
                 (p["recipient"], c["campaign_id"])

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import BIN, REPO, airflow_env_for, query
+from conftest import BIN, REPO, airflow_dags_test, airflow_env_for, query
 
 DAG_FILES = sorted((REPO / "dags").glob("*.py"))
 
@@ -145,14 +145,7 @@ def test_refresh_marts_runs_under_airflow(airflow_env, warehouse_db):
 
     schemas.set_up(warehouse_db, "revalign_bi_test", "x")
     env = airflow_env_for(airflow_env, warehouse_db)
-    out = subprocess.run(
-        [str(BIN / "airflow"), "dags", "test", "refresh_marts", "2026-11-01T03:00:00+00:00"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+    airflow_dags_test(env, "refresh_marts", "2026-11-01T03:00:00+00:00")
     assert query(warehouse_db, "select count(*) from staging.stage_order") == [(10,)]
     assert query(warehouse_db, "select as_of from intermediate.int_as_of")[0][0].isoformat() == (
         "2026-11-01T03:00:00+00:00"

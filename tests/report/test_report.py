@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import BIN, airflow_env_for, fresh_database, query, run_cli
+from conftest import BIN, airflow_dags_test, airflow_env_for, fresh_database, query, run_cli
 from headless_chromium import open_page
 from local_receivers import Receivers
 
@@ -211,11 +211,7 @@ def test_weekly_brief_runs_under_airflow_once_a_week(airflow_env, checked_db, tm
     query(checked_db, "delete from ops.weekly_briefs")
     try:
         for run in range(2):
-            out = subprocess.run(
-                [str(BIN / "airflow"), "dags", "test", "weekly_brief"],
-                env=env, capture_output=True, text=True, timeout=600,
-            )  # fmt: skip
-            assert out.returncode == 0, (out.stdout + out.stderr)[-3000:]
+            airflow_dags_test(env, "weekly_brief")
             posts = [p for p in receivers.posts["/hook"] if p["kind"] == "weekly_brief_summary"]
             assert len(posts) == 1, f"run {run}: {len(posts)} brief(s) posted"
     finally:
