@@ -72,7 +72,9 @@ def _build(args: argparse.Namespace) -> int:
 
     as_of = moment.parse(args.as_of) if args.as_of else None
     conn = _ready_warehouse()
-    nodes = transform.build(conn, as_of=as_of, full_refresh=args.full_refresh)
+    nodes = transform.build(
+        conn, as_of=as_of, full_refresh=args.full_refresh, unit_tests=args.unit_tests
+    )
     print(f"build ok: {len(nodes)} nodes")
     _print_notes(conn)
     if args.docs:
@@ -142,7 +144,7 @@ def _print_notes(conn: settings.ConnectionInfo) -> None:
 def _run(args: argparse.Namespace) -> int:
     """load, build and check in one go."""
     status = _load(args)
-    _build(argparse.Namespace(as_of=args.as_of, full_refresh=False, docs=False))
+    _build(argparse.Namespace(as_of=args.as_of, full_refresh=False, docs=False, unit_tests=False))
     _check(argparse.Namespace(as_of=args.as_of, strict=False))
     return status
 
@@ -399,6 +401,11 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="dbt build of the marts")
     build.add_argument("--as-of", help="timestamp age-based figures are computed at (ISO 8601)")
     build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    build.add_argument(
+        "--unit-tests",
+        action="store_true",
+        help="also run dbt's unit tests (the models' SQL against fixed rows: development, CI)",
+    )
     build.add_argument(
         "--docs",
         action="store_true",

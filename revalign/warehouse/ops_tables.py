@@ -1,5 +1,5 @@
 """Tables of the ``ops`` schema: the load ledger, rejected rows and quarantined files, check
-results, alerts, mart watermarks and the email key's secret."""
+results, alerts, mart watermarks, model writes and the email key's secret."""
 
 from __future__ import annotations
 
@@ -147,6 +147,16 @@ create table if not exists ops.mart_watermarks (
 comment on table ops.mart_watermarks is
     'How far each incremental mart had read each input (the newest _loaded_at of a staging '
     'model, and the as_of) when it was last built; its next build recomputes what came after.';
+
+create table if not exists ops.model_writes (
+    model text primary key,
+    written_by xid not null,
+    written_at timestamptz not null
+);
+comment on table ops.model_writes is
+    'The transaction of the latest build of each incremental model (schema.table): the rows '
+    'it wrote carry it as xmin, and the model''s data tests read only those '
+    '(dbt_project/macros/written_rows.sql).';
 
 create table if not exists ops.alerted_issues (
     channel text not null,

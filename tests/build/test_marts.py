@@ -20,7 +20,7 @@ from revalign import generator, report
 from revalign.build import moment, transform
 from revalign.ingest import loader
 from revalign.orchestration import assets
-from revalign.warehouse import schemas
+from revalign.warehouse import db, schemas
 
 SHARED = REPO.parent / "shared"
 OLIST = SHARED / "datasets" / "olist"
@@ -45,6 +45,15 @@ def _fingerprints(conn) -> dict[str, tuple]:
         )[0]
         for mart in MARTS
     }
+
+
+def _written_rows(conn, table: str) -> int:
+    """Rows of ``table`` its latest build wrote (what its data tests read)."""
+    return query(
+        conn,
+        f"select count(*) from {table} where xmin ="
+        f" (select written_by from ops.model_writes where model = '{table}')",
+    )[0][0]
 
 
 @pytest.fixture(scope="module")
@@ -80,10 +89,34 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     ]
     assert _unattributed_cents(warehouse_db) == []
 
-    transform.build(warehouse_db)  # nothing new arrived: nothing changes
+    # the data tests of an incremental model read the rows its latest build wrote
+    persons = after_batches["fct_lead_funnel"][0]
+    assert 0 < _written_rows(warehouse_db, "marts.fct_lead_funnel") < persons
+
+    nodes = transform.build(warehouse_db)  # nothing new arrived: nothing changes
     assert _fingerprints(warehouse_db) == after_batches
-    transform.build(warehouse_db, full_refresh=True)
+    assert not [n for n in nodes if n.resource_type == "unit_test"], "not in a build of the data"
+    written = query(
+        warehouse_db,
+        "select model from ops.model_writes as w where exists (select from marts.fct_lead_funnel"
+        " where xmin = w.written_by) or exists (select from staging.stg_salesforce__leads"
+        " where xmin = w.written_by)",
+    )
+    assert written == [] and _written_rows(warehouse_db, "marts.fct_opportunities") == 0
+    # ... and fail on a bad row a build wrote: a duplicate person, as if written by one
+    with db.connect(warehouse_db) as pg, pg.cursor() as cur:
+        cur.execute(
+            "insert into marts.fct_lead_funnel select * from marts.fct_lead_funnel limit 1;"
+            "update ops.model_writes set written_by = pg_current_xact_id()::xid"
+            " where model = 'marts.fct_lead_funnel'"
+        )
+    with pytest.raises(transform.BuildError, match="unique_fct_lead_funnel_lead_id"):
+        transform.invoke(warehouse_db, ["test", "--select", "fct_lead_funnel"])
+    # dbt's unit tests (models/**/_*__unit_tests.yml) run on request, over the built project
+    nodes = transform.build(warehouse_db, full_refresh=True, unit_tests=True)
     assert _fingerprints(warehouse_db) == after_batches
+    unit_tests = [n for n in nodes if n.resource_type == "unit_test"]
+    assert len(unit_tests) >= 12 and all(n.status == "pass" for n in unit_tests), unit_tests
 
     # as_of moved back: an incremental build recomputes every row, as a full one would
     ((as_of,),) = query(warehouse_db, "select as_of from intermediate.int_as_of")
