@@ -171,10 +171,16 @@
     }) }}
 {%- endmacro %}
 
-{#- The relations fct_opportunities reads, likewise (rv_stage_opportunity_rows). -#}
+{#- The relations fct_opportunities (and fct_opportunity_stages) read, likewise
+    (rv_stage_opportunity_rows). A full build reads the opportunities and their people
+    (origin leads and contacts, contact roles) from temporary tables of every row too,
+    and the large tables (touches, activities, history) in place: read as one
+    statement over the int_* views, which have no statistics, it was planned on
+    guesses (at a million leads its select was estimated at 16.8 million rows for
+    243,542; at five million it sorted more than 32 GB to disk). A unit test reads its
+    fixtures (no pre-hook runs there). -#}
 {% macro rv_opportunity_rows() -%}
-    {%- if is_incremental() -%}
-    {{ return({
+    {%- set staged = {
         'opportunities': 'rv_opportunities_rows',
         'leads': 'rv_opportunities_origin_leads',
         'contacts': 'rv_opportunities_origin_contacts',
@@ -182,9 +188,11 @@
         'touches': 'rv_opportunities_touches',
         'activities': 'rv_opportunities_activities',
         'changes': 'rv_opportunities_changes',
-    }) }}
+    } -%}
+    {%- if is_incremental() -%}
+    {{ return(staged) }}
     {%- endif -%}
-    {{ return({
+    {%- set rows = {
         'opportunities': ref('int_opportunities'),
         'leads': ref('int_leads'),
         'contacts': ref('int_contacts'),
@@ -192,7 +200,13 @@
         'touches': ref('int_campaign_touches'),
         'activities': ref('int_activities'),
         'changes': ref('int_opportunity_changes'),
-    }) }}
+    } -%}
+    {%- if model.resource_type == 'model' -%}
+    {%- for name in ('opportunities', 'leads', 'contacts', 'roles') -%}
+    {%- do rows.update({name: staged[name]}) -%}
+    {%- endfor -%}
+    {%- endif -%}
+    {{ return(rows) }}
 {%- endmacro %}
 
 {#- Statements staging the rows of the leads in rv_lead_funnel_changed, and the
@@ -237,11 +251,16 @@
         union all
         select source_system, contact_id from {{ rows.roles }}
     {%- endset %}
+    {#- a full build reads these in place (rv_opportunity_rows) -#}
+    {%- if rows.touches is string %}
     {{ rv_temp_table(rows.touches, rv_touches_of_people(people, every_row)) }}
-    {%- if 'activities' in inputs %}
+    {%- endif %}
+    {%- if 'activities' in inputs and rows.activities is string %}
     {{ rv_temp_table(rows.activities, rv_rows_by_key(ref('int_activities'), 'what_id', ids, every_row)) }}
     {%- endif %}
+    {%- if rows.changes is string %}
     {{ rv_temp_table(rows.changes, rv_rows_by_key(ref('int_opportunity_changes'), 'opportunity_id', ids, every_row)) }}
+    {%- endif %}
 {%- endmacro %}
 
 {#- Pre-hook of fct_lead_funnel: the temporary table rv_lead_funnel_changed of
@@ -328,7 +347,7 @@
     fct_lead_funnel. -#}
 {% macro rv_stage_changed_opportunities(inputs) -%}
     {%- if not is_incremental() -%}
-    select 1
+    {{ rv_stage_opportunity_rows(true, inputs) }}
     {%- else -%}
     {%- set since = rv_watermarks(inputs) -%}
     {%- if since['everything_changed'] -%}
