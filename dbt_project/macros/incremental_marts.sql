@@ -177,8 +177,9 @@
     and the large tables (touches, activities, history) in place: read as one
     statement over the int_* views, which have no statistics, it was planned on
     guesses (at a million leads its select was estimated at 16.8 million rows for
-    243,542; at five million it sorted more than 32 GB to disk). A unit test reads its
-    fixtures (no pre-hook runs there). -#}
+    243,542). What kept it from finishing at five million leads was the join order of
+    the touches (rv_opportunity_touches), not this. A unit test reads its fixtures (no
+    pre-hook runs there). -#}
 {% macro rv_opportunity_rows() -%}
     {%- set staged = {
         'opportunities': 'rv_opportunities_rows',
