@@ -424,14 +424,23 @@
     two analysed temporary tables, whatever their size. -#}
 {% macro rv_drop_missing(staged, id_column, delivered) -%}
     {%- if is_incremental() -%}
-    delete from {{ this }} as mart
-    where
+    {%- set condition -%}
         (mart.source_system, mart.{{ id_column }}) in (select source_system, record_id from {{ delivered }})
         and not exists (
             select 1 from {{ staged }} as records
             where records.source_system = mart.source_system and records.{{ id_column }} = mart.{{ id_column }}
         )
+    {%- endset -%}
+    {{ adapter.dispatch('rv_delete_dropped', 'revalign')(id_column, condition) }}
     {%- else -%}
     select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- The delete of rv_drop_missing; where the warehouse can, it also records what it
+    dropped (ops.dropped_rows), for the models built from this one
+    (rv_stage_written_since_built). -#}
+{% macro default__rv_delete_dropped(id_column, condition) -%}
+    delete from {{ this }} as mart
+    where {{ condition }}
 {%- endmacro %}

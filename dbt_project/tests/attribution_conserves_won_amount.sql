@@ -16,20 +16,17 @@ credited as (
         models.attribution_model,
         coalesce(sum(round(coalesce(opportunities.amount, 0), 2)), 0) as won_amount
     from (
-        values ('first_touch'), ('last_touch'), ('linear'), ('primary_campaign')
+        values
+        ('first_touch'), ('last_touch'), ('linear'), ('position_based'), ('time_decay'),
+        ('primary_campaign')
     ) as models (attribution_model)
     left join {{ ref('fct_opportunities') }} as opportunities
         on
             opportunities.is_won
             and case
-                -- a Primary Campaign Source that is a campaign of the warehouse
+                -- a Primary Campaign Source, delivered or not (campaign_delivered)
                 when models.attribution_model = 'primary_campaign'
-                    then exists (
-                        select 1 from {{ ref('int_campaigns') }} as campaigns
-                        where
-                            campaigns.source_system = opportunities.source_system
-                            and campaigns.campaign_id = opportunities.primary_campaign_id
-                    )
+                    then opportunities.primary_campaign_id is not null
                 else opportunities.is_marketing_influenced
             end
     group by models.attribution_model

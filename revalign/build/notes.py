@@ -8,7 +8,9 @@
   opportunities; and a stage order without ``amount_required_from_stage`` (HubSpot:
   ``hubspot_amount_required_from_stage``);
 - records kept out of the marts for values that could not be read
-  (``ops.unreadable_records``), per source and object.
+  (``ops.unreadable_records``), per source and object;
+- campaigns that campaign members or opportunities name but whose Campaign record was
+  not delivered: credited all the same (``campaign_attribution.campaign_delivered``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def lines(conn: ConnectionInfo) -> list[str]:
         *_stage_orders_without_required_stage(conn),
         *_unknown_stages(conn),
         *_unreadable(conn),
+        *_undelivered_campaigns(conn),
     ]
 
 
@@ -102,4 +105,19 @@ def _unreadable(conn: ConnectionInfo) -> list[str]:
         f"{source} {obj}: {count} record(s) kept out of the marts: a value cannot be read as "
         f"its declared type (e.g. {file_name} row {row}); see ops.unreadable_records"
         for source, obj, count, file_name, row in rows
+    ]
+
+
+def _undelivered_campaigns(conn: ConnectionInfo) -> list[str]:
+    rows = _query(
+        conn,
+        "select source_system, count(distinct campaign_id), min(campaign_id) "
+        "from marts.campaign_attribution where not campaign_delivered group by 1 order by 1",
+    )
+    return [
+        f"{source}: {count} campaign(s) named by campaign members or opportunities were not "
+        f"delivered (e.g. {example}): their credit is kept in campaign_attribution "
+        "(campaign_delivered false); campaign_performance has no row for them until their "
+        "Campaign records are delivered"
+        for source, count, example in rows
     ]

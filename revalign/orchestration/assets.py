@@ -29,6 +29,7 @@ MARTS = (
     "fct_opportunities",
     "campaign_performance",
     "campaign_attribution",
+    "fct_attribution_credits",
     "alignment_scorecard",
     "crm_hygiene_issues",
     "owner_hygiene_scorecard",

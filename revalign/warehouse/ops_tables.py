@@ -157,6 +157,27 @@ comment on table ops.model_writes is
     'The transaction of the latest build of each incremental model (schema.table): the rows '
     'it wrote carry it as xmin, and the model''s data tests read only those '
     '(dbt_project/macros/written_rows.sql).';
+alter table ops.model_writes add column if not exists rebuilt_by xid;
+alter table ops.model_writes add column if not exists settings text;
+comment on column ops.model_writes.settings is
+    'The settings (dbt vars) a model''s rows were computed with, when it names them '
+    '(meta.settings): a change of them recomputes every row.';
+comment on column ops.model_writes.rebuilt_by is
+    'The transaction of the model''s latest full build (first build or full refresh): a '
+    'model that reads what it wrote since then reads everything (macros/written_rows.sql).';
+
+create table if not exists ops.dropped_rows (
+    model text not null,
+    source_system text not null,
+    record_id text not null,
+    dropped_by xid not null,
+    dropped_at timestamptz not null default now()
+);
+create index if not exists dropped_rows_model on ops.dropped_rows (model);
+comment on table ops.dropped_rows is
+    'Records an incremental model dropped because their source deleted them (schema.table, '
+    'source and id, transaction): the models built from it drop them too. Cleared by the '
+    'model''s next full build.';
 
 create table if not exists ops.alerted_issues (
     channel text not null,

@@ -6,6 +6,7 @@ person, sourcing, influence, attribution and accounts, incrementally as a full b
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,95 @@ def test_an_org_without_contacts_is_told_what_its_figures_miss(warehouse_db, tmp
     assert query(warehouse_db, "select distinct person_type from marts.fct_lead_funnel") == [
         ("lead",)
     ]
+
+
+def _credits(conn) -> dict[str, float]:
+    return {
+        f"{model} {campaign[:15]}": float(amount)
+        for model, campaign, amount in query(
+            conn,
+            "select attribution_model, campaign_id, credit_amount "
+            "from marts.fct_attribution_credits",
+        )
+    }
+
+
+def _credits_written(conn) -> int:
+    """Rows of fct_attribution_credits its latest build wrote."""
+    return query(
+        conn,
+        "select count(*) from marts.fct_attribution_credits where xmin = (select written_by "
+        "from ops.model_writes where model = 'marts.fct_attribution_credits')",
+    )[0][0]
+
+
+def test_attribution_credits_follow_the_deals_they_credit(org, tmp_path):
+    """fct_attribution_credits recomputes the deals fct_opportunities rewrote, drops the
+    deals deleted at the source, reads everything after a full build of the deals or a
+    change of the attribution settings, and keeps the credit of a campaign not delivered."""
+    transform.build(org, as_of=_as_of())
+    assert _credits(org) == {"primary_campaign 701Ec00000CMP01": 10000}
+    transform.build(org, as_of=_as_of())  # nothing new: nothing recomputed
+    assert _credits_written(org) == 0
+
+    # the colleague joins the deal; they had attended the webinar and an event whose
+    # Campaign record this org has not exported
+    joined = {
+        **LATER,
+        "CampaignMember_2024-04-15.csv": (
+            "Id,CampaignId,ContactId,CreatedDate\r\n"
+            "00vEc00000MEM09,701Ec00000CMP09,003Ec00000CON02,2024-03-04T09:00:00.000+0000\r\n"
+        ),
+    }
+    loader.load(org, [_batch(tmp_path, "02_20240415T000000Z", joined)])
+    transform.build(org, as_of=_as_of())  # the conservation test holds: nothing is lost
+    assert _credits(org) == {
+        "first_touch 701Ec00000CMP02": 10000,
+        "last_touch 701Ec00000CMP09": 10000,
+        "linear 701Ec00000CMP02": 5000,
+        "linear 701Ec00000CMP09": 5000,
+        "position_based 701Ec00000CMP02": 5000,
+        "position_based 701Ec00000CMP09": 5000,
+        "time_decay 701Ec00000CMP02": 4752.65,
+        "time_decay 701Ec00000CMP09": 5247.35,
+        "primary_campaign 701Ec00000CMP01": 10000,
+    }
+    assert _credits_written(org) == 9
+    late = query(
+        org,
+        "select campaign_delivered, sum(attributed_amount) from marts.campaign_attribution "
+        "where left(campaign_id, 15) = '701Ec00000CMP09' group by 1",
+    )
+    # its last touch, and its parts under linear, position_based and time_decay
+    assert late == [(False, Decimal("25247.35"))]
+    assert any(
+        line.startswith("salesforce: 1 campaign(s) named by campaign members or opportunities")
+        for line in notes.lines(org)
+    )
+
+    # a change of the settings recomputes every deal; a full build of the deals too
+    transform.build(org, as_of=_as_of(), variables={"time_decay_half_life_days": 1})
+    assert _credits_written(org) == 9
+    assert _credits(org)["time_decay 701Ec00000CMP09"] == 6666.66  # a day apart: 2 to 1
+    transform.build(org, as_of=_as_of())  # back to the default: again every deal
+    assert _credits_written(org) == 9
+    transform.build(org, as_of=_as_of(), select=["fct_opportunities"], full_refresh=True)
+    transform.build(org, as_of=_as_of(), select=["fct_attribution_credits"])
+    assert _credits_written(org) == 9
+
+    # the deal is deleted at the source (the recycle bin): its credits go
+    deleted = {
+        "Opportunity_2024-04-16.csv": (
+            "Id,Name,AccountId,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CampaignId,"
+            "Win_Loss_Reason__c,IsDeleted,CreatedDate\r\n"
+            "006Ec00000OPP01,Globex expansion,001Ec00000ACC01,005Ec00000AAAA2,Closed Won,10000,"
+            "2024-03-20,true,true,701Ec00000CMP01,Price,true,2024-03-10T10:00:00.000+0000\r\n"
+        ),
+    }
+    loader.load(org, [_batch(tmp_path, "03_20240416T000000Z", deleted)])
+    transform.build(org, as_of=_as_of())
+    assert query(org, "select count(*) from marts.fct_opportunities") == [(0,)]
+    assert _credits(org) == {}
+    assert query(org, "select sum(attributed_amount) from marts.campaign_attribution") == [(0,)]
+    dropped = query(org, "select model, record_id from ops.dropped_rows order by 1")
+    assert ("marts.fct_opportunities", to_18("006Ec00000OPP01")) in dropped

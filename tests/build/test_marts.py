@@ -92,6 +92,8 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     # the data tests of an incremental model read the rows its latest build wrote
     persons = after_batches["fct_lead_funnel"][0]
     assert 0 < _written_rows(warehouse_db, "marts.fct_lead_funnel") < persons
+    credits = after_batches["fct_attribution_credits"][0]
+    assert 0 < _written_rows(warehouse_db, "marts.fct_attribution_credits") < credits
 
     nodes = transform.build(warehouse_db)  # nothing new arrived: nothing changes
     assert _fingerprints(warehouse_db) == after_batches
@@ -103,6 +105,8 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
         " where xmin = w.written_by)",
     )
     assert written == [] and _written_rows(warehouse_db, "marts.fct_opportunities") == 0
+    # fct_attribution_credits recomputes only the deals fct_opportunities wrote: none
+    assert _written_rows(warehouse_db, "marts.fct_attribution_credits") == 0
     # ... and fail on a bad row a build wrote: a duplicate person, as if written by one
     with db.connect(warehouse_db) as pg, pg.cursor() as cur:
         cur.execute(
@@ -161,8 +165,7 @@ def _unattributed_cents(conn) -> list[tuple]:
                 round(coalesce(sum(amount) filter (where is_marketing_influenced), 0) * 100)
                     as touched,
                 round(coalesce(sum(amount) filter (
-                    where primary_campaign_id in (
-                        select campaign_id from intermediate.int_campaigns)
+                    where primary_campaign_id is not null
                 ), 0) * 100) as primary_cents
             from marts.fct_opportunities where is_won
         )

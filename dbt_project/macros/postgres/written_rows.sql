@@ -4,15 +4,79 @@
     post-hook records in ops.model_writes. -#}
 
 {% macro postgres__rv_record_written_rows() -%}
-    insert into ops.model_writes (model, written_by, written_at)
-    values ('{{ this.schema }}.{{ this.identifier }}', pg_current_xact_id()::xid, now())
+    {%- set settings = rv_model_settings() -%}
+    insert into ops.model_writes (model, written_by, written_at, settings)
+    values (
+        '{{ this.schema }}.{{ this.identifier }}', pg_current_xact_id()::xid, now(),
+        {{ "'" ~ settings | replace("'", "''") ~ "'" if settings else 'null' }}
+    )
     on conflict (model) do update
-        set written_by = excluded.written_by, written_at = excluded.written_at
+        set written_by = excluded.written_by, written_at = excluded.written_at,
+            settings = excluded.settings
 {%- endmacro %}
 
-{% macro postgres__rv_written_rows_condition(relation) -%}
-    {{ return(
-        "xmin = (select written_by from ops.model_writes where model = '"
-        ~ relation.schema ~ "." ~ relation.identifier ~ "')"
-    ) }}
+{#- A full build: later builds of the models that read this one record by record read
+    all of it, and the records it dropped before are forgotten. -#}
+{% macro postgres__rv_record_rebuild() -%}
+    insert into ops.model_writes (model, written_by, written_at, rebuilt_by)
+    values ('{{ this.schema }}.{{ this.identifier }}', pg_current_xact_id()::xid, now(), pg_current_xact_id()::xid)
+    on conflict (model) do update set rebuilt_by = excluded.rebuilt_by;
+    delete from ops.dropped_rows where model = '{{ this.schema }}.{{ this.identifier }}'
+{%- endmacro %}
+
+{#- {everything, query} for rv_stage_written_since_built: a row version is newer than
+    this model's latest build when its xmin is younger (age(), which wraps around with
+    transaction ids; a row frozen by VACUUM is as old as can be). The ids of the last
+    writes are read first and written into the query as literals. -#}
+{% macro postgres__rv_written_since_built(upstream, id_column) -%}
+    {%- set mine = this.schema ~ '.' ~ this.identifier -%}
+    {%- set theirs = upstream.schema ~ '.' ~ upstream.identifier -%}
+    {%- set settings = rv_model_settings() -%}
+    {%- set everything -%}
+        select source_system, {{ id_column }} as key from {{ upstream }}
+    {%- endset -%}
+    {%- if not execute -%}
+        {{ return({'everything': true, 'query': everything}) }}
+    {%- endif -%}
+    {%- set read -%}
+        select
+            mine.written_by::text,
+            coalesce(
+                mine.written_by is null
+                or theirs.written_by is null
+                or age(theirs.rebuilt_by) < age(mine.written_by)
+                or mine.settings is distinct from {{ "'" ~ settings | replace("'", "''") ~ "'" if settings else 'null' }},
+                false
+            )
+        from (values (1)) as one (one)
+        left join ops.model_writes as mine on mine.model = '{{ mine }}'
+        left join ops.model_writes as theirs on theirs.model = '{{ theirs }}'
+    {%- endset -%}
+    {%- set found = run_query(read).rows[0] -%}
+    {%- if found[1] -%}
+        {{ return({'everything': true, 'query': everything}) }}
+    {%- endif -%}
+    {%- set query -%}
+        select source_system, {{ id_column }} as key from {{ upstream }}
+        where age(xmin) < age('{{ found[0] }}'::xid)
+        union
+        select source_system, record_id as key from ops.dropped_rows
+        where model = '{{ theirs }}' and age(dropped_by) < age('{{ found[0] }}'::xid)
+    {%- endset -%}
+    {{ return({'everything': false, 'query': query}) }}
+{%- endmacro %}
+
+{#- rv_drop_missing's delete, which also records the records it dropped for the models
+    built from this one (ops.dropped_rows). -#}
+{% macro postgres__rv_delete_dropped(id_column, condition) -%}
+    with dropped as (
+        delete from {{ this }} as mart
+        where {{ condition }}
+        returning mart.source_system, mart.{{ id_column }} as record_id
+    )
+    insert into ops.dropped_rows (model, source_system, record_id, dropped_by)
+    select distinct
+        '{{ this.schema }}.{{ this.identifier }}', source_system, record_id,
+        pg_current_xact_id()::xid
+    from dropped
 {%- endmacro %}
