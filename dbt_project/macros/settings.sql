@@ -34,3 +34,11 @@
         when {{ status }} in {{ rv_text_list(accepted) }} then 'accepted'
     end
 {%- endmacro %}
+
+{#- The settings fct_attribution_credits computes with, as an SQL literal
+    (rv_record_settings): a change of them recomputes every deal. -#}
+{% macro rv_attribution_settings() -%}
+    {{ return("'position_first_share=" ~ var('position_first_share')
+        ~ ' position_last_share=' ~ var('position_last_share')
+        ~ ' time_decay_half_life_days=' ~ var('time_decay_half_life_days') ~ "'") }}
+{%- endmacro %}

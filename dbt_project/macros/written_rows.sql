@@ -34,37 +34,6 @@
     select 1
 {%- endmacro %}
 
-{% macro default__rv_written_since_built(upstream, id_column) -%}
-    {{ return({'everything': true, 'query': 'select source_system, ' ~ id_column ~ ' as key from ' ~ upstream}) }}
-{%- endmacro %}
-
-{#- Pre-hook of an incremental model built from another one, `upstream`, record by
-    record (its rows of a record depend only on upstream's row of that record and on
-    what upstream's build watches): the temporary table `name` (source_system, key)
-    of the records of `upstream` written or dropped since this model's last build,
-    whose rows are then deleted here; the model's select recomputes them from it. All
-    of upstream's records, and every row deleted, when this model's rows cannot be
-    trusted: upstream was built in full since (records may have gone without a trace),
-    this model's latest write is unknown, or the settings it names in meta.settings
-    changed. -#}
-{% macro rv_stage_written_since_built(upstream, id_column, name) -%}
-    {%- if not is_incremental() -%}
-        {{ return('select 1') }}
-    {%- endif -%}
-    {%- set since = adapter.dispatch('rv_written_since_built', 'revalign')(upstream, id_column) -%}
-    {{ rv_temp_table(name, since.query) }}
-    delete from {{ this }} as built
-    {%- if not since.everything %}
-    using {{ name }} as written
-    where built.source_system = written.source_system and built.{{ id_column }} = written.key
-    {%- endif %}
-{%- endmacro %}
-
-{#- The settings a model's rows are computed with (its meta.settings), or none. -#}
-{% macro rv_model_settings() -%}
-    {{ return((model.config.get('meta') or {}).get('settings')) }}
-{%- endmacro %}
-
 {#- A condition on the rows of `relation` its latest build wrote ('' for every row). -#}
 {% macro rv_written_rows_condition(relation) -%}
     {{ return(adapter.dispatch('rv_written_rows_condition', 'revalign')(relation)) }}

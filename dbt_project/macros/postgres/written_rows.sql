@@ -4,15 +4,16 @@
     post-hook records in ops.model_writes. -#}
 
 {% macro postgres__rv_record_written_rows() -%}
-    {%- set settings = rv_model_settings() -%}
-    insert into ops.model_writes (model, written_by, written_at, settings)
-    values (
-        '{{ this.schema }}.{{ this.identifier }}', pg_current_xact_id()::xid, now(),
-        {{ "'" ~ settings | replace("'", "''") ~ "'" if settings else 'null' }}
-    )
+    insert into ops.model_writes (model, written_by, written_at)
+    values ('{{ this.schema }}.{{ this.identifier }}', pg_current_xact_id()::xid, now())
     on conflict (model) do update
-        set written_by = excluded.written_by, written_at = excluded.written_at,
-            settings = excluded.settings
+        set written_by = excluded.written_by, written_at = excluded.written_at
+{%- endmacro %}
+
+{% macro postgres__rv_record_settings(settings) -%}
+    insert into ops.model_writes (model, written_by, written_at, settings)
+    values ('{{ this.schema }}.{{ this.identifier }}', pg_current_xact_id()::xid, now(), ({{ settings }}))
+    on conflict (model) do update set settings = excluded.settings
 {%- endmacro %}
 
 {#- A full build: later builds of the models that read this one record by record read
@@ -24,14 +25,13 @@
     delete from ops.dropped_rows where model = '{{ this.schema }}.{{ this.identifier }}'
 {%- endmacro %}
 
-{#- {everything, query} for rv_stage_written_since_built: a row version is newer than
-    this model's latest build when its xmin is younger (age(), which wraps around with
-    transaction ids; a row frozen by VACUUM is as old as can be). The ids of the last
-    writes are read first and written into the query as literals. -#}
-{% macro postgres__rv_written_since_built(upstream, id_column) -%}
+{#- rv_written_since_built (../rewritten_records.sql): a row version is newer than this
+    model's last build when its xmin is younger (age(), which wraps around with
+    transaction ids; a row frozen by VACUUM is as old as can be). The id of that
+    write is read first and written into the query as a literal. -#}
+{% macro postgres__rv_written_since_built(upstream, id_column, settings) -%}
     {%- set mine = this.schema ~ '.' ~ this.identifier -%}
     {%- set theirs = upstream.schema ~ '.' ~ upstream.identifier -%}
-    {%- set settings = rv_model_settings() -%}
     {%- set everything -%}
         select source_system, {{ id_column }} as key from {{ upstream }}
     {%- endset -%}
@@ -45,7 +45,7 @@
                 mine.written_by is null
                 or theirs.written_by is null
                 or age(theirs.rebuilt_by) < age(mine.written_by)
-                or mine.settings is distinct from {{ "'" ~ settings | replace("'", "''") ~ "'" if settings else 'null' }},
+                or mine.settings is distinct from ({{ settings }}),
                 false
             )
         from (values (1)) as one (one)

@@ -15,17 +15,15 @@
     wrote or dropped since this model's last build (rv_rows_written_since_built). That
     mart rewrites a deal whenever anything credits read changes (the deal, its roles,
     its people, their touches), so nothing else needs watching; the settings above
-    are recorded with the build (meta.settings), and a change of them recomputes every
+    are recorded with the build (rv_record_settings), and a change of them recomputes every
     deal. campaign_attribution sums these rows per campaign. -#}
 {{ config(
     materialized='incremental',
     unique_key=['source_system', 'opportunity_id'],
     incremental_strategy='delete+insert',
     indexes=[{'columns': ['opportunity_id']}],
-    meta={'settings': 'position_first_share=' ~ var('position_first_share')
-        ~ ' position_last_share=' ~ var('position_last_share')
-        ~ ' time_decay_half_life_days=' ~ var('time_decay_half_life_days')},
-    pre_hook="{{ rv_stage_written_since_built(ref('fct_opportunities'), 'opportunity_id', 'rv_attribution_changed') }}",
+    pre_hook="{{ rv_stage_written_since_built(ref('fct_opportunities'), 'opportunity_id', 'rv_attribution_changed', rv_attribution_settings()) }}",
+    post_hook="{{ rv_record_settings(rv_attribution_settings()) }}",
 ) }}
 
 {%- set first_share = var('position_first_share') | float %}
