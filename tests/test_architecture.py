@@ -76,7 +76,7 @@ def test_a_hygiene_rule_id_stands_in_its_seed_row_and_its_condition_only():
     for rule in rules:
         where = sorted(str(p.relative_to(REPO)) for p, text in texts.items() if rule in text)
         assert where == [
-            "dbt_project/models/marts/crm_hygiene_issues.sql",
+            "dbt_project/models/intermediate/int_hygiene_issues.sql",
             "dbt_project/seeds/hygiene_rules.csv",
         ], rule
 

@@ -1,5 +1,5 @@
 {#- The CRM hygiene rules are the rows of the hygiene_rules seed; what each one flags
-    is its condition in marts/crm_hygiene_issues.sql. Everything else derives from
+    is its condition in intermediate/int_hygiene_issues.sql. Everything else derives from
     the seed: the owner scorecard's per-rule columns and their comments, the batch
     the GX checks validate (checks/check_crm_hygiene.sql) and its expectations
     (revalign/checks/gx_checks.py), the alerts' text (revalign/checks/alerts.py). -#}
@@ -55,4 +55,83 @@
     comment on column {{ this }}.{{ adapter.quote(rule.rule) }} is '{{ text | replace("'", "''") }}';
     {%- endfor %}
     select 1
+{%- endmacro %}
+
+
+{#- Pre-hook of int_hygiene_issues (rewritten_records.sql): temporary tables of the
+    persons (rv_hygiene_leads) and opportunities (rv_hygiene_opportunities) to
+    recompute, and of the email keys whose duplicates to number again
+    (rv_hygiene_email_keys: those of the persons fct_lead_funnel wrote, now, and
+    those whose first person it wrote or dropped, before); their rows leave. -#}
+{% macro rv_stage_hygiene_records() -%}
+    {%- if not is_incremental() -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- set funnel = ref('fct_lead_funnel') -%}
+    {%- set settings = rv_hygiene_settings() -%}
+    {%- set leads = rv_written_since_built(funnel, 'lead_id', settings) -%}
+    {%- set opportunities = rv_written_since_built(ref('fct_opportunities'), 'opportunity_id', settings) -%}
+    {%- set everything = leads.everything or opportunities.everything -%}
+    {%- set written_keys -%}
+        select distinct funnel.source_system, funnel.email_key
+        from {{ funnel }} as funnel
+        inner join rv_hygiene_written_leads as written
+            on funnel.source_system = written.source_system and funnel.lead_id = written.key
+        where funnel.email_key is not null
+        union
+        select funnel.source_system, funnel.email_key
+        from {{ this }} as issues
+        inner join {{ funnel }} as funnel
+            on funnel.source_system = issues.source_system and funnel.lead_id = issues.record_id
+        where
+            issues.duplicate_of is not null
+            and (issues.source_system, issues.duplicate_of) in (
+                select source_system, key from rv_hygiene_written_leads
+            )
+            and funnel.email_key is not null
+    {%- endset -%}
+    {%- set recomputed -%}
+        select source_system, key from rv_hygiene_written_leads
+        union
+        select funnel.source_system, funnel.lead_id
+        from {{ funnel }} as funnel
+        inner join rv_hygiene_email_keys as keys
+            on funnel.source_system = keys.source_system and funnel.email_key = keys.email_key
+    {%- endset -%}
+    {{ rv_temp_table('rv_hygiene_written_leads', leads.query if not everything
+        else 'select source_system, lead_id as key from ' ~ funnel) }}
+    {{ rv_temp_table('rv_hygiene_email_keys', written_keys) }}
+    {{ rv_temp_table('rv_hygiene_leads', recomputed) }}
+    {{ rv_temp_table('rv_hygiene_opportunities', opportunities.query if not everything
+        else 'select source_system, opportunity_id as key from ' ~ ref('fct_opportunities')) }}
+    {%- if everything %}
+    delete from {{ this }}
+    {%- else %}
+    delete from {{ this }} as issues
+    using rv_hygiene_leads as changed
+    where
+        issues.record_type = 'lead'
+        and issues.source_system = changed.source_system
+        and issues.record_id = changed.key;
+    delete from {{ this }} as issues
+    using rv_hygiene_opportunities as changed
+    where
+        issues.record_type = 'opportunity'
+        and issues.source_system = changed.source_system
+        and issues.record_id = changed.key
+    {%- endif %}
+{%- endmacro %}
+
+{#- What int_hygiene_issues reads besides the records, as an SQL expression
+    (rv_record_settings): the rules' windows, the hygiene_rules seed, each source's
+    stage order and the rules not applicable. A change recomputes every record. -#}
+{% macro rv_hygiene_settings() -%}
+    {{ return(
+        "'nurture_touch_days=" ~ var('nurture_touch_days') ~ " stale_after_days=" ~ var('stale_after_days') ~ " '"
+        ~ " || (select coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from " ~ ref('hygiene_rules') ~ " as t)"
+        ~ " || ' ' || (select coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from "
+        ~ "(select source_system, stage_name, needs_amount from " ~ ref('int_stage_order') ~ ") as t)"
+        ~ " || ' ' || (select coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from "
+        ~ ref('int_rules_not_applicable') ~ " as t)"
+    ) }}
 {%- endmacro %}

@@ -22,7 +22,7 @@ SEED_ROW = (
     f"{RULE},lead,lead,low,No sales rep has touched the lead yet.,"
     "Call or email the lead and log it.,activity.who_id\n"
 )
-#: The condition, added to crm_hygiene_issues.sql beside the other lead rules.
+#: The condition, added to int_hygiene_issues.sql beside the other lead rules.
 ANCHOR = "            case when leads.lead_source is null then 'lead_missing_source' end,\n"
 CONDITION = f"            case when leads.first_touch_at is null then '{RULE}' end,\n"
 
@@ -37,7 +37,7 @@ def _copy_of_the_project(root: Path) -> Path:
 def _add_the_rule(project: Path) -> None:
     seed = project / "dbt_project" / "seeds" / "hygiene_rules.csv"
     seed.write_text(seed.read_text() + SEED_ROW)
-    model = project / "dbt_project" / "models" / "marts" / "crm_hygiene_issues.sql"
+    model = project / "dbt_project" / "models" / "intermediate" / "int_hygiene_issues.sql"
     text = model.read_text()
     assert ANCHOR in text, "the lead rules' conditions moved: update this test's anchor"
     model.write_text(text.replace(ANCHOR, ANCHOR + CONDITION, 1))

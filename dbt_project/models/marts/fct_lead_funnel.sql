@@ -3,14 +3,16 @@
 
     Incremental: a build recomputes only the leads something new can have changed
     (rv_stage_changed_leads), the pending MQLs (their SLA status moves with as_of) and
-    drops deleted leads; any other lead's row is already right.
+    drops deleted leads; any other lead's row is already right. Indexed by email_key:
+    int_hygiene_issues numbers again the persons sharing an email with those it
+    recomputes.
     ops.mart_watermarks records how far each input had been loaded. After
     changing a setting or seed, build once with --full-refresh. -#}
 {{ config(
     materialized='incremental',
     unique_key=['source_system', 'lead_id'],
     incremental_strategy='delete+insert',
-    indexes=[{'columns': ['lead_id']}],
+    indexes=[{'columns': ['lead_id']}, {'columns': ['email_key']}],
     pre_hook="{{ rv_stage_changed_leads(rv_lead_funnel_inputs()) }}",
     post_hook=[
         "{{ rv_drop_missing(rv_lead_funnel_rows()['leads'], 'lead_id', 'rv_lead_funnel_delivered') }}",
