@@ -78,11 +78,11 @@ def main() -> None:
     os.environ["DBT_TARGET_PATH"] = str(TARGET)
     os.environ["DBT_LOG_PATH"] = str(TARGET / "logs")
 
-    from revalign.ingest import loader
+    from revalign.ingest import landing, loader
 
     folder = bench_data.extracts(args.leads, args.seed, args.batches)
     conn = fresh_database()
-    batches = sorted((folder / "salesforce").iterdir())
+    batches = sorted((folder / "salesforce").iterdir(), key=landing.batch_order)
     started = time.perf_counter()
     loader.load(conn, [folder / "plan", *batches[:-1]])
     load_seconds = time.perf_counter() - started

@@ -13,7 +13,15 @@ fct_lead_funnel and fct_opportunities built side by side sort more to disk than 
 machine with 60 GB free holds. The incremental builds run on the configured threads
 (REVALIGN_DBT_THREADS), as a scheduled build does.
 
-    .venv/bin/python scripts/bench_build_scale.py [--sizes 1000000:100 5000000:500]
+With --reuse, a size's database is kept after its run, and a later run measures on
+it again without loading and building it from scratch (at 5M leads that takes more
+than an hour): the last batch is withdrawn (its raw rows and its entries in the load
+ledger), the warehouse built once so that every model is current with the code (new
+models are built in full there; an incremental model whose SQL changed keeps its
+rows), and the last batch delivered again: the incremental build after it recomputes
+the same records as after its first delivery. The full build is then not measured.
+
+    .venv/bin/python scripts/bench_build_scale.py [--sizes 1000000:100 5000000:500] [--reuse]
 """
 
 from __future__ import annotations
@@ -50,16 +58,95 @@ def model_times() -> dict[str, float]:
     return times
 
 
-def measure(leads: int, batches: int, full_build_threads: int) -> dict:
+def _built_before(name: str, batches: int):
+    """The kept database ``name`` when it holds every batch, else None."""
+    import psycopg2
+
+    from revalign import warehouse
+    from revalign.warehouse import db
+
+    conn = warehouse.connection().with_database(name)
+    try:
+        with db.connect(conn) as pg, pg.cursor() as cur:
+            cur.execute(
+                "select count(distinct batch_id) from ops.load_ledger where source = 'salesforce'"
+            )
+            found = cur.fetchone()[0]
+    except psycopg2.Error:
+        return None
+    return conn if found == batches else None
+
+
+def _withdraw(conn, batch: str) -> int:
+    """Take the raw rows of ``batch`` and its ledger entries out; the rows taken out."""
+    from psycopg2 import sql
+
+    from revalign.warehouse import db
+
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute("select distinct raw_table from ops.load_ledger where batch_id = %s", (batch,))
+        tables = [row[0] for row in cur.fetchall() if row[0]]
+        taken = 0
+        for table in tables:
+            schema, _, name = table.partition(".")
+            cur.execute(
+                sql.SQL("delete from {} where _batch_id = %s").format(sql.Identifier(schema, name)),
+                (batch,),
+            )
+            taken += cur.rowcount
+        cur.execute("delete from ops.load_ledger where batch_id = %s", (batch,))
+        cur.execute("delete from ops.rejected_rows where batch_id = %s", (batch,))
+    return taken
+
+
+def measure_again(conn, leads: int, batches: int) -> dict:
+    """The incremental build after the last batch is delivered again (--reuse)."""
     from revalign.build import transform
-    from revalign.ingest import loader
+    from revalign.ingest import landing, loader
+
+    folder = bench_data.extracts(leads, SEED, batches)
+    last = sorted((folder / "salesforce").iterdir(), key=landing.batch_order)[-1]
+    taken = _withdraw(conn, last.name)
+    before = bench_build.raw_rows(conn)
+    started = time.perf_counter()
+    transform.build(conn)  # every model current with this code
+    print(
+        f"{leads} leads: withdrew {taken} raw rows of {last.name}; built the rest in "
+        f"{time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    loader.load(conn, [last])
+    delta = bench_build.raw_rows(conn) - before
+    started = time.perf_counter()
+    transform.build(conn)
+    incremental = time.perf_counter() - started
+    models = model_times()
+    print(f"{leads} leads: incremental after {delta} raw rows {incremental:.1f} s", flush=True)
+    return {
+        "leads": leads,
+        "batches": batches,
+        "raw_rows": before,
+        "delta": delta,
+        "load": None,
+        "full": None,
+        "incremental": incremental,
+        "models": models,
+        "equal": not bench_data.truth_differences(conn, folder),
+    }
+
+
+def measure(leads: int, batches: int, full_build_threads: int, keep: bool = False) -> dict:
+    from revalign.build import transform
+    from revalign.ingest import landing, loader
     from revalign.warehouse import schemas
 
     folder = bench_data.extracts(leads, SEED, batches)
     name = f"revalign_bench_scale_{leads}"
+    if keep and (kept := _built_before(name, batches)) is not None:
+        return measure_again(kept, leads, batches)
     conn = bench_data.fresh_database(name)
     schemas.set_up(conn, "revalign_bi", None)
-    parts = sorted((folder / "salesforce").iterdir())
+    parts = sorted((folder / "salesforce").iterdir(), key=landing.batch_order)
     started = time.perf_counter()
     loader.load(conn, [folder / "plan", *parts[:-1]])
     load_seconds = time.perf_counter() - started
@@ -86,7 +173,8 @@ def measure(leads: int, batches: int, full_build_threads: int) -> dict:
     print(f"{leads} leads: incremental after {delta} raw rows {incremental:.1f} s", flush=True)
 
     found = bench_data.truth_differences(conn, folder)
-    bench_data.drop_database(name)
+    if not keep:
+        bench_data.drop_database(name)
     return {
         "leads": leads,
         "batches": batches,
@@ -115,6 +203,12 @@ def main() -> None:
         help="dbt threads of the full builds (default 1: two large marts side by side "
         "need twice the temporary disk)",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep each size's database, and measure on a kept one again (the last batch "
+        "withdrawn and delivered again; no full build)",
+    )
     args = parser.parse_args()
     os.environ["DBT_TARGET_PATH"] = str(bench_build.TARGET)
     os.environ["DBT_LOG_PATH"] = str(bench_build.TARGET / "logs")
@@ -122,7 +216,9 @@ def main() -> None:
 
     warehouse.start()
     sizes = [tuple(int(n) for n in size.split(":")) for size in args.sizes]
-    runs = [measure(leads, batches, args.full_build_threads) for leads, batches in sizes]
+    runs = [
+        measure(leads, batches, args.full_build_threads, args.reuse) for leads, batches in sizes
+    ]
     small, large = runs[0], runs[-1]
     ratio = large["incremental"] / small["incremental"]
     grown = sorted(
@@ -135,8 +231,12 @@ def main() -> None:
     )
     rows = "\n".join(
         f"| {r['leads']:,} leads, {r['batches']} batches | {r['raw_rows']:,} | {r['delta']:,} | "
-        f"{r['full']:.1f} | {r['incremental']:.1f} | {r['incremental'] / r['full']:.3f} | "
-        f"{'yes' if r['equal'] else 'NO'} |"
+        + (
+            f"{r['full']:.1f} | {r['incremental']:.1f} | {r['incremental'] / r['full']:.3f} | "
+            if r["full"] is not None
+            else f"not measured | {r['incremental']:.1f} | | "
+        )
+        + f"{'yes' if r['equal'] else 'NO'} |"
         for r in runs
     )
     models = ", ".join(
@@ -144,11 +244,20 @@ def main() -> None:
     )
     body = (
         "```\n.venv/bin/python scripts/bench_build_scale.py --sizes "
-        f"{' '.join(args.sizes)} --full-build-threads {args.full_build_threads}\n```\n\n"
+        f"{' '.join(args.sizes)} --full-build-threads {args.full_build_threads}"
+        f"{' --reuse' if args.reuse else ''}\n```\n\n"
         "Each warehouse holds every batch but the last, built in full (on "
         f"{args.full_build_threads} dbt thread(s)); the delta is the "
         "last batch (new records plus updates and deletes of earlier ones), about the "
-        "same number of raw rows at every size.\n\n"
+        "same number of raw rows at every size."
+        + (
+            " A warehouse kept from an earlier run (--reuse; full build not measured) "
+            "had the last batch withdrawn and delivered again: the build after it "
+            "recomputes the same records."
+            if any(r["full"] is None for r in runs)
+            else ""
+        )
+        + "\n\n"
         "| warehouse | raw rows before | delta (raw rows) | full build (s) | "
         "incremental build (s) | incremental / full | marts equal truth.json |\n"
         "|---|---:|---:|---:|---:|---:|---|\n"

@@ -111,11 +111,11 @@ def main() -> None:
     from revalign import warehouse
     from revalign.build import transform
     from revalign.checks import hygiene
-    from revalign.ingest import loader
+    from revalign.ingest import landing, loader
     from revalign.warehouse import schemas
 
     folder = extracts(args.leads_per_batch * (args.batches + 1), args.seed, args.batches + 1)
-    base, *measured = sorted((folder / "salesforce").iterdir())
+    base, *measured = sorted((folder / "salesforce").iterdir(), key=landing.batch_order)
     conn = fresh_database(DATABASE)
     schemas.set_up(conn, "revalign_bi", warehouse.bi_password())
     loader.load(conn, [folder / "plan", base])

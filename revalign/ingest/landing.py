@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import posixpath
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -99,6 +100,16 @@ def _is_batch_folder(folder, landing: str) -> bool:
     return True
 
 
+def batch_order(path: Path) -> tuple:
+    """Sort key of batch folders and files: by name, numbers in it by value, so that batch
+    ``2_...`` comes before ``10_...`` and ``100_...`` after ``99_...``."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", path.name)
+        if part
+    )
+
+
 def ready_markers(landing: str) -> list:
     """Markers of batches ready to load, oldest batch first (never through a symbolic link)."""
     root = storage_path(landing)
@@ -111,7 +122,7 @@ def ready_markers(landing: str) -> list:
         and not _is_link(p)
         and _is_batch_folder(p.parent, landing)
     ]
-    return sorted(found, key=lambda p: (p.parent.parent.name, p.parent.name))
+    return sorted(found, key=lambda p: (p.parent.parent.name, batch_order(p.parent)))
 
 
 def _is_link(path) -> bool:

@@ -49,7 +49,7 @@ from psycopg2 import sql
 
 from revalign import progress, settings
 from revalign.errors import RevalignError
-from revalign.ingest import csv_records, report_exports
+from revalign.ingest import csv_records, landing, report_exports
 from revalign.ingest.csv_records import HeaderError, Rejected
 from revalign.settings import ConnectionInfo
 from revalign.warehouse import db, deliveries, ops_tables, raw_tables, sources
@@ -824,7 +824,7 @@ def data_files(path: Path) -> list[Path]:
     if not path.is_dir():
         raise FileNotFoundError(f"{path} does not exist")
     found = []
-    for child in sorted(path.iterdir()):
+    for child in sorted(path.iterdir(), key=landing.batch_order):
         if child.name.startswith(".") or child.name in MARKER_FILES:
             continue
         if child.is_symlink() and (child.is_dir() or child.suffix.lower() == ".csv"):

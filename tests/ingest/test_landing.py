@@ -60,3 +60,19 @@ def test_a_processed_batch_is_archived_and_bad_files_quarantined(root, warehouse
     assert quarantined.exists()
     assert query(warehouse_db, "select count(*) from raw.salesforce__user") == [(1,)]
     assert landing.claimed_batches(str(root)) == []
+
+
+def test_batches_come_in_the_order_of_their_numbers(root, tmp_path):
+    """Past 99 batches, 100_... sorts before 10_... by name: numbers count by value."""
+    from revalign.ingest import loader
+
+    names = ["100_20261203T060000Z", "9_20261101T060000Z", "10_20261102T060000Z"]
+    for name in names:
+        _batch(root, name)
+    ordered = ["9_20261101T060000Z", "10_20261102T060000Z", "100_20261203T060000Z"]
+    assert [m.parent.name for m in landing.ready_markers(str(root))] == ordered
+    local = tmp_path / "local"
+    for name in names:
+        _batch(local, name)
+    folders = [p.parent.name for p in loader.data_files(local) if p.name == "User.csv"]
+    assert folders == ordered
