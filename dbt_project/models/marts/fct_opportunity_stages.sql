@@ -14,7 +14,8 @@
     is not a lost stage reaches the open stages up to its own that no earlier entry
     reached; a closed stage is reached only by entering it. Kept here, per
     opportunity, so that stage_conversion sums them without reading every
-    opportunity's entries again. -#}
+    opportunity's entries again; so are the opportunity's creation and outcome
+    (opportunity_created_at, opportunity_is_won), so that it reads this table alone. -#}
 {{ config(
     materialized='incremental',
     unique_key=['source_system', 'opportunity_id'],
@@ -176,6 +177,8 @@ select
         as days_in_stage,
     reaching.exited_at is null as is_current,
     coalesce(stage_touches.touches_during_stage, 0) as touches_during_stage,
+    opportunities.created_at as opportunity_created_at,
+    opportunities.is_won as opportunity_is_won,
     case
         when not reaching.is_lost and reaching.stage_position > reaching.reached_before
             then reaching.reached_before + 1
@@ -187,6 +190,10 @@ select
         when reaching.is_closed and reaching.is_first_entry then reaching.stage_position
     end as reaches_to_position
 from reaching
+inner join opportunities
+    on
+        reaching.source_system = opportunities.source_system
+        and reaching.opportunity_id = opportunities.opportunity_id
 left join stage_touches
     on
         reaching.source_system = stage_touches.source_system

@@ -35,22 +35,19 @@ stages as (
 ),
 
 -- each opportunity and stage it reached, when (days from its creation to the entry
--- that first reached it); a closed stage only by entering it. Materialized: planned as
--- a join to every opportunity and stage, it was looked up opportunity by opportunity
--- and stage by stage (2.4 million index scans at a million leads).
-reached as materialized (
+-- that first reached it); a closed stage only by entering it. One pass over the
+-- entries, which carry their opportunity's creation and outcome: joined to every
+-- opportunity, it was looked up opportunity by opportunity (1.2 million index scans
+-- at five million leads).
+reached as (
     select
-        opportunities.source_system,
-        opportunities.month,
+        entries.source_system,
+        {{ rv_month_of('entries.opportunity_created_at') }} as month,
         covered.stage_position,
-        opportunities.is_won,
-        extract(epoch from entries.entered_at - opportunities.created_at) / 86400
+        entries.opportunity_is_won as is_won,
+        extract(epoch from entries.entered_at - entries.opportunity_created_at) / 86400
             as days_to_reach
     from {{ ref('fct_opportunity_stages') }} as entries
-    inner join opportunities
-        on
-            entries.source_system = opportunities.source_system
-            and entries.opportunity_id = opportunities.opportunity_id
     cross join
         lateral generate_series(
             entries.reaches_from_position, entries.reaches_to_position
