@@ -59,10 +59,12 @@ def model_times() -> dict[str, float]:
 
 
 def _built_before(name: str, batches: int):
-    """The kept database ``name`` when it holds every batch, else None."""
+    """The kept database ``name`` when it holds every batch (or all but the last: a run
+    that withdrew it stopped), else None."""
     import psycopg2
 
     from revalign import warehouse
+    from revalign.errors import RevalignError
     from revalign.warehouse import db
 
     conn = warehouse.connection().with_database(name)
@@ -72,9 +74,10 @@ def _built_before(name: str, batches: int):
                 "select count(distinct batch_id) from ops.load_ledger where source = 'salesforce'"
             )
             found = cur.fetchone()[0]
-    except psycopg2.Error:
+    except (psycopg2.Error, RevalignError):  # no such database, or not set up
         return None
-    return conn if found == batches else None
+    # every batch; or every batch but the last, withdrawn by a run that stopped
+    return conn if found in (batches, batches - 1) else None
 
 
 def _withdraw(conn, batch: str) -> int:
@@ -87,15 +90,18 @@ def _withdraw(conn, batch: str) -> int:
         cur.execute("select distinct raw_table from ops.load_ledger where batch_id = %s", (batch,))
         tables = [row[0] for row in cur.fetchall() if row[0]]
         taken = 0
-        for table in tables:
-            schema, _, name = table.partition(".")
+        for table in tables:  # the ledger names raw tables without their schema
             cur.execute(
-                sql.SQL("delete from {} where _batch_id = %s").format(sql.Identifier(schema, name)),
+                sql.SQL("delete from {} where _batch_id = %s").format(sql.Identifier("raw", table)),
                 (batch,),
             )
             taken += cur.rowcount
+        cur.execute(
+            "delete from ops.rejected_rows where file_sha256 in "
+            "(select file_sha256 from ops.load_ledger where batch_id = %s)",
+            (batch,),
+        )
         cur.execute("delete from ops.load_ledger where batch_id = %s", (batch,))
-        cur.execute("delete from ops.rejected_rows where batch_id = %s", (batch,))
     return taken
 
 
@@ -103,13 +109,19 @@ def measure_again(conn, leads: int, batches: int) -> dict:
     """The incremental build after the last batch is delivered again (--reuse)."""
     from revalign.build import transform
     from revalign.ingest import landing, loader
+    from revalign.warehouse import db
 
     folder = bench_data.extracts(leads, SEED, batches)
     last = sorted((folder / "salesforce").iterdir(), key=landing.batch_order)[-1]
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute("select max(loaded_through) from ops.mart_watermarks where input = 'as_of'")
+        (as_of,) = cur.fetchone()  # of the marts' last build
     taken = _withdraw(conn, last.name)
     before = bench_build.raw_rows(conn)
     started = time.perf_counter()
-    transform.build(conn)  # every model current with this code
+    # every model current with this code, at the as_of it was built at (without the last
+    # batch as_of would move back, and a build then recomputes every record)
+    transform.build(conn, as_of=as_of)
     print(
         f"{leads} leads: withdrew {taken} raw rows of {last.name}; built the rest in "
         f"{time.perf_counter() - started:.0f} s",
