@@ -190,7 +190,9 @@ select
         when reaching.is_closed and reaching.is_first_entry then reaching.stage_position
     end as reaches_to_position
 from reaching
-inner join opportunities
+-- the staged rows, not the CTE over them: a materialized CTE has no statistics, and a
+-- nested loop over it scanned every opportunity for each entry
+inner join {{ rows.opportunities }} as opportunities
     on
         reaching.source_system = opportunities.source_system
         and reaching.opportunity_id = opportunities.opportunity_id
