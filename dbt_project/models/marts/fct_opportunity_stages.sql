@@ -108,29 +108,35 @@ people as (
     {{ rv_opportunity_people('opportunities', 'origin_leads', rows.roles) }}
 ),
 
-person_touches as (
-    {{ rv_touches_by_person(rows.touches) }}
-),
-
--- the campaign touches of its people while it was in the stage
+-- the campaign touches of its people while it was in the stage; each person's touches
+-- are joined to the person on their own (OFFSET 0), before the stays: planned as one
+-- join, PostgreSQL could join every stay of a source to every touch of that source first
 stage_touches as (
     select
         stays.source_system,
         stays.opportunity_id,
         stays.entry_number,
-        count(distinct touches.touch_id) as touches_during_stage
+        count(distinct opportunity_touches.touch_id) as touches_during_stage
     from stays
-    inner join people
+    inner join (
+        select
+            people.source_system,
+            people.opportunity_id,
+            touches.touch_id,
+            touches.touched_at
+        from people
+        inner join ({{ rv_touches_by_person(rows.touches) }}) as touches
+            on
+                people.source_system = touches.source_system
+                and people.person_id = touches.person_id
+        offset 0
+    ) as opportunity_touches
         on
-            stays.source_system = people.source_system
-            and stays.opportunity_id = people.opportunity_id
-    inner join person_touches as touches
-        on
-            people.source_system = touches.source_system
-            and people.person_id = touches.person_id
+            stays.source_system = opportunity_touches.source_system
+            and stays.opportunity_id = opportunity_touches.opportunity_id
     where
-        touches.touched_at >= stays.entered_at
-        and (stays.exited_at is null or touches.touched_at < stays.exited_at)
+        opportunity_touches.touched_at >= stays.entered_at
+        and (stays.exited_at is null or opportunity_touches.touched_at < stays.exited_at)
     group by stays.source_system, stays.opportunity_id, stays.entry_number
 ),
 
