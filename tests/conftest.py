@@ -109,6 +109,15 @@ def query(conn: ConnectionInfo, sql: str, params: tuple = ()) -> list[tuple]:
         return cur.fetchall() if cur.description else []
 
 
+def write_batch(root: Path, name: str, files: dict[str, str], source: str = "salesforce") -> Path:
+    """A batch folder <root>/<source>/<name> holding these files, written byte for byte."""
+    batch = root / source / name
+    batch.mkdir(parents=True)
+    for file_name, text in files.items():
+        (batch / file_name).write_text(text, encoding="utf-8", newline="")
+    return batch
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on right now."""
     with socket.socket() as sock:

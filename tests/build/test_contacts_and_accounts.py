@@ -7,10 +7,9 @@ person, sourcing, influence, attribution and accounts, incrementally as a full b
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from conftest import query
+from conftest import query, write_batch
 
 from revalign.build import notes, transform
 from revalign.checks import hygiene
@@ -91,18 +90,10 @@ AS_OF = "2024-04-15T00:00:00+00:00"
 MARTS = ("fct_lead_funnel", "fct_opportunities", "account_funnel", "campaign_attribution")
 
 
-def _batch(root: Path, name: str, files: dict[str, str]) -> Path:
-    batch = root / "salesforce" / name
-    batch.mkdir(parents=True)
-    for file_name, text in files.items():
-        (batch / file_name).write_text(text, encoding="utf-8", newline="")
-    return batch
-
-
 @pytest.fixture
 def org(warehouse_db, tmp_path):
     schemas.set_up(warehouse_db, "revalign_bi_test", "x")
-    results = loader.load(warehouse_db, [_batch(tmp_path, "01_20240410T000000Z", FIRST)])
+    results = loader.load(warehouse_db, [write_batch(tmp_path, "01_20240410T000000Z", FIRST)])
     assert {r.status for r in results} == {"loaded"}, [r.reason for r in results]
     return warehouse_db
 
@@ -176,7 +167,7 @@ def test_contacts_are_persons_and_deals_have_people(org, tmp_path):
     )
 
     # a role added later: the colleague's webinar now influenced the deal
-    loader.load(org, [_batch(tmp_path, "02_20240415T000000Z", LATER)])
+    loader.load(org, [write_batch(tmp_path, "02_20240415T000000Z", LATER)])
     transform.build(org, as_of=_as_of())
     assert query(org, "select is_marketing_influenced from marts.fct_opportunities") == [(True,)]
     credits = dict(
@@ -200,7 +191,7 @@ def test_contacts_are_persons_and_deals_have_people(org, tmp_path):
     assert query(org, "select * from marts.account_funnel")[0][-2] is True  # influenced
 
     # the origin contact is deleted: the colleague's role is the earliest left
-    loader.load(org, [_batch(tmp_path, "03_20240415T010000Z", GONE)])
+    loader.load(org, [write_batch(tmp_path, "03_20240415T010000Z", GONE)])
     transform.build(org, as_of=_as_of())
     deal = query(org, "select origin_person_id, is_marketing_sourced from marts.fct_opportunities")
     assert deal == [(to_18("003Ec00000CON02"), False)]  # never an MQL
@@ -212,7 +203,7 @@ def test_contacts_are_persons_and_deals_have_people(org, tmp_path):
 def test_an_org_without_contacts_is_told_what_its_figures_miss(warehouse_db, tmp_path):
     schemas.set_up(warehouse_db, "revalign_bi_test", "x")
     leads_only = {k: v for k, v in FIRST.items() if k in ("User.csv", "Lead.csv")}
-    loader.load(warehouse_db, [_batch(tmp_path, "01_20240410T000000Z", leads_only)])
+    loader.load(warehouse_db, [write_batch(tmp_path, "01_20240410T000000Z", leads_only)])
     transform.build(warehouse_db, as_of=_as_of())
     lines = notes.lines(warehouse_db)
     assert (
@@ -265,7 +256,7 @@ def test_attribution_credits_follow_the_deals_they_credit(org, tmp_path):
             "00vEc00000MEM09,701Ec00000CMP09,003Ec00000CON02,2024-03-04T09:00:00.000+0000\r\n"
         ),
     }
-    loader.load(org, [_batch(tmp_path, "02_20240415T000000Z", joined)])
+    loader.load(org, [write_batch(tmp_path, "02_20240415T000000Z", joined)])
     transform.build(org, as_of=_as_of())  # the conservation test holds: nothing is lost
     assert _credits(org) == {
         "first_touch 701Ec00000CMP02": 10000,
@@ -310,7 +301,7 @@ def test_attribution_credits_follow_the_deals_they_credit(org, tmp_path):
             "2024-03-20,true,true,701Ec00000CMP01,Price,true,2024-03-10T10:00:00.000+0000\r\n"
         ),
     }
-    loader.load(org, [_batch(tmp_path, "03_20240416T000000Z", deleted)])
+    loader.load(org, [write_batch(tmp_path, "03_20240416T000000Z", deleted)])
     transform.build(org, as_of=_as_of())
     assert query(org, "select count(*) from marts.fct_opportunities") == [(0,)]
     assert _credits(org) == {}

@@ -7,9 +7,8 @@ milliseconds and +0000, 15-character ids)."""
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
-from conftest import query
+from conftest import query, write_batch
 
 from revalign.build import transform
 from revalign.ingest import loader
@@ -54,14 +53,6 @@ CORRECTED = {
 }
 
 
-def _batch(root: Path, name: str, files: dict[str, str]) -> Path:
-    batch = root / "salesforce" / name
-    batch.mkdir(parents=True)
-    for file_name, text in files.items():
-        (batch / file_name).write_text(text, encoding="utf-8", newline="")
-    return batch
-
-
 def _issues(conn) -> list[tuple]:
     return sorted(
         (rule, record_id[:15], as_of.date().isoformat())
@@ -93,7 +84,7 @@ def _built(conn, day: str) -> list[tuple]:
 
 def test_issues_follow_time_and_changed_records(warehouse_db, tmp_path):
     schemas.set_up(warehouse_db, "revalign_bi_test", "x")
-    loader.load(warehouse_db, [_batch(tmp_path, "01_20240401T000000Z", FIRST)])
+    loader.load(warehouse_db, [write_batch(tmp_path, "01_20240401T000000Z", FIRST)])
 
     issues, _ = _built(warehouse_db, "2024-04-01")
     # the same email (letter case aside): the later person is the duplicate; the
@@ -112,7 +103,7 @@ def test_issues_follow_time_and_changed_records(warehouse_db, tmp_path):
 
     # the first person's email is corrected: the other one is no duplicate any more,
     # though only the first was delivered again
-    loader.load(warehouse_db, [_batch(tmp_path, "02_20240416T000000Z", CORRECTED)])
+    loader.load(warehouse_db, [write_batch(tmp_path, "02_20240416T000000Z", CORRECTED)])
     issues, written = _built(warehouse_db, "2024-04-16")
     assert ("lead_duplicate_email", "00QEc00000LEAD2", "2024-04-16") not in issues
     assert written == 0  # the two persons were recomputed: neither has an issue left
