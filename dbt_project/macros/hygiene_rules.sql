@@ -98,27 +98,16 @@
         inner join rv_hygiene_email_keys as keys
             on funnel.source_system = keys.source_system and funnel.email_key = keys.email_key
     {%- endset -%}
-    {{ rv_temp_table('rv_hygiene_written_leads', leads.query if not everything
-        else 'select source_system, lead_id as key from ' ~ funnel) }}
+    {{ rv_temp_table('rv_hygiene_written_leads', leads.all if everything else leads.query) }}
     {{ rv_temp_table('rv_hygiene_email_keys', written_keys) }}
     {{ rv_temp_table('rv_hygiene_leads', recomputed) }}
-    {{ rv_temp_table('rv_hygiene_opportunities', opportunities.query if not everything
-        else 'select source_system, opportunity_id as key from ' ~ ref('fct_opportunities')) }}
+    {{ rv_temp_table('rv_hygiene_opportunities',
+        opportunities.all if everything else opportunities.query) }}
     {%- if everything %}
     delete from {{ this }}
     {%- else %}
-    delete from {{ this }} as issues
-    using rv_hygiene_leads as changed
-    where
-        issues.record_type = 'lead'
-        and issues.source_system = changed.source_system
-        and issues.record_id = changed.key;
-    delete from {{ this }} as issues
-    using rv_hygiene_opportunities as changed
-    where
-        issues.record_type = 'opportunity'
-        and issues.source_system = changed.source_system
-        and issues.record_id = changed.key
+    {{ rv_delete_records('rv_hygiene_leads', 'record_id', "built.record_type = 'lead'") }};
+    {{ rv_delete_records('rv_hygiene_opportunities', 'record_id', "built.record_type = 'opportunity'") }}
     {%- endif %}
 {%- endmacro %}
 

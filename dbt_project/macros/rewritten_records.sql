@@ -12,14 +12,17 @@
     changed. `settings` is a SQL expression of what else its rows depend on (dbt vars,
     seeds, small tables), recorded with each build (rv_record_settings). -#}
 
-{#- {everything, query}: whether every record is to be recomputed, and a query of
-    (source_system, key) of the records of `upstream` to recompute. -#}
+{#- {everything, query, all}: whether every record is to be recomputed, a query of
+    (source_system, key) of the records of `upstream` to recompute, and one of all its
+    records (for a model built from two marts that recomputes everything when either
+    says so). -#}
 {% macro rv_written_since_built(upstream, id_column, settings='null') -%}
     {{ return(adapter.dispatch('rv_written_since_built', 'revalign')(upstream, id_column, settings)) }}
 {%- endmacro %}
 
 {% macro default__rv_written_since_built(upstream, id_column, settings) -%}
-    {{ return({'everything': true, 'query': 'select source_system, ' ~ id_column ~ ' as key from ' ~ upstream}) }}
+    {%- set everything = 'select source_system, ' ~ id_column ~ ' as key from ' ~ upstream -%}
+    {{ return({'everything': true, 'query': everything, 'all': everything}) }}
 {%- endmacro %}
 
 {#- Pre-hook of a model built from one mart: the temporary table `name` (source_system,
@@ -31,11 +34,22 @@
     {%- endif -%}
     {%- set since = rv_written_since_built(upstream, id_column, settings) -%}
     {{ rv_temp_table(name, since.query) }}
-    delete from {{ this }} as built
-    {%- if not since.everything %}
-    using {{ name }} as written
-    where built.source_system = written.source_system and built.{{ id_column }} = written.key
+    {%- if since.everything %}
+    delete from {{ this }}
+    {%- else %}
+    {{ rv_delete_records(name, id_column) }}
     {%- endif %}
+{%- endmacro %}
+
+{#- The rows of this model of the records in the temporary table `name` (source_system,
+    key), among the rows `condition` (over `built`) selects. -#}
+{% macro rv_delete_records(name, id_column, condition='true') -%}
+    delete from {{ this }} as built
+    using {{ name }} as written
+    where
+        built.source_system = written.source_system
+        and built.{{ id_column }} = written.key
+        and {{ condition }}
 {%- endmacro %}
 
 {#- Post-hook: the settings this build computed its rows with. -#}

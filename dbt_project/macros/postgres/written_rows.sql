@@ -36,7 +36,7 @@
         select source_system, {{ id_column }} as key from {{ upstream }}
     {%- endset -%}
     {%- if not execute -%}
-        {{ return({'everything': true, 'query': everything}) }}
+        {{ return({'everything': true, 'query': everything, 'all': everything}) }}
     {%- endif -%}
     {%- set read -%}
         select
@@ -54,7 +54,7 @@
     {%- endset -%}
     {%- set found = run_query(read).rows[0] -%}
     {%- if found[1] -%}
-        {{ return({'everything': true, 'query': everything}) }}
+        {{ return({'everything': true, 'query': everything, 'all': everything}) }}
     {%- endif -%}
     {%- set query -%}
         select source_system, {{ id_column }} as key from {{ upstream }}
@@ -63,7 +63,7 @@
         select source_system, record_id as key from ops.dropped_rows
         where model = '{{ theirs }}' and age(dropped_by) < age('{{ found[0] }}'::xid)
     {%- endset -%}
-    {{ return({'everything': false, 'query': query}) }}
+    {{ return({'everything': false, 'query': query, 'all': everything}) }}
 {%- endmacro %}
 
 {#- rv_drop_missing's delete, which also records the records it dropped for the models
