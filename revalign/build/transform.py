@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from revalign import progress, settings
+from revalign.build import shared_parse
 from revalign.errors import RevalignError
 from revalign.settings import ConnectionInfo
 
@@ -85,20 +86,15 @@ _DBT_MESSAGE_FRAMING = ("Database Error", "Runtime Error", "Compilation Error", 
 
 
 def invoke(conn: ConnectionInfo, args: list[str]) -> list[NodeResult]:
-    """Run one dbt command against ``conn``; raise BuildError naming what failed."""
-    from dbt.cli.main import dbtRunner
+    """Run one dbt command against ``conn``; raise BuildError naming what failed.
 
-    common = [
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-    ]
-    if not progress.verbose():
-        common.append("--quiet")  # its log still goes to its file (log_file())
+    A ``build`` runs on one parse for every as_of (shared_parse)."""
+    # dbt's log still goes to its file (log_file()); --verbose shows it on the console
+    quiet = [] if progress.verbose() else ["--quiet"]
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), *quiet]
     counter = _NodeCounter(f"dbt {args[0]}")
     with _environment(settings.dbt_environment(conn)):
-        result = dbtRunner(callbacks=[counter]).invoke([*args, *common])
+        result = shared_parse.invoke([*args, *common], [counter], parse_flags=quiet)
     if progress.active() and result.exception is None:
         progress.step(
             f"  dbt {args[0]}: {counter.done} nodes in {counter.seconds():.0f} s "

@@ -4,15 +4,9 @@ Cosmos (1.15) runs that build in-process through ``cosmos.dbt.runner`` and repor
 dbt node to the model tasks through XCom. Its costs below have no setting, and
 ``fit_producer`` takes them out, in the producer task's process only:
 
-- **dbt parsed the whole project in every run.** ``as_of`` is a ``--vars`` value that
-  changes with every batch, and dbt drops its saved parse whenever a var changes: a
-  full parse of about 9 s in the task's fresh process, before any model ran. The
-  producer now parses with the vars of the run *but* ``as_of``, which dbt can reuse
-  from the run before (its own checks of changed files, profile and env vars still
-  apply), and builds on that manifest with the run's ``as_of``. This holds because the
-  parse does not depend on ``as_of``: dbt renders vars at parse time only to find refs
-  and configs, and ``as_of`` is read in SQL alone (tests/orchestration/test_watcher_build.py parses
-  with and without it and compares).
+- **dbt parsed the whole project in every run** (``as_of`` changes with every batch,
+  and a changed var drops dbt's saved parse): the producer builds on one parse for
+  every ``as_of`` (``revalign.build.shared_parse``), as ``revalign build`` does.
 - **About five XCom posts per dbt node**, each a round trip to the API server (30 ms on
   two cores) that holds up a dbt thread: see ``report_finished_nodes_only``.
 - **Every dbt event made into JSON and back**, debug ones included: see
@@ -26,23 +20,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import yaml
-
+from revalign.build import shared_parse
 from revalign.errors import RevalignError
-
-#: The dbt var that changes with every run (build_marts passes the batch's as_of).
-RUN_VAR = "as_of"
 
 #: The dbt events whose node the build reports to the model tasks (through XCom): how it
 #: finished, dbt's errors (``cosmos.operators._watcher.base._DBT_ERROR_EVENTS_TYPES``),
 #: and a skip because an upstream node failed (Cosmos turns it into a failure).
 REPORTED_DBT_EVENTS = frozenset({"NodeFinished", "SkippingDetails"})
-
-#: ``dbt build`` options that ``dbt parse`` takes too, each followed by its value.
-_PARSE_OPTIONS = ("--project-dir", "--profiles-dir", "--profile", "--target", "--target-path")
-#: ``dbt build`` flags (no value) that change how dbt parses.
-_PARSE_FLAGS = ("--no-static-parser", "--static-parser", "--no-partial-parse")
-
 
 #: How much a model's task lowers its CPU priority (``nice``): it only reports on the build.
 MODEL_TASK_NICENESS = 10
@@ -165,7 +149,7 @@ def run_dbt_with_producer_runner() -> None:
 
 class ProducerRunner:
     """A ``dbtRunner`` for Cosmos's producer: its ``build`` runs on a manifest parsed
-    without ``RUN_VAR``, and Cosmos's callbacks hear only the events they act on.
+    without ``as_of`` (``shared_parse``), and Cosmos's callbacks hear only the events they act on.
 
     dbt calls every callback with every event, debug ones included: about 2,700 in a
     build of revalign, nine in ten of them debug (each SQL statement, connection, ...).
@@ -180,14 +164,7 @@ class ProducerRunner:
         self.callbacks = [_hearing(callback, reported) for callback in callbacks or []]
 
     def invoke(self, args: list[str]) -> Any:
-        from dbt.cli.main import dbtRunner
-
-        if not args or args[0] != "build":
-            return dbtRunner(callbacks=self.callbacks).invoke(args)
-        parsed = dbtRunner().invoke(["parse", *parse_args(args)])
-        if not parsed.success:
-            return parsed
-        return dbtRunner(manifest=parsed.result, callbacks=self.callbacks).invoke(args)
+        return shared_parse.invoke(args, self.callbacks)
 
 
 def _hearing(callback: Callable[[Any], None], reported: frozenset[str]) -> Callable[[Any], None]:
@@ -198,24 +175,6 @@ def _hearing(callback: Callable[[Any], None], reported: frozenset[str]) -> Calla
             callback(event)
 
     return hear
-
-
-def parse_args(build_args: list[str]) -> list[str]:
-    """The ``dbt parse`` arguments for ``build_args``: same project, profile and vars but
-    ``RUN_VAR``; selection, log format and build flags left out."""
-    kept: list[str] = []
-    tokens = iter(build_args[1:])
-    for token in tokens:
-        if token in _PARSE_OPTIONS:
-            kept += [token, next(tokens)]
-        elif token == "--vars":
-            values = yaml.safe_load(next(tokens)) or {}
-            values.pop(RUN_VAR, None)
-            if values:
-                kept += ["--vars", yaml.safe_dump(values)]
-        elif token in _PARSE_FLAGS:
-            kept.append(token)
-    return kept
 
 
 def _require(module: Any, *names: str) -> None:

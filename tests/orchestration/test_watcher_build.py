@@ -8,7 +8,7 @@ from datetime import datetime
 from conftest import BIN, query
 
 from revalign import settings
-from revalign.build import transform
+from revalign.build import shared_parse, transform
 from revalign.build.transform import DBT_PROJECT_DIR
 from revalign.orchestration import watcher_build
 
@@ -53,7 +53,7 @@ def test_parse_args_keep_the_project_and_profile_and_drop_as_of():
         *project,
         *profile,
     ]
-    assert watcher_build.parse_args(build) == ["--vars", "stale_days: 30\n", *project, *profile]
+    assert shared_parse.parse_args(build) == ["--vars", "stale_days: 30\n", *project, *profile]
 
 
 def test_the_dbt_parse_does_not_depend_on_as_of(tmp_path):
