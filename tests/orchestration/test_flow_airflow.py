@@ -120,7 +120,7 @@ def test_batches_flow_from_landing_to_checked_marts_on_celery_workers(
     airflow.wait_for(
         "check run as of the newest batch", lambda: hygiene.checked_at(warehouse_db, newest), WAIT_S
     )
-    runs = airflow.wait_for("every DAG run to finish", lambda: _all_runs_finished(api), 240)
+    runs = airflow.wait_for("every DAG run to finish", lambda: _all_runs_finished(api), WAIT_S)
 
     # Each file was loaded exactly once: one ledger row per file, raw holds its records once.
     dropped = {
