@@ -108,25 +108,9 @@ people as (
     {{ rv_opportunity_people('opportunities', 'origin_leads', rows.roles) }}
 ),
 
-person_touches as (
-    {{ rv_touches_by_person(rows.touches) }}
-),
-
--- each person's touches joined to the person on their own (OFFSET 0), before the
--- stays: planned as one join, PostgreSQL could join every stay of a source to every
--- touch of that source first (10-33 s for a 400-lead test's full build)
+-- each person's touches joined to the person on their own (rv_people_touches)
 opportunity_touches as (
-    select
-        people.source_system,
-        people.opportunity_id,
-        person_touches.touch_id,
-        person_touches.touched_at
-    from people
-    inner join person_touches
-        on
-            people.source_system = person_touches.source_system
-            and people.person_id = person_touches.person_id
-    offset 0  -- noqa: AM09
+    {{ rv_people_touches('people', rows.touches) }}
 ),
 
 -- the campaign touches of its people while it was in the stage
