@@ -7,10 +7,8 @@ scorecard's months, owners and stages) and every build and check says what is mi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from conftest import query, run_cli
+from conftest import query, run_cli, write_batch
 
 from revalign import report
 from revalign.build import notes, transform
@@ -60,18 +58,10 @@ AS_OF = "2024-04-10T00:00:00+00:00"
 MAPPING = {"salesforce_field_names": {"mql_date": "First_Mql_Date__c"}}
 
 
-def _deliver(root: Path) -> Path:
-    batch = root / "salesforce" / "01_20240410T000000Z"
-    batch.mkdir(parents=True)
-    for name, text in FILES.items():
-        (batch / name).write_text(text, encoding="utf-8", newline="")
-    return batch
-
-
 @pytest.fixture
 def org(warehouse_db, tmp_path):
     schemas.set_up(warehouse_db, "revalign_bi_test", "x")
-    results = loader.load(warehouse_db, [_deliver(tmp_path)])
+    results = loader.load(warehouse_db, [write_batch(tmp_path, "01_20240410T000000Z", FILES)])
     assert [r.status for r in results] == ["loaded"] * 4, [r.reason for r in results]
     return warehouse_db
 
