@@ -56,6 +56,16 @@ def _written_rows(conn, table: str) -> int:
     )[0][0]
 
 
+def _compiled_tests() -> dict[str, str]:
+    """The SQL each data test of the latest dbt run ran, by test name."""
+    results = json.loads((transform.target_dir() / "run_results.json").read_text())
+    return {
+        r["unique_id"].split(".")[2]: r.get("compiled_code") or ""
+        for r in results["results"]
+        if r["unique_id"].startswith("test.")
+    }
+
+
 @pytest.fixture(scope="module")
 def incremental_extracts(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("extracts")
@@ -94,6 +104,9 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     assert 0 < _written_rows(warehouse_db, "marts.fct_lead_funnel") < persons
     credits = after_batches["fct_attribution_credits"][0]
     assert 0 < _written_rows(warehouse_db, "marts.fct_attribution_credits") < credits
+    tested = _compiled_tests()
+    assert "xmin = (select written_by" in tested["not_null_fct_lead_funnel_lead_id"]
+    assert "lead_id) in (select lead_id" in tested["unique_fct_lead_funnel_lead_id"]
 
     nodes = transform.build(warehouse_db)  # nothing new arrived: nothing changes
     assert _fingerprints(warehouse_db) == after_batches

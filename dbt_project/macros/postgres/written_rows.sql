@@ -10,6 +10,15 @@
         set written_by = excluded.written_by, written_at = excluded.written_at
 {%- endmacro %}
 
+{#- The rows of `relation` its latest build wrote: the data tests of an incremental
+    model read those (../written_rows.sql, get_where_subquery). -#}
+{% macro postgres__rv_written_rows_condition(relation) -%}
+    {{ return(
+        "xmin = (select written_by from ops.model_writes where model = '"
+        ~ relation.schema ~ "." ~ relation.identifier ~ "')"
+    ) }}
+{%- endmacro %}
+
 {% macro postgres__rv_record_settings(settings) -%}
     insert into ops.model_writes (model, written_by, written_at, settings)
     values ('{{ this.schema }}.{{ this.identifier }}', pg_current_xact_id()::xid, now(), ({{ settings }}))
