@@ -38,13 +38,6 @@
     }) }}
 {%- endmacro %}
 
-{#- fct_opportunity_stages reads no activity: an activity changes none of its rows. -#}
-{% macro rv_opportunity_stage_inputs() -%}
-    {%- set inputs = rv_opportunity_inputs() -%}
-    {%- do inputs.pop('activities') -%}
-    {{ return(inputs) }}
-{%- endmacro %}
-
 {% macro rv_opportunity_inputs() -%}
     {{ return({
         'opportunities': ref('int_opportunity_deliveries'),
@@ -229,10 +222,10 @@
 {%- endmacro %}
 
 {#- Statements staging the rows of the opportunities in rv_opportunities_changed: the
-    opportunity, its origin lead, its contact roles and origin contact, the campaign
-    touches of its people, its activities (when `inputs` has them) and its history
-    (every row of each when every_row). -#}
-{% macro rv_stage_opportunity_rows(every_row, inputs) -%}
+    opportunity, its origin lead, its contact roles, the campaign touches of its
+    people, its history, and with_activities its origin contact and activities
+    (fct_opportunity_stages reads neither) (every row of each when every_row). -#}
+{% macro rv_stage_opportunity_rows(every_row, with_activities) -%}
     {%- set rows = rv_opportunity_rows() -%}
     {%- set ids -%}
         select source_system, opportunity_id as key from {{ rows.opportunities }}
@@ -242,8 +235,7 @@
     {{ rv_temp_table(rows.leads, rv_rows_by_key(ref('int_leads'), 'lead_id',
         'select source_system, origin_lead_id as key from ' ~ rows.opportunities, every_row)) }}
     {{ rv_temp_table(rows.roles, rv_rows_by_key(ref('int_contact_roles'), 'opportunity_id', ids, every_row)) }}
-    {%- if 'activities' in inputs %}
-    {#- fct_opportunities' sourcing reads the origin contacts; the stages read neither -#}
+    {%- if with_activities %}
     {{ rv_temp_table(rows.contacts, rv_rows_by_key(ref('int_contacts'), 'contact_id',
         'select source_system, origin_contact_id as key from ' ~ rows.opportunities, every_row)) }}
     {%- endif %}
@@ -256,7 +248,7 @@
     {%- if rows.touches is string %}
     {{ rv_temp_table(rows.touches, rv_touches_of_people(people, every_row)) }}
     {%- endif %}
-    {%- if 'activities' in inputs and rows.activities is string %}
+    {%- if with_activities and rows.activities is string %}
     {{ rv_temp_table(rows.activities, rv_rows_by_key(ref('int_activities'), 'what_id', ids, every_row)) }}
     {%- endif %}
     {%- if rows.changes is string %}
@@ -338,8 +330,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Pre-hook of fct_opportunities (and fct_opportunity_stages, with inputs without
-    activities): the temporary table rv_opportunities_changed of
+{#- Pre-hook of fct_opportunities: the temporary table rv_opportunities_changed of
     (source_system, opportunity_id) of the opportunities an incremental build
     recomputes: the opportunity, its activities or history changed, or its origin
     lead (sourcing) or that lead's campaign touches (influence); and
@@ -348,7 +339,7 @@
     fct_lead_funnel. -#}
 {% macro rv_stage_changed_opportunities(inputs) -%}
     {%- if not is_incremental() -%}
-    {{ rv_stage_opportunity_rows(true, inputs) }}
+    {{ rv_stage_opportunity_rows(true, 'activities' in inputs) }}
     {%- else -%}
     {%- set since = rv_watermarks(inputs) -%}
     {%- if since['everything_changed'] -%}
@@ -411,7 +402,32 @@
     {{ rv_temp_table('rv_opportunities_touched', touched_opportunities) }}
     {{ rv_temp_table('rv_opportunities_changed', changed) }}
     {%- endif %}
-    {{ rv_stage_opportunity_rows(since['everything_changed'], inputs) }}
+    {{ rv_stage_opportunity_rows(since['everything_changed'], 'activities' in inputs) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of fct_opportunity_stages: it recomputes the opportunities `upstream`
+    (fct_opportunities) wrote or dropped since its own last build
+    (rv_written_since_built), not by watching the deliveries again: that mart rewrites
+    a deal whenever anything its entries read can have changed (the deal, its history,
+    its origin lead, its contact roles, its people's campaign touches; a source that
+    starts or stops delivering the stage history), and records the deals it drops.
+    Their rows are deleted here (every row when everything is recomputed), then the
+    rows of those still current staged in rv_opportunities_changed's temporary tables
+    (rv_stage_opportunity_rows). A full build stages every row. -#}
+{% macro rv_stage_opportunities_written(upstream) -%}
+    {%- if not is_incremental() -%}
+    {{ rv_stage_opportunity_rows(true, false) }}
+    {%- else -%}
+    {%- set since = rv_written_since_built(upstream, 'opportunity_id') -%}
+    {%- if since.everything %}
+    delete from {{ this }};
+    {%- else %}
+    {{ rv_temp_table('rv_opportunities_written', since.query) }}
+    {{ rv_delete_records('rv_opportunities_written', 'opportunity_id') }};
+    {{ rv_temp_table('rv_opportunities_changed', 'select source_system, key as opportunity_id from rv_opportunities_written') }}
+    {%- endif %}
+    {{ rv_stage_opportunity_rows(since.everything, false) }}
     {%- endif -%}
 {%- endmacro %}
 

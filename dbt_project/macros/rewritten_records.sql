@@ -1,10 +1,10 @@
-{#- Models built record by record from an incremental mart (fct_attribution_credits from
-    fct_opportunities, int_hygiene_issues from fct_lead_funnel and fct_opportunities):
-    each build recomputes the records the mart wrote or dropped since this model's
-    own last build, found from what the warehouse knows of each write
-    (macros/written_rows.sql: ops.model_writes, ops.dropped_rows), not by watching the
-    mart's inputs again. It holds because the mart rewrites a record whenever anything
-    the model reads of it can have changed.
+{#- Models built record by record from an incremental mart (fct_attribution_credits and
+    fct_opportunity_stages from fct_opportunities, int_hygiene_issues from
+    fct_lead_funnel and fct_opportunities): each build recomputes the records the
+    mart wrote or dropped since this model's own last build, found from what the
+    warehouse knows of each write (macros/written_rows.sql: ops.model_writes,
+    ops.dropped_rows), not by watching the mart's inputs again. It holds because the
+    mart rewrites a record whenever anything the model reads of it can have changed.
 
     Every record is recomputed instead, and every row of the model deleted first, when
     its rows cannot be trusted: the mart was built in full since (a record may have

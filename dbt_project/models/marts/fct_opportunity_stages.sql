@@ -4,10 +4,10 @@
     the row before (rows in changed_at order, then change id: int_opportunity_changes).
     It leaves at the next entry. Only sources that delivered a stage history
     (int_delivered_fields, stage_history.stage_name): a source without one has no rows,
-    and the build says so. Incremental like fct_opportunities, with the same changed
-    opportunities (rv_stage_changed_opportunities, without activities, which change
-    no entry): a new history row, touch or role recomputes the entries of its
-    opportunity.
+    and the build says so. Incremental per opportunity: a build recomputes the
+    opportunities fct_opportunities wrote or dropped since this model's last build
+    (rv_stage_opportunities_written): that mart rewrites a deal whenever a new history
+    row, touch, role or change of its people can change its entries.
     reaches_from_position and reaches_to_position: the stages (positions in the
     source's stage order) the entry reached first, as stage_conversion reads them
     (METRICS.md: a stage is reached by entering it or one after it). An entry that
@@ -18,17 +18,14 @@
     (opportunity_created_at, opportunity_is_won), so that it reads this table alone. -#}
 {{ config(
     materialized='incremental',
-    unique_key=['source_system', 'opportunity_id'],
-    incremental_strategy='delete+insert',
+    incremental_strategy='append',
     indexes=[{'columns': ['opportunity_id']}],
-    pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_stage_inputs()) }}",
-    post_hook=[
-        "{{ rv_drop_missing(rv_opportunity_rows()['opportunities'], 'opportunity_id', 'rv_opportunities_delivered') }}",
-        "{{ rv_record_watermarks(rv_opportunity_stage_inputs()) }}",
-    ],
+    pre_hook="{{ rv_stage_opportunities_written(ref('fct_opportunities')) }}",
 ) }}
 
-{%- do rv_opportunity_stage_inputs() %}
+-- read by the pre-hook (rv_stage_opportunities_written), which also deletes the rows of
+-- every opportunity the build recomputes (so they are appended):
+-- depends_on: {{ ref('fct_opportunities') }}
 {%- set rows = rv_opportunity_rows() %}
 
 with opportunities as (
