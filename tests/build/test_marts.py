@@ -304,9 +304,10 @@ def test_unreadable_values_are_counted_not_silently_nulled(warehouse_db, tmp_pat
     assert (created_at, mql_at, is_converted) == (None, None, False)
     assert sorted(invalid) == ["createddate", "isconverted", "mql_date__c"]
     # Under the configured share it is a warning, not a failure.
-    transform.build(
+    nodes = transform.build(
         warehouse_db, select=["stg_salesforce__leads"], variables={"cast_failure_error_share": 0.5}
     )
+    assert [n.status for n in nodes if n.name.startswith("cast_failures")] == ["warn"]
 
 
 @pytest.mark.skipif(not OLIST.is_dir(), reason="../shared/datasets/olist is not beside the repo")
