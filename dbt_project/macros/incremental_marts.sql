@@ -339,7 +339,7 @@
     fct_lead_funnel. -#}
 {% macro rv_stage_changed_opportunities(inputs) -%}
     {%- if not is_incremental() -%}
-    {{ rv_stage_opportunity_rows(true, 'activities' in inputs) }}
+    {{ rv_stage_opportunity_rows(true, true) }}
     {%- else -%}
     {%- set since = rv_watermarks(inputs) -%}
     {%- if since['everything_changed'] -%}
@@ -354,11 +354,9 @@
         from ({{ rv_delivered_since(inputs['contacts'], since['contacts'], 'source_system, contact_id') }}) as contacts
     {%- endset -%}
     {%- set touched_opportunities -%}
-        {%- if 'activities' in inputs %}
         select activities.source_system, activities.what_id as opportunity_id
         from ({{ rv_changed_versions(inputs['activities'], since['activities']) }}) as activities
         union
-        {%- endif %}
         select changes.source_system, changes.opportunity_id
         from ({{ rv_changed_versions(inputs['changes'], since['changes']) }}) as changes
         union
@@ -402,7 +400,7 @@
     {{ rv_temp_table('rv_opportunities_touched', touched_opportunities) }}
     {{ rv_temp_table('rv_opportunities_changed', changed) }}
     {%- endif %}
-    {{ rv_stage_opportunity_rows(since['everything_changed'], 'activities' in inputs) }}
+    {{ rv_stage_opportunity_rows(since['everything_changed'], true) }}
     {%- endif -%}
 {%- endmacro %}
 
