@@ -418,13 +418,8 @@
     {{ rv_stage_opportunity_rows(true, false) }}
     {%- else -%}
     {%- set since = rv_written_since_built(upstream, 'opportunity_id') -%}
-    {%- if since.everything %}
-    delete from {{ this }};
-    {%- else %}
-    {{ rv_temp_table('rv_opportunities_written', since.query) }}
-    {{ rv_delete_records('rv_opportunities_written', 'opportunity_id') }};
+    {{ rv_stage_written(since, 'opportunity_id', 'rv_opportunities_written') }};
     {{ rv_temp_table('rv_opportunities_changed', 'select source_system, key as opportunity_id from rv_opportunities_written') }}
-    {%- endif %}
     {{ rv_stage_opportunity_rows(since.everything, false) }}
     {%- endif -%}
 {%- endmacro %}

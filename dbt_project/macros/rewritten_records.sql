@@ -32,7 +32,12 @@
     {%- if not is_incremental() -%}
         {{ return('select 1') }}
     {%- endif -%}
-    {%- set since = rv_written_since_built(upstream, id_column, settings) -%}
+    {{ rv_stage_written(rv_written_since_built(upstream, id_column, settings), id_column, name) }}
+{%- endmacro %}
+
+{#- Statements: the temporary table `name` of the records `since` (rv_written_since_built)
+    says to recompute, and the delete of their rows (of every row when everything is). -#}
+{% macro rv_stage_written(since, id_column, name) -%}
     {{ rv_temp_table(name, since.query) }}
     {%- if since.everything %}
     delete from {{ this }}
