@@ -203,19 +203,19 @@
     {{ return(rows) }}
 {%- endmacro %}
 
-{#- Statements staging the rows of the leads in rv_lead_funnel_changed, and the
-    activities, campaign touches and opportunities of their people (every row of
-    each when every_row). -#}
-{% macro rv_stage_lead_funnel_rows(every_row) -%}
+{#- Statements staging the rows of the persons the query `leads` returns (rows of
+    int_persons; every person when none), and the activities, campaign touches and
+    opportunities of their people (every row of each when every person). -#}
+{% macro rv_stage_lead_funnel_rows(leads) -%}
     {%- set rows = rv_lead_funnel_rows() -%}
+    {%- set every_row = leads is none -%}
     {%- set people -%}
         select source_system, person_id as key from ({{ rv_lead_people(rows.leads) }}) as people
     {%- endset -%}
     {%- set opportunities -%}
         select source_system, converted_opportunity_id as key from {{ rows.leads }}
     {%- endset -%}
-    {{ rv_temp_table(rows.leads, rv_rows_by_key(ref('int_persons'), 'lead_id',
-        'select source_system, lead_id as key from rv_lead_funnel_changed', every_row)) }}
+    {{ rv_temp_table(rows.leads, leads or rv_rows_by_key(ref('int_persons'), 'lead_id', none, true)) }}
     {{ rv_temp_table(rows.activities, rv_rows_by_key(ref('int_activities'), 'who_id', people, every_row)) }}
     {{ rv_temp_table(rows.touches, rv_touches_of_leads(rows.leads, every_row)) }}
     {{ rv_temp_table(rows.opportunities, rv_rows_by_key(ref('int_opportunities'), 'opportunity_id', opportunities, every_row)) }}
@@ -256,14 +256,15 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- Pre-hook of fct_lead_funnel: the temporary table rv_lead_funnel_changed of
-    (source_system, lead_id) of the persons an incremental build recomputes (their
-    record, activities, campaign touches, contact roles or opportunity changed), and
+{#- Pre-hook of fct_lead_funnel: the rows of the persons an incremental build
+    recomputes (their record, activities, campaign touches, contact roles or
+    opportunity changed), staged with what they read (rv_stage_lead_funnel_rows), and
     rv_lead_funnel_delivered of the persons delivered since the last build (with the
     converted contacts of changed leads, which stop or start being persons)
-    (rv_drop_missing); then the rows of those leads (rv_stage_lead_funnel_rows).
-    When everything changed, every row of the mart counts as delivered and every
-    lead's rows are staged. -#}
+    (rv_drop_missing). The persons found from what changed are read with their rows
+    in one lookup; those found otherwise (a lead of a changed contact or opportunity,
+    a pending SLA) in a second one, without the first's. When everything changed,
+    every row of the mart counts as delivered and every person's rows are staged. -#}
 {% macro rv_stage_changed_leads(inputs) -%}
     {%- if not is_incremental() -%}
     select 1
@@ -272,6 +273,7 @@
     {%- if since['everything_changed'] -%}
     {#- every row is recomputed (rv_stage_lead_funnel_rows) and checked for deletion -#}
     {{ rv_temp_table('rv_lead_funnel_delivered', 'select source_system, lead_id as record_id from ' ~ this) }}
+    {{ rv_stage_lead_funnel_rows(none) }}
     {%- else -%}
     {%- set opportunities -%}
         select source_system, opportunity_id as key
@@ -310,10 +312,8 @@
     {%- set contacts -%}
         select source_system, person_id as key from rv_lead_funnel_people
     {%- endset -%}
-    {%- set changed -%}
-        select source_system, lead_id from ({{ rv_rows_by_key(ref('int_persons'), 'lead_id', changed_ids) }}) as leads
-        union
-        select source_system, lead_id
+    {%- set other_ids -%}
+        select source_system, lead_id as key
         from ({{ rv_rows_by_key(ref('int_leads'), 'converted_contact_id', contacts) }}) as leads
         union
         select source_system, lead_id
@@ -321,12 +321,18 @@
         union
         -- their SLA status moves with as_of
         select source_system, lead_id from {{ this }} where sla_status = 'pending'
+        except
+        select source_system, key from ({{ changed_ids }}) as found
+    {%- endset -%}
+    {%- set leads -%}
+        {{ rv_rows_by_key(ref('int_persons'), 'lead_id', changed_ids) }}
+        union all
+        {{ rv_rows_by_key(ref('int_persons'), 'lead_id', other_ids) }}
     {%- endset -%}
     {{ rv_temp_table('rv_lead_funnel_delivered', delivered) }}
     {{ rv_temp_table('rv_lead_funnel_people', touched_people) }}
-    {{ rv_temp_table('rv_lead_funnel_changed', changed) }}
+    {{ rv_stage_lead_funnel_rows(leads) }}
     {%- endif %}
-    {{ rv_stage_lead_funnel_rows(since['everything_changed']) }}
     {%- endif -%}
 {%- endmacro %}
 

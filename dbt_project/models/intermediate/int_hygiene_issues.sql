@@ -23,11 +23,11 @@
     record whenever its fields, its owner's user record, as_of moving back or a
     field delivered change what a rule reads. What else the rules read (the
     hygiene_rules seed, the stage order, the rules not applicable and their settings:
-    rv_hygiene_settings) recomputes every record when it changes. -#}
+    rv_hygiene_settings) recomputes every record when it changes. The pre-hook deletes
+    the rows of the records a build recomputes, whose new rows are then appended. -#}
 {{ config(
     materialized='incremental',
-    unique_key=['record_type', 'source_system', 'record_id'],
-    incremental_strategy='delete+insert',
+    incremental_strategy='append',
     indexes=[{'columns': ['record_id']}],
     pre_hook=["{{ rv_without_jit() }}", "{{ rv_record_rebuild() }}", "{{ rv_stage_hygiene_records() }}"],
     post_hook=[

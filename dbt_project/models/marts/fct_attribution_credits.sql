@@ -12,15 +12,15 @@
     gets both parts (one row).
 
     Incremental per opportunity: a build recomputes the opportunities fct_opportunities
-    wrote or dropped since this model's last build (rv_rows_written_since_built). That
+    wrote or dropped since this model's last build (rv_stage_written_since_built, whose
+    pre-hook deletes their rows; the new ones are appended). That
     mart rewrites a deal whenever anything credits read changes (the deal, its roles,
     its people, their touches), so nothing else needs watching; the settings above
     are recorded with the build (rv_record_settings), and a change of them recomputes every
     deal. campaign_attribution sums these rows per campaign. -#}
 {{ config(
     materialized='incremental',
-    unique_key=['source_system', 'opportunity_id'],
-    incremental_strategy='delete+insert',
+    incremental_strategy='append',
     indexes=[{'columns': ['opportunity_id']}],
     pre_hook="{{ rv_stage_written_since_built(ref('fct_opportunities'), 'opportunity_id', 'rv_attribution_changed', rv_attribution_settings()) }}",
     post_hook="{{ rv_record_settings(rv_attribution_settings()) }}",
