@@ -45,7 +45,7 @@ port = {port}
 unix_socket_directories = ''
 max_connections = 200
 shared_buffers = '{shared_buffers}'
-work_mem = '32MB'
+work_mem = '{work_mem}'
 maintenance_work_mem = '256MB'
 synchronous_commit = off
 # An incremental build rewrites pages all over large tables. A checkpoint forced in
@@ -295,7 +295,7 @@ def _write_conf(state: dict) -> None:
     conf.write_text(
         _CONF_TEMPLATE.format(
             port=state["port"],
-            shared_buffers=_shared_buffers(),
+            **_memory_settings(),
             # lz4 is cheaper and smaller than PostgreSQL's own pglz; it came with 15
             wal_compression="lz4" if int(version.split(".")[0]) >= 15 else "on",
         )
@@ -303,14 +303,19 @@ def _write_conf(state: dict) -> None:
     _chown_to_cluster_user(conf)
 
 
-def _shared_buffers() -> str:
-    """PostgreSQL's page cache: 1 GB on a machine with 8 GB of memory or more (the large
-    tables' indexes of a million-lead warehouse stay in it), else 256 MB."""
+def _memory_settings() -> dict[str, str]:
+    """PostgreSQL's page cache and the memory of each sort or hash, by the machine's
+    memory. With 8 GB or more: a 1 GB cache (the large tables' indexes of a
+    million-lead warehouse stay in it) and 128 MB a sort, in which the marts that
+    aggregate a million persons per month sort and hash in memory (alignment_scorecard's
+    persons per month and team: 1.7 s with 32 MB, 0.9 s with 128 MB)."""
     try:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):
         memory = 0
-    return "1GB" if memory >= 8 * 1024**3 else "256MB"
+    if memory >= 8 * 1024**3:
+        return {"shared_buffers": "1GB", "work_mem": "128MB"}
+    return {"shared_buffers": "256MB", "work_mem": "32MB"}
 
 
 def _postmaster_pid(state: dict) -> int | None:
