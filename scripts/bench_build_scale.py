@@ -206,7 +206,8 @@ def main() -> None:
         "--sizes",
         nargs="+",
         default=["1000000:100", "5000000:500"],
-        help="LEADS:BATCHES per warehouse, smallest first (default 1000000:100 5000000:500)",
+        help="LEADS:BATCHES per warehouse, measured in this order; the ratio is the largest "
+        "warehouse's over the smallest's (default 1000000:100 5000000:500)",
     )
     parser.add_argument(
         "--full-build-threads",
@@ -231,6 +232,7 @@ def main() -> None:
     runs = [
         measure(leads, batches, args.full_build_threads, args.reuse) for leads, batches in sizes
     ]
+    runs.sort(key=lambda run: run["leads"])  # measured in the order given
     small, large = runs[0], runs[-1]
     ratio = large["incremental"] / small["incremental"]
     grown = sorted(
