@@ -39,7 +39,7 @@ START_ATTEMPTS = 5
 
 # Included from postgresql.conf; written at each start of the cluster.
 _CONF_TEMPLATE = """\
-# Written by revalign; edit REVALIGN_* settings rather than this file.
+# Written by revalign at each start of the cluster: set your own with ALTER SYSTEM.
 listen_addresses = '127.0.0.1'
 port = {port}
 unix_socket_directories = ''
