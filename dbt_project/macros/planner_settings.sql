@@ -13,6 +13,23 @@
     select 1
 {%- endmacro %}
 
+{#- Pre-hook (the last one) of an incremental model whose select reads only the small
+    tables its pre-hook staged: no nested loops in that select. Joined through common
+    table expressions, whose sizes PostgreSQL guesses, the staged rows were estimated at
+    a few dozen and joined row by row: at five million leads fct_opportunity_stages'
+    select took 52.4 s for the 21,603 deals of a batch (626 million comparisons), 0.97 s
+    with hash joins. A full build is left to the planner. -#}
+{% macro rv_without_nested_loops() -%}
+    {%- if not is_incremental() -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('rv_without_nested_loops', 'revalign')()) }}
+{%- endmacro %}
+
+{% macro default__rv_without_nested_loops() -%}
+    select 1
+{%- endmacro %}
+
 {#- Post-hook of staging and mart models: analyse the table just built when it has
     no statistics yet (built anew) or a tenth of its rows changed since it last had
     them. The models after it in the same build are planned on them, and autovacuum

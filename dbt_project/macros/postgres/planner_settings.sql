@@ -4,6 +4,10 @@
     set local jit = off
 {%- endmacro %}
 
+{% macro postgres__rv_without_nested_loops() -%}
+    set local enable_nestloop = off
+{%- endmacro %}
+
 {% macro postgres__rv_analyze_when_stale() -%}
     do $$
     begin

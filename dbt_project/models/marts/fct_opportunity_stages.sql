@@ -20,7 +20,10 @@
     materialized='incremental',
     incremental_strategy='append',
     indexes=[{'columns': ['opportunity_id']}],
-    pre_hook="{{ rv_stage_opportunities_written(ref('fct_opportunities')) }}",
+    pre_hook=[
+        "{{ rv_stage_opportunities_written(ref('fct_opportunities')) }}",
+        "{{ rv_without_nested_loops() }}",
+    ],
 ) }}
 
 -- read by the pre-hook (rv_stage_opportunities_written), which also deletes the rows of
