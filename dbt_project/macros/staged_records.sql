@@ -227,7 +227,13 @@
         'boolean': 'boolean', 'number': 'numeric', 'integer': 'bigint', 'month': 'date'}[kind] }}
 {%- endmacro %}
 
-{#- Post-hook of incremental staging models: a record deleted at the source leaves. -#}
+{#- Post-hook of incremental staging models: a record deleted at the source leaves.
+    Only the rows this build wrote can be deleted ones (every build drops its own), so
+    where the warehouse can, the deleted rows are found without reading every row. -#}
 {% macro rv_drop_deleted() -%}
+    {{ return(adapter.dispatch('rv_drop_deleted', 'revalign')()) }}
+{%- endmacro %}
+
+{% macro default__rv_drop_deleted() -%}
     delete from {{ this }} where _is_deleted
 {%- endmacro %}
