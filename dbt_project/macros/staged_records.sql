@@ -228,12 +228,21 @@
 {%- endmacro %}
 
 {#- Post-hook of incremental staging models: a record deleted at the source leaves.
-    Only the rows this build wrote can be deleted ones (every build drops its own), so
-    where the warehouse can, the deleted rows are found without reading every row. -#}
+    Only the rows this build wrote can be deleted ones (every build drops its own):
+    where the warehouse can, an index of the deleted rows, empty between builds, finds
+    them without reading every row (rv_index_exceptions). -#}
 {% macro rv_drop_deleted() -%}
-    {{ return(adapter.dispatch('rv_drop_deleted', 'revalign')()) }}
+    {{ rv_index_exceptions() }};
+    delete from {{ this }} where _is_deleted
 {%- endmacro %}
 
-{% macro default__rv_drop_deleted() -%}
-    delete from {{ this }} where _is_deleted
+{#- The rows of a staging model few builds look for among all of them: the deleted
+    ones (rv_drop_deleted) and those with a field that could not be read (the
+    cast_failures test), indexed where the warehouse can. -#}
+{% macro rv_index_exceptions() -%}
+    {{ return(adapter.dispatch('rv_index_exceptions', 'revalign')()) }}
+{%- endmacro %}
+
+{% macro default__rv_index_exceptions() -%}
+    select 1
 {%- endmacro %}
