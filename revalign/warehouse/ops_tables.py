@@ -166,6 +166,22 @@ comment on column ops.model_writes.rebuilt_by is
     'The transaction of the model''s latest full build (first build or full refresh): a '
     'model that reads what it wrote since then reads everything (macros/written_rows.sql).';
 
+alter table ops.model_writes add column if not exists rows_recorded_by xid;
+comment on column ops.model_writes.rows_recorded_by is
+    'The transaction of the model''s latest build that listed the rows it wrote in '
+    'ops.written_rows (an incremental one); when it is the latest build (written_by), its '
+    'data tests read those rows by address instead of scanning the table for its xmin.';
+
+create table if not exists ops.written_rows (
+    model text not null,
+    row_address tid not null
+);
+create index if not exists written_rows_model on ops.written_rows (model);
+comment on table ops.written_rows is
+    'The physical address (ctid) of every row the latest incremental build of each model '
+    '(schema.table) inserted; replaced by its next build (dbt_project/macros/postgres/'
+    'written_rows.sql).';
+
 create table if not exists ops.dropped_rows (
     model text not null,
     source_system text not null,
