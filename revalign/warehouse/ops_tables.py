@@ -172,6 +172,12 @@ comment on column ops.model_writes.rows_recorded_by is
     'ops.written_rows (an incremental one); when it is the latest build (written_by), its '
     'data tests read those rows by address instead of scanning the table for its xmin.';
 
+alter table ops.model_writes add column if not exists rows_listed_in oid;
+comment on column ops.model_writes.rows_listed_in is
+    'The file of the model''s table (pg_relation_filenode) when its rows were listed in '
+    'ops.written_rows: VACUUM FULL, CLUSTER and TRUNCATE give it a new one, and move or '
+    'drop the rows, so a list from before is not read.';
+
 create table if not exists ops.written_rows (
     model text not null,
     row_address tid not null

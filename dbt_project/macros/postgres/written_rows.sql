@@ -9,8 +9,9 @@
     the insert lists the address (ctid) of every row it writes in ops.written_rows,
     in place of the previous build's list. The statement's count is still the rows
     written. An address names the row until the next build of the model: nothing
-    else writes its table, and VACUUM does not move rows (VACUUM FULL and CLUSTER do:
-    after either, the next build's tests read by xmin again, see below). -#}
+    else writes its table, and VACUUM does not move rows. VACUUM FULL and CLUSTER do,
+    in a new file of the table: the list names the file it was made in
+    (rows_listed_in), and a test after such a rewrite reads by xmin (below). -#}
 {% macro postgres__get_incremental_append_sql(arg_dict) -%}
     {{ return(rv_insert_listing_rows(arg_dict['target_relation'], arg_dict['temp_relation'], arg_dict['dest_columns'])) }}
 {%- endmacro %}
@@ -36,9 +37,13 @@
     {%- set columns = get_quoted_csv(dest_columns | map(attribute='name')) -%}
     {%- set model = target.schema ~ '.' ~ target.identifier -%}
     delete from ops.written_rows where model = '{{ model }}';
-    insert into ops.model_writes (model, written_by, written_at, rows_recorded_by)
-    values ('{{ model }}', pg_current_xact_id()::xid, now(), pg_current_xact_id()::xid)
-    on conflict (model) do update set rows_recorded_by = excluded.rows_recorded_by;
+    insert into ops.model_writes (model, written_by, written_at, rows_recorded_by, rows_listed_in)
+    values (
+        '{{ model }}', pg_current_xact_id()::xid, now(), pg_current_xact_id()::xid,
+        pg_relation_filenode('{{ target }}')
+    )
+    on conflict (model) do update
+        set rows_recorded_by = excluded.rows_recorded_by, rows_listed_in = excluded.rows_listed_in;
     with inserted as (
         insert into {{ target }} ({{ columns }})
         select {{ columns }} from {{ source }}
@@ -57,14 +62,18 @@
 
 {#- The rows of `relation` its latest build wrote: the data tests of an incremental
     model read those (../written_rows.sql, get_where_subquery). By their addresses when
-    that build listed them (an incremental build; a TID scan: at five million leads
-    0.03 s where a scan for the xmin took 0.7 s), else by xmin (a full build wrote every
-    row, and its tests read them all anyway). -#}
+    that build listed them in the table's present file (an incremental build; a TID
+    scan: at five million leads 0.03 s where a scan for the xmin took 0.7 s), else by
+    xmin (a full build wrote every row, and its tests read them all anyway). -#}
 {% macro postgres__rv_written_rows_condition(relation) -%}
     {%- set model = relation.schema ~ '.' ~ relation.identifier -%}
     {%- if execute -%}
         {%- set read -%}
-            select coalesce(rows_recorded_by = written_by, false) from ops.model_writes
+            select coalesce(
+                rows_recorded_by = written_by and rows_listed_in = pg_relation_filenode('{{ relation }}'),
+                false
+            )
+            from ops.model_writes
             where model = '{{ model }}'
         {%- endset -%}
         {%- set listed = run_query(read).rows -%}
