@@ -17,7 +17,8 @@
 {%- endmacro %}
 
 {% macro postgres__get_incremental_delete_insert_sql(arg_dict) -%}
-    {%- set unique_key = arg_dict['unique_key'] -%}
+    {#- without a unique key, as dbt's own: an insert alone -#}
+    {%- set unique_key = arg_dict['unique_key'] or [] -%}
     {%- set unique_key = [unique_key] if unique_key is string else unique_key -%}
     {%- set keys = unique_key | join(', ') -%}
     {%- if keys %}
