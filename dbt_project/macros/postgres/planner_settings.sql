@@ -4,6 +4,10 @@
     set local jit = off
 {%- endmacro %}
 
+{% macro postgres__rv_hash_aggregates() -%}
+    set local enable_sort = off
+{%- endmacro %}
+
 {% macro postgres__rv_without_nested_loops() -%}
     set local enable_nestloop = off
 {%- endmacro %}
