@@ -51,6 +51,12 @@
     }) }}
 {%- endmacro %}
 
+{#- account_funnel, built per account (macros/changed_groups.sql): its rows follow the
+    users too (the owner's team). -#}
+{% macro rv_account_funnel_inputs() -%}
+    {{ return({'users': ref('int_user_deliveries')}) }}
+{%- endmacro %}
+
 {#- Post-hook: the watermarks of this build, in its transaction. -#}
 {% macro rv_record_watermarks(inputs) -%}
     insert into ops.mart_watermarks (mart, input, loaded_through)

@@ -188,6 +188,21 @@ comment on table ops.written_rows is
     '(schema.table) inserted; replaced by its next build (dbt_project/macros/postgres/'
     'written_rows.sql).';
 
+create table if not exists ops.changed_groups (
+    model text not null,
+    group_column text not null,
+    source_system text not null,
+    group_value text not null,
+    changed_by xid not null
+);
+create index if not exists changed_groups_model on ops.changed_groups (model, group_column);
+comment on table ops.changed_groups is
+    'The groups (an account, ...) of the rows an incremental model (schema.table) inserted '
+    'or deleted, for the columns it names (meta.changed_groups): both the old and the new '
+    'group of a record that moved. The one model that reads them per group (account_funnel '
+    'per account_id) takes them out as it reads them; a full build of the model clears '
+    'them (dbt_project/macros/changed_groups.sql).';
+
 create table if not exists ops.dropped_rows (
     model text not null,
     source_system text not null,

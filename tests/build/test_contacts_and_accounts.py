@@ -318,3 +318,93 @@ def test_attribution_credits_follow_the_deals_they_credit(org, tmp_path, monkeyp
     assert query(org, "select sum(attributed_amount) from marts.campaign_attribution") == [(0,)]
     dropped = query(org, "select model, record_id from ops.dropped_rows order by 1")
     assert ("marts.fct_opportunities", to_18("006Ec00000OPP01")) in dropped
+
+
+def _accounts(conn) -> dict:
+    return _by_id(
+        conn,
+        "select account_id, account_name, people, mqls, opportunities, won_amount "
+        "from marts.account_funnel",
+    )
+
+
+def test_account_funnel_recomputes_the_accounts_a_batch_touched(org, tmp_path):
+    """A contact who moves to another account changes both (the old account is known
+    only from the row the build replaces); a renamed account, a deleted deal and a
+    deleted account too. Each incremental build rewrites only those accounts, and
+    equals a full build."""
+    second = {
+        "Account_2024-04-11.csv": (
+            "Id,Name,OwnerId,CreatedDate,SystemModstamp\r\n"
+            "001Ec00000ACC02,Initech,005Ec00000AAAA2,2024-03-01T08:00:00.000+0000,"
+            "2024-04-10T08:00:00.000+0000\r\n"
+            "001Ec00000ACC03,Umbrella,005Ec00000AAAA2,2024-03-01T08:00:00.000+0000,"
+            "2024-04-10T08:00:00.000+0000\r\n"
+        ),
+    }
+    loader.load(org, [write_batch(tmp_path, "02_20240411T000000Z", second)])
+    transform.build(org, as_of=_as_of())
+    assert _accounts(org) == {
+        "001Ec00000ACC01": ("Globex", 2, 1, 1, Decimal("10000")),
+        "001Ec00000ACC02": ("Initech", 0, 0, 0, Decimal("0")),
+        "001Ec00000ACC03": ("Umbrella", 0, 0, 0, Decimal("0")),
+    }
+
+    # Bo moves to Initech, Globex is renamed
+    moved = {
+        "Contact_2024-04-12.csv": (
+            "Id,AccountId,LastName,Email,OwnerId,MQL_Date__c,CreatedDate,SystemModstamp\r\n"
+            "003Ec00000CON02,001Ec00000ACC02,Bo,bo at globex,005Ec00000AAAA1,,"
+            "2024-03-02T09:00:00.000+0000,2024-04-12T09:00:00.000+0000\r\n"
+        ),
+        "Account_2024-04-12.csv": (
+            "Id,Name,OwnerId,CreatedDate,SystemModstamp\r\n"
+            "001Ec00000ACC01,Globex Corp,005Ec00000AAAA2,2024-03-01T08:00:00.000+0000,"
+            "2024-04-12T08:00:00.000+0000\r\n"
+        ),
+    }
+    loader.load(org, [write_batch(tmp_path, "03_20240412T000000Z", moved)])
+    transform.build(org, as_of=_as_of())
+    assert _accounts(org) == {
+        "001Ec00000ACC01": ("Globex Corp", 1, 1, 1, Decimal("10000")),
+        "001Ec00000ACC02": ("Initech", 1, 0, 0, Decimal("0")),
+        "001Ec00000ACC03": ("Umbrella", 0, 0, 0, Decimal("0")),
+    }
+    assert _written_accounts(org) == {"001Ec00000ACC01", "001Ec00000ACC02"}
+
+    # the deal and Initech go to the recycle bin
+    gone = {
+        "Opportunity_2024-04-13.csv": (
+            "Id,Name,AccountId,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CampaignId,"
+            "Win_Loss_Reason__c,IsDeleted,CreatedDate\r\n"
+            "006Ec00000OPP01,Globex expansion,001Ec00000ACC01,005Ec00000AAAA2,Closed Won,10000,"
+            "2024-03-20,true,true,701Ec00000CMP01,Price,true,2024-03-10T10:00:00.000+0000\r\n"
+        ),
+        "Account_2024-04-13.csv": (
+            "Id,Name,OwnerId,IsDeleted,CreatedDate,SystemModstamp\r\n"
+            "001Ec00000ACC02,Initech,005Ec00000AAAA2,true,2024-03-01T08:00:00.000+0000,"
+            "2024-04-13T08:00:00.000+0000\r\n"
+        ),
+    }
+    loader.load(org, [write_batch(tmp_path, "04_20240413T000000Z", gone)])
+    transform.build(org, as_of=_as_of())
+    incremental = _accounts(org)
+    assert incremental == {
+        "001Ec00000ACC01": ("Globex Corp", 1, 1, 0, Decimal("0")),
+        "001Ec00000ACC03": ("Umbrella", 0, 0, 0, Decimal("0")),
+    }
+    assert _written_accounts(org) == {"001Ec00000ACC01"}  # Initech's row only went
+    assert query(org, "select count(*) from ops.changed_groups") == [(0,)]
+    full = dict(_marts(org))
+    transform.build(org, as_of=_as_of(), full_refresh=True)
+    assert _accounts(org) == incremental and _marts(org) == full
+
+
+def _written_accounts(conn) -> set[str]:
+    """The accounts account_funnel's latest build wrote."""
+    rows = query(
+        conn,
+        "select account_id from marts.account_funnel where xmin ="
+        " (select written_by from ops.model_writes where model = 'marts.account_funnel')",
+    )
+    return {row[0][:15] for row in rows}

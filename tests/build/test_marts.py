@@ -93,6 +93,7 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
         " intermediate.int_as_of) from ops.mart_watermarks as w group by w.mart order by 1",
     )
     assert marks == [  # as_of, what the sources delivered and each delivery view read
+        ("marts.account_funnel", 3, True, True),  # its rows follow the users too (teams)
         ("marts.fct_lead_funnel", 9, True, True),
         ("marts.fct_opportunities", 10, True, True),
     ]  # fct_opportunity_stages recomputes what fct_opportunities wrote (ops.model_writes)
@@ -101,6 +102,10 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     # the data tests of an incremental model read the rows its latest build wrote
     persons = after_batches["fct_lead_funnel"][0]
     assert 0 < _written_rows(warehouse_db, "marts.fct_lead_funnel") < persons
+    # account_funnel recomputed the accounts the last batch touched, not every account
+    accounts = after_batches["account_funnel"][0]
+    assert 0 < _written_rows(warehouse_db, "marts.account_funnel") < accounts
+    assert query(warehouse_db, "select count(*) from ops.changed_groups") == [(0,)]  # all read
     credits = after_batches["fct_attribution_credits"][0]
     assert 0 < _written_rows(warehouse_db, "marts.fct_attribution_credits") < credits
     tested = _compiled_tests()

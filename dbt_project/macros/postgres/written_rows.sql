@@ -22,6 +22,9 @@
     {%- set unique_key = [unique_key] if unique_key is string else unique_key -%}
     {%- set keys = unique_key | join(', ') -%}
     {%- if keys %}
+    {%- if rv_logged_groups() %}
+    with replaced as (
+    {%- endif %}
     delete from {{ arg_dict['target_relation'] }} as DBT_INTERNAL_DEST
     where ({{ keys }}) in (
         select distinct {{ keys }}
@@ -29,7 +32,12 @@
     )
     {%- for predicate in arg_dict['incremental_predicates'] or [] %}
         and {{ predicate }}
-    {%- endfor %};
+    {%- endfor %}
+    {%- if rv_logged_groups() %}
+        returning {{ rv_logged_columns('DBT_INTERNAL_DEST') }}
+    )
+    {{ rv_log_changed_groups('replaced') }}
+    {%- endif %};
     {%- endif %}
     {{ rv_insert_listing_rows(arg_dict['target_relation'], arg_dict['temp_relation'], arg_dict['dest_columns']) }}
 {%- endmacro %}
@@ -48,8 +56,13 @@
     with inserted as (
         insert into {{ target }} ({{ columns }})
         select {{ columns }} from {{ source }}
-        returning ctid
-    )
+        returning ctid{{ ', ' ~ rv_logged_columns() if rv_logged_groups() }}
+    ){% if rv_logged_groups() %},
+
+    logged as (
+        {{ rv_log_changed_groups('inserted') }}
+    ){% endif %}
+
     insert into ops.written_rows (model, row_address)
     select '{{ model }}', ctid from inserted
 {%- endmacro %}
@@ -99,7 +112,8 @@
     values ('{{ this.schema }}.{{ this.identifier }}', pg_current_xact_id()::xid, now(), pg_current_xact_id()::xid)
     on conflict (model) do update set rebuilt_by = excluded.rebuilt_by;
     delete from ops.dropped_rows where model = '{{ this.schema }}.{{ this.identifier }}';
-    delete from ops.written_rows where model = '{{ this.schema }}.{{ this.identifier }}'
+    delete from ops.written_rows where model = '{{ this.schema }}.{{ this.identifier }}';
+    delete from ops.changed_groups where model = '{{ this.schema }}.{{ this.identifier }}'
 {%- endmacro %}
 
 {#- rv_written_since_built (../rewritten_records.sql): a row version is newer than this
@@ -150,7 +164,13 @@
         delete from {{ this }} as mart
         where {{ condition }}
         returning mart.source_system, mart.{{ id_column }} as record_id
-    )
+        {%- for column in rv_logged_groups() if column != 'source_system' %}, mart.{{ column }}{% endfor %}
+    ){% if rv_logged_groups() %},
+
+    logged as (
+        {{ rv_log_changed_groups('dropped') }}
+    ){% endif %}
+
     insert into ops.dropped_rows (model, source_system, record_id, dropped_by)
     select distinct
         '{{ this.schema }}.{{ this.identifier }}', source_system, record_id,

@@ -5,7 +5,27 @@
     its opportunities was marketing-influenced. days_first_touch_to_opportunity:
     calendar days (UTC) from the first campaign touch of any of its people to the
     creation of its first opportunity; null when either is missing or the touch came
-    later. -#}
+    later.
+
+    Incremental, per account (macros/changed_groups.sql): a build recomputes the
+    accounts whose persons, opportunities or account record it wrote or took out (a
+    person who moved changes both accounts), each looked up by its account_id index;
+    every account when users changed (teams) or a model it reads was built in full. -#}
+{{ config(
+    materialized='incremental',
+    unique_key=['source_system', 'account_id'],
+    incremental_strategy='append',
+    pre_hook="{{ rv_stage_changed_groups('account_id', rv_account_funnel_inputs()) }}",
+    post_hook="{{ rv_record_watermarks(rv_account_funnel_inputs()) }}",
+) }}
+-- read by the hooks (rv_watermarks, rv_record_watermarks):
+-- depends_on: {{ ref('int_as_of') }}, {{ ref('int_user_deliveries') }}
+{%- set changed = rv_changed_groups('account_id', rv_account_funnel_inputs()) %}
+{#- the accounts this build recomputes (source_system, key); none: every account -#}
+{%- set keys = none if changed.everything or not changed.table
+    else 'select source_system, key from ' ~ changed.table %}
+{%- set touched = '(source_system, account_id) in (' ~ keys ~ ')' if keys else 'true' %}
+
 with people as (
     select
         source_system,
@@ -15,7 +35,7 @@ with people as (
         min(first_campaign_touch_at) as first_touch_at,
         min(mql_at) as first_mql_at
     from {{ ref('fct_lead_funnel') }}
-    where account_id is not null
+    where account_id is not null and {{ touched }}
     group by source_system, account_id
 ),
 
@@ -30,7 +50,7 @@ deals as (
         bool_or(is_won) as is_customer,
         bool_or(is_marketing_influenced) as is_marketing_influenced
     from {{ ref('fct_opportunities') }}
-    where account_id is not null
+    where account_id is not null and {{ touched }}
     group by source_system, account_id
 )
 
@@ -56,7 +76,9 @@ select
                 (deals.first_opportunity_created_at at time zone 'UTC')::date
                 - (people.first_touch_at at time zone 'UTC')::date
     end as days_first_touch_to_opportunity
-from {{ ref('int_accounts') }} as accounts
+from (
+    {{ rv_rows_by_key(ref('int_accounts'), 'account_id', keys, every_row=not keys) }}
+) as accounts
 left join people
     on accounts.source_system = people.source_system and accounts.account_id = people.account_id
 left join deals

@@ -13,10 +13,12 @@
     unique_key=['source_system', 'lead_id'],
     incremental_strategy='delete+insert',
     indexes=[{'columns': ['lead_id']}, {'columns': ['email_key']}],
+    meta={'changed_groups': ['account_id']},
     pre_hook="{{ rv_stage_changed_leads(rv_lead_funnel_inputs()) }}",
     post_hook=[
         "{{ rv_drop_missing(rv_lead_funnel_rows()['leads'], 'lead_id', 'rv_lead_funnel_delivered') }}",
         "{{ rv_record_watermarks(rv_lead_funnel_inputs()) }}",
+        "{{ rv_index_groups() }}",
     ],
 ) }}
 

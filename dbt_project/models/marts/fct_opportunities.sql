@@ -8,10 +8,12 @@
     unique_key=['source_system', 'opportunity_id'],
     incremental_strategy='delete+insert',
     indexes=[{'columns': ['opportunity_id']}],
+    meta={'changed_groups': ['account_id']},
     pre_hook="{{ rv_stage_changed_opportunities(rv_opportunity_inputs()) }}",
     post_hook=[
         "{{ rv_drop_missing(rv_opportunity_rows()['opportunities'], 'opportunity_id', 'rv_opportunities_delivered') }}",
         "{{ rv_record_watermarks(rv_opportunity_inputs()) }}",
+        "{{ rv_index_groups() }}",
     ],
 ) }}
 

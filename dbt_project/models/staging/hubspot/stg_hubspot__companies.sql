@@ -1,6 +1,7 @@
 {{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
     indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']},
         {'columns': ['account_id']}],
+    meta={'changed_groups': ['account_id'], 'source_system': 'hubspot'},
     pre_hook="{{ rv_index_raw('hubspot', 'company') }}",
     post_hook=rv_drop_deleted()) }}
 

@@ -1,6 +1,7 @@
 {{ config(materialized='incremental', unique_key='_key', incremental_strategy='delete+insert',
     indexes=[{'columns': ['_key'], 'unique': true}, {'columns': ['_loaded_at']},
         {'columns': ['account_id']}],
+    meta={'changed_groups': ['account_id'], 'source_system': 'salesforce'},
     pre_hook="{{ rv_index_raw('salesforce', 'account') }}",
     post_hook=rv_drop_deleted()) }}
 
