@@ -200,6 +200,23 @@ def measure(leads: int, batches: int, full_build_threads: int, keep: bool = Fals
     }
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """The run of median incremental time (the lower of the two middle ones), with every
+    run's time; its marts equal truth.json only if every run's did."""
+    ordered = sorted(runs, key=lambda run: run["incremental"])
+    median = dict(ordered[(len(ordered) - 1) // 2])
+    median["every"] = [run["incremental"] for run in runs]
+    median["equal"] = all(run["equal"] for run in runs)
+    return median
+
+
+def _incremental_cell(run: dict) -> str:
+    every = run.get("every", [])
+    if len(every) < 2:
+        return f"{run['incremental']:.1f}"
+    return f"{run['incremental']:.1f} ({', '.join(f'{t:.1f}' for t in every)})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -222,6 +239,14 @@ def main() -> None:
         help="keep each size's database, and measure on a kept one again (the last batch "
         "withdrawn and delivered again; no full build)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure each size this many times, the sizes in turn (a drift of the machine "
+        "falls on both), and compare the median runs; keeps the databases as --reuse does "
+        "(default 1)",
+    )
     args = parser.parse_args()
     os.environ["DBT_TARGET_PATH"] = str(bench_build.TARGET)
     os.environ["DBT_LOG_PATH"] = str(bench_build.TARGET / "logs")
@@ -229,9 +254,12 @@ def main() -> None:
 
     warehouse.start()
     sizes = [tuple(int(n) for n in size.split(":")) for size in args.sizes]
-    runs = [
-        measure(leads, batches, args.full_build_threads, args.reuse) for leads, batches in sizes
-    ]
+    keep = args.reuse or args.repeat > 1
+    measured: dict[int, list[dict]] = {leads: [] for leads, _ in sizes}
+    for _ in range(args.repeat):
+        for leads, batches in sizes:
+            measured[leads].append(measure(leads, batches, args.full_build_threads, keep))
+    runs = [_median_run(each) for each in measured.values()]
     runs.sort(key=lambda run: run["leads"])  # measured in the order given
     small, large = runs[0], runs[-1]
     ratio = large["incremental"] / small["incremental"]
@@ -248,7 +276,7 @@ def main() -> None:
         + (
             f"{r['full']:.1f} | {r['incremental']:.1f} | {r['incremental'] / r['full']:.3f} | "
             if r["full"] is not None
-            else f"not measured | {r['incremental']:.1f} | | "
+            else f"not measured | {_incremental_cell(r)} | | "
         )
         + f"{'yes' if r['equal'] else 'NO'} |"
         for r in runs
@@ -259,7 +287,8 @@ def main() -> None:
     body = (
         "```\n.venv/bin/python scripts/bench_build_scale.py --sizes "
         f"{' '.join(args.sizes)} --full-build-threads {args.full_build_threads}"
-        f"{' --reuse' if args.reuse else ''}\n```\n\n"
+        f"{' --reuse' if args.reuse else ''}"
+        f"{f' --repeat {args.repeat}' if args.repeat > 1 else ''}\n```\n\n"
         "Each warehouse holds every batch but the last, built in full (on "
         f"{args.full_build_threads} dbt thread(s)); the delta is the "
         "last batch (new records plus updates and deletes of earlier ones), about the "
@@ -269,6 +298,13 @@ def main() -> None:
             "had the last batch withdrawn and delivered again: the build after it "
             "recomputes the same records."
             if any(r["full"] is None for r in runs)
+            else ""
+        )
+        + (
+            f" Each size was measured {args.repeat} times, the sizes in turn; the table "
+            "gives the median run (and every run in brackets), the ratio is of the "
+            "medians and the times by model are those of the median runs."
+            if args.repeat > 1
             else ""
         )
         + "\n\n"

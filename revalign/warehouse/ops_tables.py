@@ -178,6 +178,12 @@ comment on column ops.model_writes.rows_listed_in is
     'ops.written_rows: VACUUM FULL, CLUSTER and TRUNCATE give it a new one, and move or '
     'drop the rows, so a list from before is not read.';
 
+alter table ops.model_writes add column if not exists rows_listed_after xid;
+comment on column ops.model_writes.rows_listed_after is
+    'The model''s build before the one whose rows ops.written_rows lists: a model built from '
+    'this one whose last build came between the two reads the rows written since by their '
+    'addresses, not by a scan for xmin (dbt_project/macros/postgres/written_rows.sql).';
+
 create table if not exists ops.written_rows (
     model text not null,
     row_address tid not null

@@ -102,6 +102,13 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     # the data tests of an incremental model read the rows its latest build wrote
     persons = after_batches["fct_lead_funnel"][0]
     assert 0 < _written_rows(warehouse_db, "marts.fct_lead_funnel") < persons
+    # fct_attribution_credits, built between the last two builds of fct_opportunities,
+    # read the deals the last one wrote by their addresses, not by a scan for xmin
+    staged = (
+        transform.log_file().read_text().rsplit("create temporary table rv_attribution_changed", 1)
+    )
+    assert len(staged) == 2, "fct_attribution_credits staged no deals in the last build"
+    assert "ctid = any(array(select row_address" in staged[1].split(";")[0]
     # account_funnel recomputed the accounts the last batch touched, not every account
     accounts = after_batches["account_funnel"][0]
     assert 0 < _written_rows(warehouse_db, "marts.account_funnel") < accounts
