@@ -103,15 +103,15 @@
     select 1
 {%- endmacro %}
 
-{#- Post-hook of a model that logs groups: an index on each group column, by which the
-    model that reads them looks up the rows of the groups it recomputes. Made once, at
-    the first build that needs it (an existing warehouse too), and found by its column,
-    not its name (the table a full refresh replaces keeps its indexes' names until it
-    is dropped, after this hook). -#}
-{% macro rv_index_groups() -%}
-    {{ return(adapter.dispatch('rv_index_groups', 'revalign')()) }}
+{#- Post-hook: an index on each of `columns` (default: the group columns the model
+    logs), by which a mart built per group looks up the rows of the groups it
+    recomputes (and deletes its own). Made once, at the first build that needs it (an
+    existing warehouse too), and found by its column, not its name (the table a full
+    refresh replaces keeps its indexes' names until it is dropped, after this hook). -#}
+{% macro rv_index_columns(columns=none) -%}
+    {{ return(adapter.dispatch('rv_index_columns', 'revalign')(rv_logged_groups() if columns is none else columns)) }}
 {%- endmacro %}
 
-{% macro default__rv_index_groups() -%}
+{% macro default__rv_index_columns(columns) -%}
     select 1
 {%- endmacro %}

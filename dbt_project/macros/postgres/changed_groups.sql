@@ -23,7 +23,7 @@
     transaction ids, as rv_written_since_built), or rv_watermarks says so. -#}
 {% macro postgres__rv_changed_groups(producers, column, inputs) -%}
     {%- set name = this.identifier ~ '__changed_groups' -%}
-    {%- if not execute or not is_incremental() -%}
+    {%- if not execute or not is_incremental() or not producers -%}
         {{ return({'everything': true, 'table': name}) }}
     {%- endif -%}
     {%- set read -%}
@@ -54,7 +54,9 @@
         )
     {%- endset -%}
     {%- if changed.everything %}
+    {%- if producers %}
     delete from ops.changed_groups where {{ logged }};
+    {%- endif %}
     {%- if is_incremental() %}
     delete from {{ this }}
     {%- else %}
@@ -76,10 +78,10 @@
     {%- endif %}
 {%- endmacro %}
 
-{% macro postgres__rv_index_groups() -%}
+{% macro postgres__rv_index_columns(columns) -%}
     do $$
     begin
-        {%- for column in rv_logged_groups() %}
+        {%- for column in columns %}
         if not exists (
             select 1 from pg_index as found
             inner join pg_attribute as attributes

@@ -16,7 +16,10 @@
     unique_key=['source_system', 'account_id'],
     incremental_strategy='append',
     pre_hook="{{ rv_stage_changed_groups('account_id', rv_account_funnel_inputs()) }}",
-    post_hook="{{ rv_record_watermarks(rv_account_funnel_inputs()) }}",
+    post_hook=[
+        "{{ rv_record_watermarks(rv_account_funnel_inputs()) }}",
+        "{{ rv_index_columns(['account_id']) }}",
+    ],
 ) }}
 -- read by the hooks (rv_watermarks, rv_record_watermarks):
 -- depends_on: {{ ref('int_as_of') }}, {{ ref('int_user_deliveries') }}

@@ -18,7 +18,7 @@
     post_hook=[
         "{{ rv_drop_missing(rv_lead_funnel_rows()['leads'], 'lead_id', 'rv_lead_funnel_delivered') }}",
         "{{ rv_record_watermarks(rv_lead_funnel_inputs()) }}",
-        "{{ rv_index_groups() }}",
+        "{{ rv_index_columns() }}",
     ],
 ) }}
 

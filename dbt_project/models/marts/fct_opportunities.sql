@@ -13,7 +13,7 @@
     post_hook=[
         "{{ rv_drop_missing(rv_opportunity_rows()['opportunities'], 'opportunity_id', 'rv_opportunities_delivered') }}",
         "{{ rv_record_watermarks(rv_opportunity_inputs()) }}",
-        "{{ rv_index_groups() }}",
+        "{{ rv_index_columns() }}",
     ],
 ) }}
 
