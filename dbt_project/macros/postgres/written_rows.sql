@@ -78,6 +78,21 @@
         set written_by = excluded.written_by, written_at = excluded.written_at
 {%- endmacro %}
 
+{#- SQL, true when the rows the latest build of `relation` wrote are listed in
+    ops.written_rows (`writes`: its row of ops.model_writes): that build listed them,
+    in the table's present file. -#}
+{% macro rv_rows_listed(writes, relation) -%}
+    {{ writes }}.rows_recorded_by = {{ writes }}.written_by
+    and {{ writes }}.rows_listed_in = pg_relation_filenode('{{ relation }}')
+{%- endmacro %}
+
+{#- Condition: the rows of `relation` at the addresses ops.written_rows lists (a TID
+    scan). -#}
+{% macro rv_listed_rows(relation) -%}
+    ctid = any(array(select row_address from ops.written_rows
+        where model = '{{ relation.schema }}.{{ relation.identifier }}'))
+{%- endmacro %}
+
 {#- The rows of `relation` its latest build wrote: the data tests of an incremental
     model read those (../written_rows.sql, get_where_subquery). By their addresses when
     that build listed them in the table's present file (an incremental build; a TID
@@ -87,16 +102,13 @@
     {%- set model = relation.schema ~ '.' ~ relation.identifier -%}
     {%- if execute -%}
         {%- set read -%}
-            select coalesce(
-                rows_recorded_by = written_by and rows_listed_in = pg_relation_filenode('{{ relation }}'),
-                false
-            )
-            from ops.model_writes
-            where model = '{{ model }}'
+            select coalesce({{ rv_rows_listed('writes', relation) }}, false)
+            from ops.model_writes as writes
+            where writes.model = '{{ model }}'
         {%- endset -%}
         {%- set listed = run_query(read).rows -%}
         {%- if listed and listed[0][0] -%}
-            {{ return("ctid = any(array(select row_address from ops.written_rows where model = '" ~ model ~ "'))") }}
+            {{ return(rv_listed_rows(relation)) }}
         {%- endif -%}
     {%- endif -%}
     {{ return("xmin = (select written_by from ops.model_writes where model = '" ~ model ~ "')") }}
@@ -148,8 +160,7 @@
                 false
             ),
             coalesce(
-                theirs.rows_recorded_by = theirs.written_by
-                and theirs.rows_listed_in = pg_relation_filenode('{{ upstream }}')
+                {{ rv_rows_listed('theirs', upstream) }}
                 and age(theirs.written_by) < age(mine.written_by)
                 and age(mine.written_by) < age(theirs.rows_listed_after),
                 false
@@ -163,7 +174,7 @@
         {{ return({'everything': true, 'query': everything, 'all': everything}) }}
     {%- endif -%}
     {%- if found[2] -%}
-        {%- set written = "ctid = any(array(select row_address from ops.written_rows where model = '" ~ theirs ~ "'))" -%}
+        {%- set written = rv_listed_rows(upstream) -%}
     {%- else -%}
         {%- set written = "age(xmin) < age('" ~ found[0] ~ "'::xid)" -%}
     {%- endif -%}
@@ -184,7 +195,7 @@
         delete from {{ this }} as mart
         where {{ condition }}
         returning mart.source_system, mart.{{ id_column }} as record_id
-        {%- for column in rv_logged_groups() if column != 'source_system' %}, mart.{{ column }}{% endfor %}
+        {%- for column in rv_logged_groups() %}, mart.{{ column }}{% endfor %}
     ){% if rv_logged_groups() %},
 
     logged as (
