@@ -304,18 +304,45 @@ def _write_conf(state: dict) -> None:
 
 
 def _memory_settings() -> dict[str, str]:
-    """PostgreSQL's page cache and the memory of each sort or hash, by the machine's
-    memory. With 8 GB or more: a 1 GB cache (the large tables' indexes of a
-    million-lead warehouse stay in it) and 128 MB a sort, in which the marts that
-    aggregate a million persons per month sort and hash in memory (alignment_scorecard's
-    persons per month and team: 1.7 s with 32 MB, 0.9 s with 128 MB)."""
+    """PostgreSQL's page cache and the memory of each sort or hash, by the memory this
+    process may use (the machine's, or its container's limit when lower). With 8 GB or
+    more: a 1 GB cache (the large tables' indexes of a million-lead warehouse stay in
+    it) and 128 MB a sort, in which the marts that aggregate a million persons per
+    month sort and hash in memory (alignment_scorecard's persons per month and team:
+    1.7 s with 32 MB, 0.9 s with 128 MB). A quarter of the memory, as PostgreSQL's
+    documentation advises, made the incremental build slower at both one and five
+    million leads (6 GB here; the facts' lookups, which it was meant to keep in
+    memory, took as long: docs/benchmarks.md)."""
+    if _usable_memory() >= 8 * 1024**3:
+        return {"shared_buffers": "1GB", "work_mem": "128MB"}
+    return {"shared_buffers": "256MB", "work_mem": "32MB"}
+
+
+#: A container's memory limit: cgroup v2, then v1 (a huge number when unlimited).
+_CGROUP_LIMITS = (
+    Path("/sys/fs/cgroup/memory.max"),
+    Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+)
+#: Above this, a cgroup v1 limit means none.
+_NO_LIMIT = 1 << 60
+
+
+def _usable_memory() -> int:
+    """The machine's memory in bytes, or the container's limit when lower (0 when
+    neither can be read)."""
     try:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):
         memory = 0
-    if memory >= 8 * 1024**3:
-        return {"shared_buffers": "1GB", "work_mem": "128MB"}
-    return {"shared_buffers": "256MB", "work_mem": "32MB"}
+    for limit_file in _CGROUP_LIMITS:
+        try:
+            limit = int(limit_file.read_text().strip())
+        except (OSError, ValueError):  # absent, or "max": no limit
+            continue
+        if 0 < limit < (memory or _NO_LIMIT):
+            memory = limit
+        break
+    return memory
 
 
 def _postmaster_pid(state: dict) -> int | None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, reachable_dir, run_cli
 
+from revalign import warehouse
 from revalign.settings import ConnectionInfo
 from revalign.warehouse import db
 
@@ -59,6 +60,9 @@ def test_start_status_url_stop(home):
     assert len(conn.password) >= 20
     db.ping(conn)
     db.ping(conn.with_database("airflow"))
+    with db.connect(conn) as pg, pg.cursor() as cur:
+        cur.execute("select current_setting('shared_buffers')")
+        assert cur.fetchone()[0] == warehouse._memory_settings()["shared_buffers"]
 
     again = run_cli("warehouse", "start")  # idempotent
     assert again.returncode == 0 and _url() == conn
@@ -72,6 +76,18 @@ def test_start_status_url_stop(home):
 
     state = home / "warehouse" / "state.json"
     assert state.stat().st_mode & 0o777 == 0o600
+
+
+def test_memory_settings_follow_the_memory_a_container_may_use(monkeypatch, tmp_path):
+    limit = tmp_path / "memory.max"
+    monkeypatch.setattr(warehouse, "_CGROUP_LIMITS", (limit, tmp_path / "absent"))
+    limit.write_text(f"{2 * 1024**3}\n")  # a container of 2 GB on a larger machine
+    assert warehouse._usable_memory() == 2 * 1024**3
+    assert warehouse._memory_settings() == {"shared_buffers": "256MB", "work_mem": "32MB"}
+    machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for unlimited in ("max", str(1 << 63)):  # cgroup v2, v1 without a limit
+        limit.write_text(f"{unlimited}\n")
+        assert warehouse._usable_memory() == machine
 
 
 def test_restart_after_the_server_is_killed(home):
