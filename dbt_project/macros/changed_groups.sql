@@ -105,13 +105,19 @@
 
 {#- Post-hook: an index on each of `columns` (default: the group columns the model
     logs), by which a mart built per group looks up the rows of the groups it
-    recomputes (and deletes its own). Made once, at the first build that needs it (an
-    existing warehouse too), and found by its column, not its name (the table a full
-    refresh replaces keeps its indexes' names until it is dropped, after this hook). -#}
-{% macro rv_index_columns(columns=none) -%}
-    {{ return(adapter.dispatch('rv_index_columns', 'revalign')(rv_logged_groups() if columns is none else columns)) }}
+    recomputes (and deletes its own), or a hook or test finds a few rows among many
+    (with `where`: fct_lead_funnel's pending MQLs, rv_index_exceptions). Made once, at
+    the first build that needs it (an existing warehouse too), and found by its column,
+    not its name (the table a full refresh replaces keeps its indexes' names until it
+    is dropped, after this hook).
+    With `where`, a partial index of the rows it selects, found by column and
+    predicate: `where` is written as PostgreSQL prints it back (pg_get_expr), for
+    instance "(sla_status = 'pending'::text)". -#}
+{% macro rv_index_columns(columns=none, where=none) -%}
+    {{ return(adapter.dispatch('rv_index_columns', 'revalign')(
+        rv_logged_groups() if columns is none else columns, where)) }}
 {%- endmacro %}
 
-{% macro default__rv_index_columns(columns) -%}
+{% macro default__rv_index_columns(columns, where) -%}
     select 1
 {%- endmacro %}

@@ -113,10 +113,13 @@
 
 {#- What int_hygiene_issues reads besides the records, as an SQL expression
     (rv_record_settings): the rules' windows, the hygiene_rules seed, each source's
-    stage order and the rules not applicable. A change recomputes every record. -#}
+    stage order and the rules not applicable. A change recomputes every record. It
+    also names the columns added to the model since it was first built incremental
+    (record_is_open, 2026-12): an existing warehouse's next build recomputes every
+    record once, which fills the new column (dbt adds it: append_new_columns). -#}
 {% macro rv_hygiene_settings() -%}
     {{ return(
-        "'nurture_touch_days=" ~ var('nurture_touch_days') ~ " stale_after_days=" ~ var('stale_after_days') ~ " '"
+        "'columns_added=record_is_open nurture_touch_days=" ~ var('nurture_touch_days') ~ " stale_after_days=" ~ var('stale_after_days') ~ " '"
         ~ " || (select coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from " ~ ref('hygiene_rules') ~ " as t)"
         ~ " || ' ' || (select coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from "
         ~ "(select source_system, stage_name, needs_amount from " ~ ref('int_stage_order') ~ ") as t)"

@@ -139,6 +139,19 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     assert written == [] and _written_rows(warehouse_db, "marts.fct_opportunities") == 0
     # fct_attribution_credits recomputes only the deals fct_opportunities wrote: none
     assert _written_rows(warehouse_db, "marts.fct_attribution_credits") == 0
+    # a warehouse built before int_hygiene_issues had record_is_open: the next build adds
+    # the column and recomputes every record's issues, nothing to run by hand
+    with db.connect(warehouse_db) as pg, pg.cursor() as cur:
+        cur.execute(
+            "drop view marts.crm_hygiene_issues cascade;"  # and the checks' views on it
+            "alter table intermediate.int_hygiene_issues drop column record_is_open;"
+            "update ops.model_writes set settings = replace(settings, 'columns_added="
+            "record_is_open ', '') where model = 'intermediate.int_hygiene_issues'"
+        )
+    transform.build(warehouse_db)
+    assert _fingerprints(warehouse_db) == after_batches
+    issues = query(warehouse_db, "select count(*) from intermediate.int_hygiene_issues")[0][0]
+    assert _written_rows(warehouse_db, "intermediate.int_hygiene_issues") == issues > 0
     # a table rewritten since (VACUUM FULL moves its rows): they are found by xmin again
     with db.connect(warehouse_db, autocommit=True) as pg, pg.cursor() as cur:
         cur.execute("vacuum full marts.fct_lead_funnel")

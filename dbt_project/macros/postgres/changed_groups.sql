@@ -78,7 +78,7 @@
     {%- endif %}
 {%- endmacro %}
 
-{% macro postgres__rv_index_columns(columns) -%}
+{% macro postgres__rv_index_columns(columns, where) -%}
     do $$
     begin
         {%- for column in columns %}
@@ -89,10 +89,14 @@
             where
                 found.indrelid = '{{ this }}'::regclass
                 and found.indnatts = 1
+                {%- if where %}
+                and pg_get_expr(found.indpred, found.indrelid) = '{{ where | replace("'", "''") }}'
+                {%- else %}
                 and found.indpred is null
+                {%- endif %}
                 and attributes.attname = '{{ column }}'
         ) then
-            create index on {{ this }} ({{ column }});
+            create index on {{ this }} ({{ column }}){% if where %} where {{ where }}{% endif %};
         end if;
         {%- endfor %}
     end

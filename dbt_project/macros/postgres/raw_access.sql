@@ -38,24 +38,3 @@
     inner join {{ relation }} as {{ alias }} on {{ alias }}.ctid = {{ address }}
     {%- endif -%}
 {%- endmacro %}
-
-{#- Partial indexes of the deleted rows and of those with unreadable fields: a delete or
-    a count over the whole table read every row of it in every build (at five million
-    leads, one to three seconds per staging model for each). Built with the table's
-    first build (or a full refresh, which makes a new table) and found by their
-    predicates, not their names: the table a full refresh replaces keeps its indexes'
-    names until it is dropped, after this hook. -#}
-{% macro postgres__rv_index_exceptions() -%}
-    do $$
-    begin
-        {%- for predicate in ['_is_deleted', '(cardinality(_invalid_fields) > 0)'] %}
-        if not exists (
-            select 1 from pg_index
-            where indrelid = '{{ this }}'::regclass and pg_get_expr(indpred, indrelid) = '{{ predicate }}'
-        ) then
-            create index on {{ this }} (_key) where {{ predicate }};
-        end if;
-        {%- endfor %}
-    end
-    $$
-{%- endmacro %}

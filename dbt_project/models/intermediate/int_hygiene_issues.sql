@@ -13,7 +13,9 @@
     never delivered by that source (int_rules_not_applicable), nor where a record says
     its source keeps no such field (the *_delivered flags of int_leads and
     int_opportunities: a source may keep no lead owner before the deal). An owner id
-    that is no user of the User extract counts as no owner.
+    that is no user of the User extract counts as no owner. record_is_open is the
+    record's own state, as owner_hygiene_scorecard counts it: a person neither
+    converted nor rejected, an opportunity not closed.
 
     Incremental per record (macros/rewritten_records.sql): a build recomputes the
     persons fct_lead_funnel wrote or dropped since its last build and every person
@@ -28,6 +30,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    on_schema_change='append_new_columns',
     indexes=[{'columns': ['record_id']}],
     pre_hook=["{{ rv_without_jit() }}", "{{ rv_record_rebuild() }}", "{{ rv_stage_hygiene_records() }}"],
     post_hook=[
@@ -53,6 +56,7 @@ with leads as (
         funnel.has_disqualified_reason,
         funnel.is_nurture,
         funnel.last_touched_at,
+        not funnel.is_converted and not funnel.has_rejected_status as is_open,
         owners.is_active as owner_is_active,
         owners.user_id is not null as owner_is_known
     from {{ ref('fct_lead_funnel') }} as funnel
@@ -138,7 +142,8 @@ lead_issues as (
         rule.rule,
         null::timestamptz as breaks_after,
         case when rule.rule = 'lead_duplicate_email' then duplicates.first_lead_id end
-            as duplicate_of
+            as duplicate_of,
+        leads.is_open as record_is_open
     from leads
     left join earlier_same_email as duplicates
         on leads.source_system = duplicates.source_system and leads.lead_id = duplicates.lead_id
@@ -182,7 +187,8 @@ lead_issues as (
         'nurture_lead_untouched' as rule,
         last_touched_at + make_interval(secs => {{ var('nurture_touch_days') }} * 86400)
             as breaks_after,
-        null as duplicate_of
+        null as duplicate_of,
+        is_open as record_is_open
     from leads
     where is_nurture
 ),
@@ -195,7 +201,8 @@ opportunity_issues as (
         opportunities.owner_id,
         rule.rule,
         rule.breaks_after,
-        null as duplicate_of
+        null as duplicate_of,
+        not opportunities.is_closed as record_is_open
     from opportunities
     cross join
         lateral (
@@ -253,7 +260,8 @@ select
     owners.team as owner_team,
     rules.severity,
     issues.breaks_after,
-    issues.duplicate_of
+    issues.duplicate_of,
+    issues.record_is_open
 from issues
 inner join {{ ref('hygiene_rules') }} as rules on issues.rule = rules.rule
 left join {{ ref('int_users') }} as owners

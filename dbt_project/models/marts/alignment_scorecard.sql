@@ -33,7 +33,11 @@ person_cells as (
         opportunity_id is not null as has_opportunity,
         count(*) as persons,
         min(created_at) as first_created_at,
-        min(mql_at) as first_mql_at
+        min(mql_at) as first_mql_at,
+        -- every MQL's first-touch hours, for the one figure that needs each value
+        array_agg(first_touch_hours) filter (
+            where mql_at is not null and first_touch_hours is not null
+        ) as mql_first_touch_hours
     from {{ ref('fct_lead_funnel') }}
     group by
         {{ rv_month_of('created_at') }},
@@ -126,18 +130,20 @@ mql_figures as (
     group by grouping sets ((mql_month), (mql_month, owner_team))
 ),
 
--- the one figure that needs every value: read from the MQLs with a first touch only
--- (a median ignores the others)
+-- the one figure that needs every value: the first-touch hours of the MQLs with a
+-- first touch (a median ignores the others), kept by person_cells in an array per
+-- cell, where a second read of fct_lead_funnel cost a scan and a sort of them all
 mql_medians as (
     select
-        {{ rv_month_of('mql_at') }} as month,
-        owner_team as team,
-        grouping(owner_team) = 1 as is_company,
-        percentile_cont(0.5) within group (order by first_touch_hours) as median_first_touch_hours
-    from {{ ref('fct_lead_funnel') }}
-    where mql_at is not null and first_touch_hours is not null
-    group by
-        grouping sets (({{ rv_month_of('mql_at') }}), ({{ rv_month_of('mql_at') }}, owner_team))
+        cells.mql_month as month,
+        cells.owner_team as team,
+        grouping(cells.owner_team) = 1 as is_company,
+        percentile_cont(0.5) within group (order by hours.first_touch_hours)
+            as median_first_touch_hours
+    from person_cells as cells
+    cross join lateral unnest(cells.mql_first_touch_hours) as hours (first_touch_hours)
+    where cells.mql_month is not null
+    group by grouping sets ((cells.mql_month), (cells.mql_month, cells.owner_team))
 ),
 
 created_figures as (

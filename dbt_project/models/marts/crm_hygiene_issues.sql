@@ -14,7 +14,8 @@ select
     issues.owner_id,
     issues.owner_team,
     issues.severity,
-    as_of.as_of
+    as_of.as_of,
+    issues.record_is_open
 from {{ ref('int_hygiene_issues') }} as issues
 cross join {{ ref('int_hygiene_as_of') }} as as_of
 where issues.breaks_after is null or as_of.as_of > issues.breaks_after

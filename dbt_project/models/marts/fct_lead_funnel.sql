@@ -5,7 +5,8 @@
     (rv_stage_changed_leads), the pending MQLs (their SLA status moves with as_of) and
     drops deleted leads; any other lead's row is already right. Indexed by email_key:
     int_hygiene_issues numbers again the persons sharing an email with those it
-    recomputes.
+    recomputes; and its pending MQLs by a partial index, which the pre-hook reads
+    them by (a scan of the whole table for a few hundred rows before).
     ops.mart_watermarks records how far each input had been loaded. After
     changing a setting or seed, build once with --full-refresh. -#}
 {{ config(
@@ -19,6 +20,7 @@
         "{{ rv_drop_missing(rv_lead_funnel_rows()['leads'], 'lead_id', 'rv_lead_funnel_delivered') }}",
         "{{ rv_record_watermarks(rv_lead_funnel_inputs()) }}",
         "{{ rv_index_columns() }}",
+        "{{ rv_index_columns(['lead_id'], where=\"(sla_status = 'pending'::text)\") }}",
     ],
 ) }}
 

@@ -13,53 +13,64 @@
 {{ config(post_hook=["{{ rv_comment_rule_columns() }}"]) }}
 -- depends_on: {{ ref('hygiene_rules') }}
 {%- set rules = rv_hygiene_rules() | map(attribute='rule') | list %}
-with records as (
+-- The open records each owner id owns, counted from the facts without a join (seven
+-- million records at five million leads, grouped once), then per person below.
+with open_by_id as (
     select
-        'lead' as record_type,
-        lead_id as record_id,
         source_system,
         owner_id,
-        not is_converted and not has_rejected_status as is_open
+        count(*) filter (where not is_converted and not has_rejected_status) as records_owned
     from {{ ref('fct_lead_funnel') }}
     where owner_id is not null
+    group by source_system, owner_id
     union all
     select
-        'opportunity' as record_type,
-        opportunity_id as record_id,
         source_system,
         owner_id,
-        not is_closed as is_open
+        count(*) filter (where not is_closed) as records_owned
     from {{ ref('fct_opportunities') }}
     where owner_id is not null
+    group by source_system, owner_id
 ),
 
-issues as (
+-- read twice, each time for what it needs (inlined: writing every issue to a
+-- temporary store first cost more than both reads)
+issues as not materialized (
     select * from {{ ref('crm_hygiene_issues') }}
     where owner_id is not null
 ),
 
-flagged as (
+-- Open records with at least one issue: the issues carry their record's open state
+-- and owner (the fact's), so the issues alone count them.
+flagged_records as (
     select distinct
+        source_system,
+        owner_id,
         record_type,
-        record_id,
-        source_system
+        record_id
     from issues
+    where record_is_open
 ),
 
--- Counted per owner id first (a million records, grouped once), then per person below.
+flagged_by_id as (
+    select
+        source_system,
+        owner_id,
+        count(*) as records_with_issues
+    from flagged_records
+    group by source_system, owner_id
+),
+
 owned_by_id as (
     select
-        records.source_system,
-        records.owner_id,
-        count(*) filter (where records.is_open) as records_owned,
-        count(flagged.record_id) filter (where records.is_open) as records_with_issues
-    from records
-    left join flagged
-        on
-            records.source_system = flagged.source_system
-            and records.record_type = flagged.record_type
-            and records.record_id = flagged.record_id
-    group by records.source_system, records.owner_id
+        ids.source_system,
+        ids.owner_id,
+        sum(ids.records_owned) as records_owned,
+        coalesce(max(flagged.records_with_issues), 0) as records_with_issues
+    from open_by_id as ids
+    left join flagged_by_id as flagged
+        on ids.source_system = flagged.source_system and ids.owner_id = flagged.owner_id
+    group by ids.source_system, ids.owner_id
 ),
 
 per_rule_by_id as (
