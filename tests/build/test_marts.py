@@ -66,6 +66,20 @@ def _compiled_tests() -> dict[str, str]:
     }
 
 
+def _recounted_cells(conn) -> list:
+    """Cells whose count differs from a count of every person (both ways)."""
+    cells = (
+        "source_system, created_month, mql_month, owner_team, persona, sla_status,"
+        " acceptance_status, has_opportunity"
+    )
+    recount = (
+        f"select {cells}, count(*)::bigint as persons from intermediate.int_scorecard_persons"
+        f" group by {cells}"
+    )
+    kept = f"select {cells}, persons from intermediate.int_scorecard_person_cells"
+    return query(conn, f"({recount} except all {kept}) union all ({kept} except all {recount})")
+
+
 @pytest.fixture(scope="module")
 def incremental_extracts(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("extracts")
@@ -115,6 +129,16 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     assert query(warehouse_db, "select count(*) from ops.changed_groups") == [(0,)]  # all read
     credits = after_batches["fct_attribution_credits"][0]
     assert 0 < _written_rows(warehouse_db, "marts.fct_attribution_credits") < credits
+    # the persons per cell were kept up from the persons the last batch changed: its
+    # cells only, every change taken out, and the counts those of every person
+    cells = query(warehouse_db, "select count(*) from intermediate.int_scorecard_person_cells")
+    assert 0 < _written_rows(warehouse_db, "intermediate.int_scorecard_person_cells") < cells[0][0]
+    for narrow in ("int_scorecard_persons", "int_stage_reaches"):
+        changes = f"select count(*) from intermediate.{narrow}__changes"
+        assert query(warehouse_db, changes) == [(0,)], narrow
+    assert _recounted_cells(warehouse_db) == []
+    reach_cells = query(warehouse_db, "select count(*) from intermediate.int_stage_reach_cells")
+    assert 0 < _written_rows(warehouse_db, "intermediate.int_stage_reach_cells") < reach_cells[0][0]
     tested = _compiled_tests()
     # ... found by the addresses the build listed (ops.written_rows), not a scan for xmin
     assert "ctid = any(array(select row_address" in tested["not_null_fct_lead_funnel_lead_id"]
@@ -139,6 +163,8 @@ def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, increm
     assert written == [] and _written_rows(warehouse_db, "marts.fct_opportunities") == 0
     # fct_attribution_credits recomputes only the deals fct_opportunities wrote: none
     assert _written_rows(warehouse_db, "marts.fct_attribution_credits") == 0
+    assert _written_rows(warehouse_db, "intermediate.int_scorecard_person_cells") == 0
+    assert _written_rows(warehouse_db, "intermediate.int_stage_reach_cells") == 0
     # a warehouse built before int_hygiene_issues had record_is_open: the next build adds
     # the column and recomputes every record's issues, nothing to run by hand
     with db.connect(warehouse_db) as pg, pg.cursor() as cur:

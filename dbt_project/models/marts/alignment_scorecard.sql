@@ -17,36 +17,21 @@ with as_of as (
     from {{ ref('int_as_of') }}
 ),
 
--- The persons, counted once at the grain of every person figure below (month created,
--- MQL month, team, persona, SLA and acceptance status, converted or not): a few
--- thousand cells, where reading fct_lead_funnel once per figure cost a full scan and
--- a sort of every row each time (5 of them, 17 s of 25 s at five million leads).
--- Hashed, not sorted: the pre-hook turns sorting off (rv_hash_aggregates).
+-- The persons, counted per cell of every person figure below (month created, MQL
+-- month, team, persona, SLA and acceptance status, converted or not): a few thousand
+-- cells, kept up from what changed (int_scorecard_person_cells), where counting them
+-- here read every person of fct_lead_funnel in every build.
 person_cells as (
     select
-        {{ rv_month_of('created_at') }} as created_month,
-        {{ rv_month_of('mql_at') }} as mql_month,
+        created_month,
+        mql_month,
         owner_team,
         persona,
         sla_status,
         acceptance_status,
-        opportunity_id is not null as has_opportunity,
-        count(*) as persons,
-        min(created_at) as first_created_at,
-        min(mql_at) as first_mql_at,
-        -- every MQL's first-touch hours, for the one figure that needs each value
-        array_agg(first_touch_hours) filter (
-            where mql_at is not null and first_touch_hours is not null
-        ) as mql_first_touch_hours
-    from {{ ref('fct_lead_funnel') }}
-    group by
-        {{ rv_month_of('created_at') }},
-        {{ rv_month_of('mql_at') }},
-        owner_team,
-        persona,
-        sla_status,
-        acceptance_status,
-        opportunity_id is not null
+        has_opportunity,
+        persons
+    from {{ ref('int_scorecard_person_cells') }}
 ),
 
 opportunities as (
@@ -54,16 +39,9 @@ opportunities as (
         opportunities.*,
         {{ rv_month_of('opportunities.created_at') }} as created_month,
         {{ rv_month_of('opportunities.closed_at') }} as closed_month,
-        origins.persona as origin_persona,
         opportunities.reason_delivered and coalesce(reasons.delivered, false)
             as reason_field_delivered
     from {{ ref('fct_opportunities') }} as opportunities
-    -- its origin person: the origin lead, else (a deal opened on an account, every deal
-    -- of a source without leads) its origin contact when that contact is a person
-    left join {{ ref('fct_lead_funnel') }} as origins
-        on
-            opportunities.source_system = origins.source_system
-            and opportunities.origin_person_id = origins.lead_id
     left join {{ ref('int_delivered_fields') }} as reasons
         on
             opportunities.source_system = reasons.source_system
@@ -87,16 +65,16 @@ teams as (
     where team is not null
 ),
 
-first_events as (
-    select least(min(first_created_at), min(first_mql_at)) as first_at from person_cells
+first_months as (
+    select least(min(created_month), min(mql_month)) as first_month from person_cells
     union all
-    select least(min(created_at), min(closed_at)) as first_at
+    select {{ rv_month_of('least(min(created_at), min(closed_at))') }} as first_month
     from {{ ref('fct_opportunities') }}
 ),
 
 months as (
     select generate_series(
-        {{ rv_month_of('(select min(first_at) from first_events)') }},
+        (select min(first_month) from first_months),
         (select as_of_month from as_of),
         interval '1 month'
     )::date as month
@@ -131,19 +109,17 @@ mql_figures as (
 ),
 
 -- the one figure that needs every value: the first-touch hours of the MQLs with a
--- first touch (a median ignores the others), kept by person_cells in an array per
--- cell, where a second read of fct_lead_funnel cost a scan and a sort of them all
+-- first touch (a median ignores the others), read from the narrow rows of the persons
 mql_medians as (
     select
-        cells.mql_month as month,
-        cells.owner_team as team,
-        grouping(cells.owner_team) = 1 as is_company,
-        percentile_cont(0.5) within group (order by hours.first_touch_hours)
+        mql_month as month,
+        owner_team as team,
+        grouping(owner_team) = 1 as is_company,
+        percentile_cont(0.5) within group (order by mql_first_touch_hours)
             as median_first_touch_hours
-    from person_cells as cells
-    cross join lateral unnest(cells.mql_first_touch_hours) as hours (first_touch_hours)
-    where cells.mql_month is not null
-    group by grouping sets ((cells.mql_month), (cells.mql_month, cells.owner_team))
+    from {{ ref('int_scorecard_persons') }}
+    where mql_first_touch_hours is not null
+    group by grouping sets ((mql_month), (mql_month, owner_team))
 ),
 
 created_figures as (
@@ -195,17 +171,35 @@ mql_personas as (
     group by grouping sets ((mql_month, persona), (mql_month, owner_team, persona))
 ),
 
+-- a won deal's origin person: the origin lead, else (a deal opened on an account, every
+-- deal of a source without leads) its origin contact when that contact is a person;
+-- the won deals' looked up by key among the narrow rows of the persons (a join hashed
+-- every person)
+won_origins as (
+    {{ rv_rows_by_key(
+        ref('int_scorecard_persons'), 'lead_id',
+        'select source_system, origin_person_id as key from opportunities'
+        ~ ' where is_won and origin_person_id is not null'
+    ) }}
+),
+
 won_personas as (
     select
-        closed_month as month,
-        owner_team as team,
-        grouping(owner_team) = 1 as is_company,
-        origin_persona as persona,
+        won.closed_month as month,
+        won.owner_team as team,
+        grouping(won.owner_team) = 1 as is_company,
+        origins.persona,
         count(*) as n
-    from opportunities
-    where is_won and origin_persona is not null
+    from opportunities as won
+    inner join won_origins as origins
+        on
+            won.source_system = origins.source_system
+            and won.origin_person_id = origins.lead_id
+    where won.is_won and origins.persona is not null
     group by
-        grouping sets ((closed_month, origin_persona), (closed_month, owner_team, origin_persona))
+        grouping sets (
+            (won.closed_month, origins.persona), (won.closed_month, won.owner_team, origins.persona)
+        )
 ),
 
 persona_sides as (

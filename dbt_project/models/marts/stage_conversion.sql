@@ -7,7 +7,8 @@
     median_days_to_reach runs from its creation to its first entry at or after the
     stage (in that sense); won counts the won opportunities among those that reached
     it. Each entry names the stages it reached first (reaches_from_position to
-    reaches_to_position): this sums them, reading each entry once. -#}
+    reaches_to_position): int_stage_reaches lists them, int_stage_reach_cells counts
+    them per cell. -#}
 {{ config(pre_hook="{{ rv_hash_aggregates() }}") }}
 with history_sources as (
     select source_system from {{ ref('int_delivered_fields') }}
@@ -35,54 +36,19 @@ stages as (
     where source_system in (select history_sources.source_system from history_sources)
 ),
 
--- each opportunity and stage it reached, when (days from its creation to the entry
--- that first reached it); a closed stage only by entering it. One pass over the
--- entries, which carry their opportunity's creation and outcome: joined to every
--- opportunity, it was looked up opportunity by opportunity (1.2 million index scans
--- at five million leads). Each entry's stages are a set-returning function in its own
--- select list, then joined by key: a lateral function scan per entry took twice as long.
-reached as (
-    select
-        entries.source_system,
-        entries.month,
-        entries.stage_position,
-        entries.is_won,
-        entries.days_to_reach
-    from (
-        select
-            source_system,
-            {{ rv_month_of('opportunity_created_at') }} as month,
-            generate_series(reaches_from_position, reaches_to_position) as stage_position,
-            stage_position as entered_position,
-            opportunity_is_won as is_won,
-            extract(epoch from entered_at - opportunity_created_at) / 86400 as days_to_reach
-        from {{ ref('fct_opportunity_stages') }}
-        where reaches_from_position is not null
-    ) as entries
-    inner join stages
-        on
-            entries.source_system = stages.source_system
-            and entries.stage_position = stages.stage_position
-    where not stages.is_closed or entries.stage_position = entries.entered_position
-),
-
--- Hashed by cell (a few hundred), each cell's days kept in an array and its median
--- taken from that array: percentile_cont over the cells would sort every reached
--- stage first (seven million at five million leads, on disk). The pre-hook turns
--- sorting off, or the planner, which guesses millions of cells, sorts anyway.
+-- each cell's opportunities that reached the stage, how many were won and the median
+-- days to reach it: kept up from what changed (int_stage_reach_cells), where summing
+-- them here read every entry of every opportunity in every build
 reached_cells as (
     select
         source_system,
         month,
         stage_position,
-        count(*) as opportunities_reached,
-        (
-            select percentile_cont(0.5) within group (order by cell.days_to_reach)
-            from unnest(array_agg(days_to_reach)) as cell (days_to_reach)
-        ) as median_days_to_reach,
-        count(*) filter (where is_won) as won
-    from reached
-    group by source_system, month, stage_position
+        opportunities_reached,
+        median_days_to_reach,
+        won
+    from {{ ref('int_stage_reach_cells') }}
+    where source_system in (select history_sources.source_system from history_sources)
 ),
 
 created as (
