@@ -16,7 +16,8 @@
     It counts every record of the narrow model instead when its counts cannot be
     trusted: it is built in full, its last build is unknown, or the narrow model was
     rebuilt since (in full, or every record recomputed: its changes are then not
-    logged). -#}
+    logged). A narrow model's changes have one reader: a second model of counts over
+    the same records needs a narrow model (and a table of changes) of its own. -#}
 
 {#- The table of the changes of `relation` (a narrow model that logs them). -#}
 {% macro rv_changes_relation(relation) -%}
