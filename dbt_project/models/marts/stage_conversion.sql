@@ -15,12 +15,9 @@ with history_sources as (
     where field = 'stage_history.stage_name' and delivered
 ),
 
-opportunities as not materialized (
+opportunities as (
     select
         source_system,
-        opportunity_id,
-        created_at,
-        is_won,
         {{ rv_month_of('created_at') }} as month
     from {{ ref('fct_opportunities') }}
     where source_system in (select history_sources.source_system from history_sources)
@@ -30,8 +27,7 @@ stages as (
     select
         source_system,
         stage_name,
-        stage_position,
-        is_closed
+        stage_position
     from {{ ref('int_stage_order') }}
     where source_system in (select history_sources.source_system from history_sources)
 ),
