@@ -58,7 +58,8 @@ def invoke(
 
     if not args or args[0] != "build":
         return dbtRunner(callbacks=callbacks).invoke(args)
-    parsed = dbtRunner().invoke(["parse", *parse_args(args), *parse_flags])
+    # the build writes manifest.json itself when it ends: the parse need not (1 s)
+    parsed = dbtRunner().invoke(["parse", *parse_args(args), *parse_flags, "--no-write-json"])
     if not parsed.success:
         return parsed
     return dbtRunner(manifest=parsed.result, callbacks=callbacks).invoke(args)
