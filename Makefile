@@ -41,10 +41,12 @@ test: install postgres test-tools lint
 test-fast: install
 	$(BIN)/pytest -m "not warehouse"
 
+# sqlfluff renders every file with all of macros/: one process per core (--processes 0)
+# halves its time on 2 cores (101 s to 51 s).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project
+	$(BIN)/sqlfluff lint --processes 0 dbt_project
 
 format: install
 	$(BIN)/ruff check --fix .
