@@ -55,13 +55,18 @@ def reachable_dir(prefix: str) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def revalign_home() -> Iterator[Path]:
     """A temporary REVALIGN_HOME, with dbt's artifacts and logs in it too: test sessions
-    running side by side (pytest-xdist's workers) each have their own."""
-    names = ("REVALIGN_HOME", "DBT_TARGET_PATH", "DBT_LOG_PATH")
+    running side by side (pytest-xdist's workers) each have their own.
+
+    dbt's file log is off (DBT_LOG_LEVEL_FILE=none): at dbt's default, debug, writing it
+    is 13 % of a build of the tests' small data, and the log goes with this folder. A
+    test that reads the log sets the level back for itself."""
+    names = ("REVALIGN_HOME", "DBT_TARGET_PATH", "DBT_LOG_PATH", "DBT_LOG_LEVEL_FILE")
     saved = {name: os.environ.get(name) for name in names}
     with reachable_dir("revalign-test-home-") as home:
         os.environ["REVALIGN_HOME"] = str(home)
         os.environ["DBT_TARGET_PATH"] = str(home / "dbt-target")
         os.environ["DBT_LOG_PATH"] = str(home / "dbt-logs")
+        os.environ["DBT_LOG_LEVEL_FILE"] = "none"
         yield home
     for name, value in saved.items():
         if value is None:

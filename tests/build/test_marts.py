@@ -87,7 +87,10 @@ def incremental_extracts(tmp_path_factory) -> Path:
     return out
 
 
-def test_incremental_batches_match_truth_and_a_full_refresh(warehouse_db, incremental_extracts):
+def test_incremental_batches_match_truth_and_a_full_refresh(
+    warehouse_db, incremental_extracts, monkeypatch
+):
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # the SQL a build ran is read below
     _set_up(warehouse_db)
     loader.load(warehouse_db, [incremental_extracts / "plan"])
     batches = sorted((incremental_extracts / "salesforce").iterdir())
