@@ -18,14 +18,11 @@
     where changed.group_value is not null
 {%- endmacro %}
 
-{#- Everything is recomputed when this model is built in full, its last build is
-    unknown, a producer's is unknown or was a full build since this model's (ages of
-    transaction ids, as rv_written_since_built), or rv_watermarks says so. -#}
-{% macro postgres__rv_changed_groups(producers, column, inputs) -%}
-    {%- set name = this.identifier ~ '__changed_groups' -%}
-    {%- if not execute or not is_incremental() or not producers -%}
-        {{ return({'everything': true, 'table': name}) }}
-    {%- endif -%}
+{#- Whether this model's last build is unknown, or a producer's (`schema.identifier`)
+    is, or a producer was rebuilt since this model's (ages of transaction ids, as
+    rv_written_since_built): then what changed since is unknown, and the model
+    recomputes everything. -#}
+{% macro rv_producers_rebuilt(producers) -%}
     {%- set read -%}
         select coalesce(bool_or(
             mine.written_by is null
@@ -40,7 +37,18 @@
         left join ops.model_writes as mine on mine.model = '{{ this.schema }}.{{ this.identifier }}'
         left join ops.model_writes as theirs on theirs.model = producers.model
     {%- endset -%}
-    {%- set everything = run_query(read).rows[0][0] or rv_watermarks(inputs)['everything_changed'] -%}
+    {{ return(run_query(read).rows[0][0]) }}
+{%- endmacro %}
+
+
+{#- Everything is recomputed when this model is built in full, its producers were
+    rebuilt since (rv_producers_rebuilt), or rv_watermarks says so. -#}
+{% macro postgres__rv_changed_groups(producers, column, inputs) -%}
+    {%- set name = this.identifier ~ '__changed_groups' -%}
+    {%- if not execute or not is_incremental() or not producers -%}
+        {{ return({'everything': true, 'table': name}) }}
+    {%- endif -%}
+    {%- set everything = rv_producers_rebuilt(producers) or rv_watermarks(inputs)['everything_changed'] -%}
     {{ return({'everything': everything, 'table': name}) }}
 {%- endmacro %}
 

@@ -42,26 +42,15 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- Everything is recounted when this model is built in full, its last build is unknown,
-    or the narrow model's is, or was a rebuild since this model's (ages of transaction
-    ids, as rv_written_since_built). -#}
+{#- Everything is recounted when this model is built in full, or the narrow model was
+    rebuilt since (rv_producers_rebuilt, changed_groups.sql). -#}
 {% macro postgres__rv_counted_changes(narrow) -%}
     {%- set name = this.identifier ~ '__counted' -%}
     {%- if not execute or not is_incremental() -%}
         {{ return({'everything': true, 'table': name}) }}
     {%- endif -%}
-    {%- set read -%}
-        select coalesce(
-            mine.written_by is null
-            or theirs.written_by is null
-            or coalesce(age(theirs.rebuilt_by) < age(mine.written_by), false),
-            true
-        )
-        from (values (1)) as one (one)
-        left join ops.model_writes as mine on mine.model = '{{ this.schema }}.{{ this.identifier }}'
-        left join ops.model_writes as theirs on theirs.model = '{{ narrow.schema }}.{{ narrow.identifier }}'
-    {%- endset -%}
-    {{ return({'everything': run_query(read).rows[0][0], 'table': name}) }}
+    {%- set everything = rv_producers_rebuilt([narrow.schema ~ '.' ~ narrow.identifier]) -%}
+    {{ return({'everything': everything, 'table': name}) }}
 {%- endmacro %}
 
 {#- A cell is matched by the text of its row of values: null-safe, and hashable. A
