@@ -35,10 +35,16 @@ WAREHOUSE_FIXTURES = {"warehouse_server", "revalign_home"}
 def pytest_collection_modifyitems(items) -> None:
     """The fast tier is every test that needs no warehouse: ``pytest -m "not warehouse"``
     (README, Development). A test that starts one without these fixtures (through the
-    command line) is marked ``warehouse`` by hand."""
+    command line) is marked ``warehouse`` by hand.
+
+    The ``slow`` tests run first. pytest-xdist's worksteal gives each worker a contiguous
+    share of the collection, and an idle worker steals from the end of another's: a
+    five-minute test that starts last keeps one worker busy while the other has nothing
+    left to do."""
     for item in items:
         if WAREHOUSE_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.warehouse)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @contextmanager

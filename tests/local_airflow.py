@@ -110,9 +110,21 @@ class LocalAirflow:
             for name in self.procs
         )
 
-    def wait_for(self, what: str, ready: Callable[[], Any], timeout: float, every: float = 1.0):
-        """Poll ``ready()`` until it returns something truthy (returned), or fail after timeout."""
+    def wait_for(
+        self,
+        what: str,
+        ready: Callable[[], Any],
+        timeout: float,
+        every: float = 1.0,
+        progress: Callable[[], Any] | None = None,
+    ):
+        """Poll ``ready()`` until it returns something truthy (returned), or fail after timeout.
+
+        With ``progress``, the timeout counts from the last change of ``progress()`` (the
+        tasks finished so far, say): a slow machine that still gets on is given the time,
+        one that stalls fails as soon."""
         deadline = time.monotonic() + timeout
+        seen = None
         while time.monotonic() < deadline:
             for name, proc in self.procs.items():
                 if proc.poll() is not None:
@@ -123,8 +135,11 @@ class LocalAirflow:
                 result = ready()
                 if result:
                     return result
+                if progress is not None and (now := progress()) != seen:
+                    seen, deadline = now, time.monotonic() + timeout
             time.sleep(every)
-        raise AirflowStopped(f"no {what} after {timeout:.0f} s:\n{self.log_tail()}")
+        still = "" if progress is None else " without progress"
+        raise AirflowStopped(f"no {what} after {timeout:.0f} s{still}:\n{self.log_tail()}")
 
     def wait_for_api(self, timeout: float = 300) -> AirflowApi:
         url = f"http://127.0.0.1:{self.port}/api/v2/version"
@@ -138,15 +153,27 @@ class LocalAirflow:
             self._api = AirflowApi(self.port, self.home)
         return self._api
 
+    #: Components stopped first, in this order, each wave before the next is signalled: what
+    #: starts tasks, then what runs them, then the API server they report to (a task whose
+    #: API server is gone retries its calls for minutes). Others stop with the last wave.
+    stop_waves: tuple[tuple[str, ...], ...] = ()
+
+    def _waves(self) -> list[list[str]]:
+        first = [[n for n in wave if n in self.procs] for wave in self.stop_waves]
+        placed = {n for wave in first for n in wave}
+        return [*first, [n for n in self.procs if n not in placed]]
+
     def stop(self) -> None:
-        """Signal every component; past the bound, kill what is left of its process group."""
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(self.stop_signal)
+        """Signal the components wave by wave; past the bound, kill what is left of each group."""
         deadline = time.monotonic() + 90
-        for proc in self.procs.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        for wave in self._waves():
+            procs = [self.procs[name] for name in wave]
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.send_signal(self.stop_signal)
+            for proc in procs:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
         left = []
         for name, proc in self.procs.items():
             _wait_until_gone(proc.pid, 30)
@@ -194,6 +221,11 @@ class CeleryAirflow(LocalAirflow):
                 "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
             }
         )
+
+    @property
+    def stop_waves(self):
+        workers = tuple(f"worker-{n}" for n in range(1, self.workers + 1))
+        return (("scheduler", "dag-processor", "triggerer"), workers)
 
     def components(self):
         workers = {
@@ -304,7 +336,8 @@ class AirflowApi:
             return json.loads(response.read())
 
     def get(self, path: str, **params):
-        return self._call("GET", f"{path}?{urllib.parse.urlencode(params)}", headers=self.headers)
+        query = urllib.parse.urlencode(params, doseq=True)
+        return self._call("GET", f"{path}?{query}", headers=self.headers)
 
     def post(self, path: str, body: dict):
         return self._call("POST", path, body, headers=self.headers)
@@ -314,6 +347,15 @@ class AirflowApi:
 
     def dag_runs(self, dag_id: str) -> list[dict]:
         return self.get(f"/api/v2/dags/{dag_id}/dagRuns", order_by="run_after")["dag_runs"]
+
+    def finished_tasks(self) -> int:
+        """Task instances of every DAG run that finished, successful or not."""
+        path = "/api/v2/dags/~/dagRuns/~/taskInstances"
+        return self.get(path, state=["success", "failed"], limit=1)["total_entries"]
+
+    def queued_asset_events(self, dag_id: str) -> list[dict]:
+        """Asset events that will start a run of ``dag_id`` once it has no active run."""
+        return self.get(f"/api/v2/dags/{dag_id}/assets/queuedEvents")["queued_events"]
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id)}/taskInstances"
