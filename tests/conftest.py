@@ -37,14 +37,19 @@ def pytest_collection_modifyitems(items) -> None:
     (README, Development). A test that starts one without these fixtures (through the
     command line) is marked ``warehouse`` by hand.
 
-    The ``slow`` tests run first. pytest-xdist's worksteal gives each worker a contiguous
-    share of the collection, and an idle worker steals from the end of another's: a
-    five-minute test that starts last keeps one worker busy while the other has nothing
-    left to do."""
+    The ``slow`` tests run first, the longest first (``slow(minutes=5)``; one minute if
+    not said). pytest-xdist's worksteal gives each worker a contiguous share of the
+    collection, and an idle worker steals from the end of another's: a five-minute test
+    that starts last keeps one worker busy while the other has nothing left to do."""
     for item in items:
         if WAREHOUSE_FIXTURES & set(item.fixturenames):
             item.add_marker(pytest.mark.warehouse)
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    items.sort(key=_expected_minutes, reverse=True)
+
+
+def _expected_minutes(item) -> float:
+    slow = item.get_closest_marker("slow")
+    return 0 if slow is None else slow.kwargs.get("minutes", 1)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 
 
@@ -45,6 +46,7 @@ def test_settings_lists_every_setting_with_its_default():
     assert "hunter2" not in out.stdout
 
 
+@pytest.mark.slow
 def test_demo_generates_loads_and_builds_and_a_second_run_skips(warehouse_db):
     env = {"REVALIGN_WAREHOUSE_URL": warehouse_db.url, "REVALIGN_BI_PASSWORD": "x"}
     first = run_cli("demo", env=env)

@@ -112,6 +112,7 @@ def _by_id(conn, sql: str) -> dict:
     return {row[0][:15]: row[1:] for row in query(conn, sql)}
 
 
+@pytest.mark.slow
 def test_contacts_are_persons_and_deals_have_people(org, tmp_path):
     transform.build(org, as_of=_as_of())
     persons = _by_id(
@@ -243,6 +244,7 @@ def _credits_written(conn) -> int:
     )[0][0]
 
 
+@pytest.mark.slow
 def test_attribution_credits_follow_the_deals_they_credit(org, tmp_path, monkeypatch):
     """fct_attribution_credits recomputes the deals fct_opportunities rewrote, drops the
     deals deleted at the source, reads everything after a full build of the deals or a
@@ -328,6 +330,7 @@ def _accounts(conn) -> dict:
     )
 
 
+@pytest.mark.slow
 def test_account_funnel_recomputes_the_accounts_a_batch_touched(org, tmp_path):
     """A contact who moves to another account changes both (the old account is known
     only from the row the build replaces); a renamed account, a deleted deal and a

@@ -181,6 +181,7 @@ def test_hubspot_owners_by_team_and_what_hubspot_never_delivers(both_styles):
     assert not [line for line in lines if line.startswith("hubspot:")], lines
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("crm", ["hubspot", "both"])
 def test_generated_hubspot_batches_match_truth_incremental_and_full(warehouse_db, tmp_path, crm):
     """HubSpot alone and beside Salesforce in one warehouse: batch after batch (updates,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from conftest import query, write_batch
 
 from revalign.build import transform
@@ -88,6 +89,7 @@ def _built(conn, day: str) -> list[tuple]:
     return incremental, written
 
 
+@pytest.mark.slow(minutes=1.5)
 def test_issues_follow_time_and_changed_records(warehouse_db, tmp_path, monkeypatch):
     monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")
     schemas.set_up(warehouse_db, "revalign_bi_test", "x")

@@ -87,6 +87,7 @@ def incremental_extracts(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow(minutes=2)
 def test_incremental_batches_match_truth_and_a_full_refresh(
     warehouse_db, incremental_extracts, monkeypatch
 ):
@@ -212,6 +213,7 @@ def test_incremental_batches_match_truth_and_a_full_refresh(
     assert _fingerprints(warehouse_db) == moved_back
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [12, 13])
 def test_marts_match_truth_for_other_seeds(warehouse_db, tmp_path, seed):
     """Built after each batch as it arrives: contacts updated (MQL, status) and

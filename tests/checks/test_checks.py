@@ -224,6 +224,7 @@ def _rewrite_lead(extracts: Path, record_id: str, batch: str, **fields: str) -> 
     return folder
 
 
+@pytest.mark.slow
 def test_alerts_reach_owners_once_and_again_when_an_issue_returns(
     warehouse_db, tmp_path, receivers
 ):

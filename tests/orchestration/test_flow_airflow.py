@@ -105,7 +105,7 @@ def _all_runs_finished(api) -> dict[str, list[dict]] | None:
     return runs
 
 
-@pytest.mark.slow
+@pytest.mark.slow(minutes=5)
 @pytest.mark.timeout(1500)  # the bound of last resort: a stalled Airflow fails its wait first
 def test_batches_flow_from_landing_to_checked_marts_on_celery_workers(
     airflow, warehouse_db, tmp_path
