@@ -145,8 +145,10 @@ def main() -> None:
                 airflow.wait_for(
                     "the batch's DAG runs to finish", partial(all_finished, api, runs_before), 300
                 )
+                # the next batch's build can start only now (build_marts: max_active_runs=1)
+                done = (datetime.now().astimezone() - written).total_seconds()
                 work = work_seconds(api, runs_before)
-                sample = {"batch": batch.name, "latency": latency, **work}
+                sample = {"batch": batch.name, "latency": latency, "done": done, **work}
                 sample["airflow"] = latency - sum(work.values())
                 samples.append(sample)
                 print(json.dumps(sample), flush=True)
@@ -192,7 +194,7 @@ def write_section(args, samples: list[dict], reference: dict, folder: Path) -> N
     latency = median("latency")
     rows = "\n".join(
         f"| {s['batch']} | {s['latency']:.1f} | {s['load']:.1f} | {s['build']:.1f} | "
-        f"{s['check']:.1f} | {s['airflow']:.1f} |"
+        f"{s['check']:.1f} | {s['airflow']:.1f} | {s['done']:.1f} |"
         for s in samples
     )
     shares = {key: median(key) / latency for key in ("load", "build", "check", "airflow")}
@@ -208,11 +210,18 @@ def write_section(args, samples: list[dict], reference: dict, folder: Path) -> N
         "batch is dropped with its marker once the previous one was checked. Seconds from "
         "the marker written to the check run stored:\n\n"
         "| batch | marker to checks stored | load task | dbt build (producer) | "
-        "checkpoint task | Airflow's own |\n|---|---:|---:|---:|---:|---:|\n"
+        "checkpoint task | Airflow's own | marker to every run finished |\n"
+        "|---|---:|---:|---:|---:|---:|---:|\n"
         f"{rows}\n\n"
+        "The last column is when the batch's three DAG runs had all finished, build_marts' "
+        "task per model and per model's tests included: a batch that lands before then "
+        "waits for it to start its own build.\n\n"
         f"**Median {latency:.1f} s** (target: under 60 s). Shares of the median: load "
         f"{shares['load']:.0%}, build {shares['build']:.0%}, checks {shares['check']:.0%}, "
-        f"Airflow's scheduling and task start-up {shares['airflow']:.0%}.\n\n"
+        f"Airflow's scheduling and task start-up {shares['airflow']:.0%}. Every run of the "
+        f"batch finished after a median {median('done'):.1f} s. (Airflow's own is what is "
+        "left of the latency: the checkpoint task goes on after the check run is stored, "
+        "with the alerts and Data Docs, so it can come out below zero.)\n\n"
         f"The same work for {measured_name(samples)} in one warm process, without Airflow "
         f"(`loader.load`, `transform.build`, `hygiene.check`): load {reference['load']:.1f} s, "
         f"build {reference['build']:.1f} s, checks {reference['check']:.1f} s, "

@@ -122,7 +122,7 @@ class LocalAirflow:
 
         With ``progress``, the timeout counts from the last change of ``progress()`` (the
         tasks finished so far, say): a slow machine that still gets on is given the time,
-        one that stalls fails as soon."""
+        one that stalls fails ``timeout`` after its last step."""
         deadline = time.monotonic() + timeout
         seen = None
         while time.monotonic() < deadline:
